@@ -72,12 +72,12 @@ class Batch(Recipe):
 
     def reference_step(self, a: np.float32, x: Vector, y: Vector, lr: np.float32) -> np.float32:
         error = x * a - y
-        # Mean's gradient spreads 1/n over the rows; Square's multiplies by 2 * error; MatMul's
-        # gradient for A is x^T @ upstream, a dot product summed in the kernel's order.
-        upstream = F32(1) / F32(len(x)) * (error * TWO)
-        grad = kernels.sequential_sum(x * upstream)
+        # Mean's gradient is 1/n (one division) times upstream; Square's multiplies by 2 * error;
+        # MatMul's gradient for A is x^T @ that, a dot product that oneDNN sums in its own way.
+        upstream = (F32(1) / F32(len(x))) * (TWO * error)
+        grad = kernels.onednn_dot(x, upstream)
         return F32(a - grad * lr)
 
     def reference_loss(self, a: np.float32, x: Vector, y: Vector) -> np.float32:
         error = x * a - y
-        return F32(kernels.eigen_sum(error * error) / F32(len(x)))
+        return kernels.eigen_mean(error * error)
