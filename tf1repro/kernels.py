@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import math
 from pathlib import Path
+from typing import SupportsFloat
 
 import numpy as np
 import numpy.typing as npt
@@ -64,7 +65,7 @@ def eigen_mean(values: npt.ArrayLike) -> np.float32:
     return F32(eigen_sum(v) / F32(len(v)))
 
 
-def fma32(a: float, b: float, c: float) -> np.float32:
+def fma32(a: SupportsFloat, b: SupportsFloat, c: SupportsFloat) -> np.float32:
     """float32 ``a * b + c`` rounded once, as a hardware fused multiply-add.
 
     The product of two float32 numbers is exact in float64. The float64 sum is not, and rounding

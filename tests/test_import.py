@@ -1,0 +1,30 @@
+"""``import tf1repro`` and the command line's help stay light: TensorFlow is not imported."""
+
+from __future__ import annotations
+
+from conftest import run_python
+
+
+def test_import_does_not_import_tensorflow() -> None:
+    probe = (
+        "import sys, tf1repro; "
+        "heavy = [m for m in ('tensorflow', 'matplotlib') if m in sys.modules]; "
+        "print(','.join(heavy) or 'none')"
+    )
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "none"
+
+
+def test_help_does_not_import_tensorflow() -> None:
+    probe = (
+        "import sys\n"
+        "from tf1repro.cli import main\n"
+        "try:\n    main(['reproduce', '--help'])\n"
+        "except SystemExit as exit:\n    assert exit.code == 0\n"
+        "print('tensorflow' in sys.modules)"
+    )
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "False"
+    assert "--learning-rate" in result.stdout
