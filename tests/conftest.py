@@ -1,4 +1,4 @@
-"""Shared fixtures: one in-process reproduction, and a way to run the command line as a user does."""
+"""Shared fixtures: one in-process reproduction, and the command line run as a user runs it."""
 
 from __future__ import annotations
 

@@ -56,5 +56,5 @@ def test_rejects_inconsistent_records(article_runs: ArticleRuns) -> None:
         Run.from_dict({**data, "logged_steps": [1, 2]})
     with pytest.raises(ValueError, match="a and loss must hold 100 values"):
         Run.from_dict({**data, "a": data["a"][:-1]})
-    with pytest.raises(ValueError, match="not a tf1repro.run/1 record"):
+    with pytest.raises(ValueError, match=r"not a tf1repro\.run/1 record"):
         Run.from_dict({**data, "format": "something else"})
