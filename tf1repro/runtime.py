@@ -61,17 +61,18 @@ def versions() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def graph_session(seed: int) -> Iterator[Any]:
+def graph_session(seed: int, config: Any = None) -> Iterator[Any]:
     """A fresh default Graph with graph seed ``seed``, and a Session on it, closed on exit.
 
     Yields the Session; build ops inside the block (they go into the new graph) before running.
+    ``config`` is an optional ``tf.compat.v1.ConfigProto`` for the Session.
     """
     tf = tf_v1()
     graph = tf.Graph()
     with graph.as_default():
         tf.set_random_seed(seed)
         with _quiet_stderr():
-            session = tf.Session(graph=graph)
+            session = tf.Session(graph=graph, config=config)
         with session:
             yield session
 
