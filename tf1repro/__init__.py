@@ -10,6 +10,7 @@ Importing this package does not import TensorFlow; the graph backend imports it 
 from tf1repro.article import ArticleRuns, reproduce
 from tf1repro.compare import Comparison, Deviation, compare_runs, scale_ulp
 from tf1repro.config import TrainConfig, validate_seed
+from tf1repro.eager import replay_eager
 from tf1repro.errors import DivergenceError, ParameterError
 from tf1repro.graph import train as train_graph
 from tf1repro.recipes import Recipe, get_recipe, recipe_names
@@ -28,6 +29,7 @@ __all__ = [
     "compare_runs",
     "get_recipe",
     "recipe_names",
+    "replay_eager",
     "replay_reference",
     "reproduce",
     "scale_ulp",

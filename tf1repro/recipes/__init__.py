@@ -77,6 +77,14 @@ class Recipe(ABC):
     def reference_loss(self, a: np.float32, x: Vector, y: Vector) -> np.float32:
         """The loss the graph fetches, as a float32 scalar."""
 
+    def eager_loss(self, tf: ModuleType, a: Any, x: Any, y: Any) -> Any:
+        """The same loss written for TF2 (``tf`` is ``tensorflow`` with v2 behaviour on).
+
+        ``a`` is a ``tf.Variable`` of ``param_shape``; ``x`` and ``y`` are float32 tensors of
+        ``feed_shape``. Used by ``tf1repro.eager``, which differentiates it with a GradientTape.
+        """
+        raise NotImplementedError(f"the {self.name!r} recipe has no TF2 (eager) port")
+
 
 def get_recipe(name: str) -> Recipe:
     """The registered recipe called ``name`` (e.g. ``"stochastic"`` or ``"batch"``)."""

@@ -8,6 +8,7 @@ errors with ``reduce_mean``. Both minimise with ``GradientDescentOptimizer``.
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +50,10 @@ class Stochastic(Recipe):
         error = x[0] * a - y[0]
         return F32(error * error)
 
+    def eager_loss(self, tf: ModuleType, a: Any, x: Any, y: Any) -> Any:
+        # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
+        return tf.square(tf.multiply(x, a) - y)
+
 
 class Batch(Recipe):
     """``loss = reduce_mean(square(matmul(x, A) - y))`` on ``batch_size`` samples a step."""
@@ -81,3 +86,6 @@ class Batch(Recipe):
     def reference_loss(self, a: np.float32, x: Vector, y: Vector) -> np.float32:
         error = x * a - y
         return kernels.eigen_mean(error * error)
+
+    def eager_loss(self, tf: ModuleType, a: Any, x: Any, y: Any) -> Any:
+        return tf.reduce_mean(tf.square(tf.matmul(x, a) - y))
