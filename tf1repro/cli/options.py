@@ -65,6 +65,28 @@ def add_verbose(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_logdir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--logdir",
+        default=None,
+        help="also write TensorBoard event files (A and loss per step, the TF1 graph) here",
+    )
+
+
+def logdir(args: argparse.Namespace) -> Path | None:
+    """The --logdir folder, if given, checked before any work starts."""
+    from tf1repro.cli import UsageError
+
+    if args.logdir is None:
+        return None
+    path = Path(args.logdir)
+    try:
+        check_writable_dir(path)
+    except UnwritableError as error:
+        raise UsageError(f"--logdir {args.logdir!r} cannot be written: {error}") from None
+    return path
+
+
 def training_config(args: argparse.Namespace) -> TrainConfig:
     """A TrainConfig from the parsed options (raises ParameterError naming the bad one)."""
     overrides = {
