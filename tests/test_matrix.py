@@ -1,0 +1,189 @@
+"""The version matrix's parts that need no particular TensorFlow: the report renderer on sample
+result files, the pytest plugin that sorts outcomes into checks, and stderr normalisation.
+
+The sample results in tests/data/matrix are a release that passed (2.21), one whose goldens
+failed (2.13), and a tf-nightly that did not install.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, run_python
+
+from tf1repro.cli import main
+from tf1repro.matrix import CHECK_NAMES
+from tf1repro.matrix.probe import normalize
+from tf1repro.matrix.render import load_results, render_markdown, summary_line
+from tf1repro.matrix.run import outcome
+
+SAMPLES = ROOT / "tests" / "data" / "matrix"
+
+
+def test_results_sort_by_release_with_nightly_last() -> None:
+    records = load_results([SAMPLES])
+    assert [r["release"] for r in records] == ["2.13", "2.21", "nightly"]
+
+
+def test_summary_lines_say_what_passed_and_failed() -> None:
+    failed, passed, nightly = load_results([SAMPLES])
+    assert summary_line(passed) == (
+        "TensorFlow 2.21.0 (numpy 2.4.6, keras 3.15.1): all 5 checks passed"
+    )
+    assert summary_line(failed) == (
+        "TensorFlow 2.13.1 (numpy 1.24.3, keras 2.13.1): 1 of 5 checks failed (goldens)"
+    )
+    assert summary_line(nightly) == "TensorFlow nightly: install failed: Returned code 1"
+
+
+def test_table_has_one_row_per_release_with_figures() -> None:
+    page = render_markdown(load_results([SAMPLES]), title="Compatibility")
+    lines = page.splitlines()
+    assert lines[0] == "# Compatibility"
+    header = next(i for i, line in enumerate(lines) if line.startswith("| release |"))
+    assert lines[header] == (
+        "| release | TensorFlow | NumPy | Keras | import s | structure | replay | oracle "
+        "| goldens | determinism | TF stderr |"
+    )
+    assert lines[header + 2] == (
+        "| 2.13 | 2.13.1 | 1.24.3 | 2.13.1 | 1.6 | ✅ 4/4 | ✅ 33/33<br>stochastic ulp 0, "
+        "batch ulp 0 | ✅ 2/2 | ❌ 1/18 failed<br>worst ulp 1 | ✅ 2/2 | 1 line |"
+    )
+    assert lines[header + 3].startswith("| 2.21 | 2.21.0 | 2.4.6 | 3.15.1 | 1.8 | ✅ 4/4 |")
+    assert lines[header + 3].endswith("| ✅ 18/18<br>worst ulp 0 | ✅ 2/2 | 3 lines |")
+    assert lines[header + 4] == "| nightly | **install failed** |" + " — |" * 9
+    # Every check is explained, and the dates and Python come from the records, not the clock.
+    for name in CHECK_NAMES:
+        assert any(line.startswith(f"- **{name}**: ") for line in lines)
+    assert "Python 3.11.2 virtualenv" in page and "(run 2026-11-20 to 2026-11-21)" in page
+
+
+def test_details_show_failures_and_tensorflow_stderr() -> None:
+    page = render_markdown(load_results([SAMPLES]))
+    details = page.split("## Details", 1)[1]
+    section_213 = details.split("### 2.21")[0]
+    assert "1 of 5 checks failed (goldens)." in section_213
+    assert "Failure in **goldens**:" in section_213
+    assert "first differing step 37 of 100" in section_213
+    assert "disable_resource_variables" in section_213
+    assert "### nightly\n\nTensorFlow nightly: install failed: Returned code 1." in details
+
+
+def test_rendering_is_a_pure_function_of_the_records() -> None:
+    records = load_results([SAMPLES])
+    assert render_markdown(records) == render_markdown(list(reversed(records))[::-1])
+
+
+def test_report_command_writes_the_page_without_tensorflow(tmp_path: Path) -> None:
+    out = tmp_path / "compat.md"
+    code = (
+        "import sys; from tf1repro.cli import main; "
+        f"rc = main(['matrix', 'report', {str(SAMPLES)!r}, '--out', {str(out)!r}]); "
+        "assert 'tensorflow' not in sys.modules; sys.exit(rc)"
+    )
+    result = run_python("-c", code)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8") == result.stdout
+    assert result.stdout.startswith("# Compatibility across TensorFlow releases\n")
+
+
+def test_report_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["matrix", "report", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
+    (tmp_path / "other.json").write_text('{"format": "tf1repro.run/1"}', encoding="utf-8")
+    assert main(["matrix", "report", str(tmp_path)]) == 2
+    assert "not a tf1repro matrix result" in capsys.readouterr().err
+    assert main(["matrix", "report", str(tmp_path / "empty")]) == 2
+
+
+def test_outcome_needs_every_check() -> None:
+    checks = {name: {"outcome": "passed"} for name in CHECK_NAMES}
+    assert outcome(checks) == "passed"
+    assert outcome({**checks, "oracle": {"outcome": "not run"}}) == "incomplete"
+    assert outcome({**checks, "replay": {"outcome": "failed"}}) == "failed"
+    assert outcome({k: v for k, v in checks.items() if k != "goldens"}) == "incomplete"
+
+
+def test_collector_sorts_outcomes_into_checks(tmp_path: Path) -> None:
+    # A miniature suite: passing and failing replay tests with figures, a skipped structure
+    # test, and an oracle module that cannot be imported.
+    (tmp_path / "test_replay.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.parametrize("ulps", [0.5, 2.0])
+            def test_close(record_property, ulps):
+                record_property("batch ulp", ulps)
+
+            def test_far():
+                assert 1 == 2, "three ulps apart"
+            """
+        ),
+        encoding="utf-8",
+    )
+    (tmp_path / "test_graph_structure.py").write_text(
+        "import pytest\n\ndef test_later():\n    pytest.skip('not today')\n", encoding="utf-8"
+    )
+    (tmp_path / "test_oracle.py").write_text("import no_such_module\n", encoding="utf-8")
+    script = textwrap.dedent(
+        f"""
+        import json, pytest
+        from tf1repro.matrix.collect import CheckCollector
+        collector = CheckCollector()
+        args = ["-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
+        pytest.main([{str(tmp_path)!r}, *args], [collector])
+        print("RESULT" + json.dumps({{k: v.to_dict() for k, v in collector.tallies.items()}}))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    tallies = json.loads(result.stdout.split("RESULT", 1)[1])
+    replay = tallies["replay"]
+    assert (replay["outcome"], replay["passed"], replay["failed"]) == ("failed", 2, 1)
+    assert replay["figures"] == {"batch ulp": 2.0}  # the worst of the two
+    assert replay["failures"][0].startswith("test_replay.py::test_far\n")
+    assert "three ulps apart" in replay["failures"][0]
+    assert tallies["structure"] == {
+        "outcome": "not run",
+        "passed": 0,
+        "failed": 0,
+        "skipped": 1,
+        "figures": {},
+        "failures": [],
+    }
+    assert tallies["oracle"]["outcome"] == "failed"
+    assert "no_such_module" in tallies["oracle"]["failures"][0]
+    assert tallies["goldens"]["outcome"] == "not run"
+
+
+def test_stderr_is_normalised_to_stable_distinct_lines() -> None:
+    stderr = "\n".join(
+        [
+            "2026-11-25 02:17:00.123456: I tensorflow/core/util/port.cc:153] oneDNN custom "
+            "operations are on.",
+            "W0000 00:00:1732501020.123 4242 cuda_platform.cc:52] failed call to cuInit",
+            "WARNING:tensorflow:From /venv/lib/python3.11/site-packages/tensorflow/python/"
+            "compat/v2_compat.py:108: disable_resource_variables is deprecated",
+            "2026-11-25 02:17:01.654321: I tensorflow/core/util/port.cc:153] oneDNN custom "
+            "operations are on.",
+            "",
+        ]
+    )
+    assert normalize(stderr) == [
+        "I port.cc:153] oneDNN custom operations are on.",
+        "W cuda_platform.cc:52] failed call to cuInit",
+        "WARNING:tensorflow:From v2_compat.py:108: disable_resource_variables is deprecated",
+    ]
+
+
+def test_sample_results_are_valid_json_records() -> None:
+    for path in SAMPLES.glob("*.json"):
+        record = json.loads(path.read_text(encoding="utf-8"))
+        assert record["format"] == "tf1repro.matrix/1"

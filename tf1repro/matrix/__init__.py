@@ -1,0 +1,52 @@
+"""The version matrix: the fidelity suite run on one TensorFlow release, and the report over many.
+
+``tf1repro matrix run`` runs the suite's test files (from a source checkout) on the installed
+TensorFlow with pytest, adds the figures behind them and what TensorFlow prints, and writes one
+result JSON. ``tf1repro matrix report`` renders any number of result files as a Markdown table.
+``noxfile.py`` makes one virtualenv per release and calls the first; the Docker image calls it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Check:
+    """One part of the fidelity suite: a test module and what passing it proves."""
+
+    name: str
+    test_file: str
+    proves: str
+
+
+#: The fidelity suite, in report order.
+SUITE = (
+    Check(
+        "structure",
+        "test_graph_structure.py",
+        "each graph holds the article's ops (Mul vs MatMul + Mean) and shapes",
+    ),
+    Check(
+        "replay",
+        "test_replay.py",
+        "the graph and the NumPy float32 reference agree step by step (in scale-ulps)",
+    ),
+    Check(
+        "oracle",
+        "test_oracle.py",
+        "a TF1-style script (placeholders, Session) prints exactly tf1repro's log",
+    ),
+    Check(
+        "goldens",
+        "test_golden.py",
+        "the committed golden runs are reproduced bit for bit",
+    ),
+    Check(
+        "determinism",
+        "test_determinism.py",
+        "the same seed in two processes gives byte-identical logs and JSON",
+    ),
+)
+
+CHECK_NAMES = tuple(check.name for check in SUITE)

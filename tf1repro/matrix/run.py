@@ -1,0 +1,71 @@
+"""Run the fidelity suite on the installed TensorFlow and assemble one result record."""
+
+from __future__ import annotations
+
+import datetime
+import time
+from pathlib import Path
+from typing import Any
+
+from tf1repro.matrix import CHECK_NAMES, SUITE
+from tf1repro.matrix.collect import CheckCollector
+from tf1repro.matrix.figures import measure
+from tf1repro.matrix.probe import ProbeError, probe_tensorflow
+
+FORMAT = "tf1repro.matrix/1"
+
+#: Everything but slow and Docker tests: the matrix-only tests belong to the suite.
+MARKERS = "not slow and not docker"
+
+
+def run_suite(tests_dir: Path, release: str | None = None) -> dict[str, Any]:
+    """Probe TensorFlow, run the suite's test files under ``tests_dir`` with pytest, measure.
+
+    Returns the result record (see ``outcome``); pytest's own report goes to stdout.
+    """
+    import pytest
+
+    start = time.perf_counter()
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    try:
+        probe = probe_tensorflow()
+    except ProbeError as error:
+        return failed_result(release or "unknown", "import failed", str(error), today)
+
+    collector = CheckCollector()
+    files = [str(tests_dir / check.test_file) for check in SUITE]
+    present = [path for path in files if Path(path).is_file()]
+    # One test file that cannot be imported fails its check, not the whole suite.
+    args = [*present, "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
+    code = int(pytest.main([*args, "-m", MARKERS], [collector]))
+    checks = {name: tally.to_dict() for name, tally in collector.tallies.items()}
+    for name, figures in measure(tests_dir / "golden").items():
+        checks[name]["figures"].update(figures)
+
+    tensorflow = probe.versions["tensorflow"]
+    return {
+        "format": FORMAT,
+        "release": release or ".".join(tensorflow.split(".")[:2]),
+        "date": today,
+        "outcome": outcome(checks),
+        "versions": probe.versions,
+        "import_seconds": probe.import_seconds,
+        "warnings": probe.warnings,
+        "checks": checks,
+        "pytest_exit": code,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def outcome(checks: dict[str, dict[str, Any]]) -> str:
+    """``passed`` when every check of the suite passed, ``failed`` when one failed, else
+    ``incomplete`` (a check had no test that ran)."""
+    states = [checks.get(name, {}).get("outcome", "not run") for name in CHECK_NAMES]
+    if "failed" in states:
+        return "failed"
+    return "passed" if all(state == "passed" for state in states) else "incomplete"
+
+
+def failed_result(release: str, outcome: str, error: str, date: str) -> dict[str, Any]:
+    """The record of a release whose suite could not run at all (install or import failed)."""
+    return {"format": FORMAT, "release": release, "date": date, "outcome": outcome, "error": error}
