@@ -52,7 +52,7 @@ def test_cli_exit_codes_on_recorded_runs(tmp_path: Path, article_runs: ArticleRu
         (tmp_path / f"{name}.json").write_text(value.to_json())
     same = run_python("-m", "tf1repro", "compare", "--runs", "run.json", "copy.json", cwd=tmp_path)
     assert same.returncode == 0, same.stderr
-    assert same.stdout.splitlines()[-1].startswith("all 1 pairs within 2 ulps")
+    assert same.stdout.splitlines()[-1].startswith("all 1 pair within 2 ulps")
     differ = run_python("-m", "tf1repro", "compare", "--runs", "run.json", "bad.json", cwd=tmp_path)
     assert differ.returncode == 1, differ.stderr
     assert differ.stderr == ""

@@ -91,11 +91,12 @@ class Report:
             for line in (header, *body)
         ]
         failed = sum(not row.passed for row in self.rows)
+        pairs = f"{len(self.rows)} pair" + ("s" if len(self.rows) != 1 else "")
         unit = f"1 ulp = {self.unit:.3g}"
         if failed:
-            verdict = f"{failed} of {len(self.rows)} pairs exceed {self.tolerance_ulps:g} ulps"
+            verdict = f"{failed} of {pairs} exceed {self.tolerance_ulps:g} ulps"
         else:
-            verdict = f"all {len(self.rows)} pairs within {self.tolerance_ulps:g} ulps"
+            verdict = f"all {pairs} within {self.tolerance_ulps:g} ulps"
         return [*lines, f"{verdict} ({unit}, float32 spacing at the target)"]
 
     def to_dict(self) -> dict[str, Any]:
