@@ -1,0 +1,117 @@
+"""``tf1repro study``: many seeds per batch size; the article's pros and cons, measured."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tf1repro.cli import UsageError, options
+
+TABLE_NAME = "study.md"
+PLOT_NAME = "study.png"
+JSON_NAME = "study.json"
+
+
+def add_parser(subparsers: Any) -> None:
+    from tf1repro.study import DEFAULT_BATCH_SIZES
+
+    parser = subparsers.add_parser(
+        "study",
+        help="train many seeds per batch size and measure the article's claims",
+        description=(
+            "Train --runs seeds for each batch size (1 = the stochastic trainer) in vectorised "
+            "TF1 graphs; print the article's pros and cons table with measured numbers and "
+            "write the table (Markdown), a plot (PNG) and every figure (JSON) into --out."
+        ),
+    )
+    parser.add_argument(
+        "--runs", type=options.number, default=1000, help="seeds per batch size (default 1000)"
+    )
+    parser.add_argument(
+        "--batch-sizes",
+        default=",".join(str(b) for b in DEFAULT_BATCH_SIZES),
+        help="comma-separated batch sizes; 1 is the stochastic trainer (default %(default)s)",
+    )
+    options.add_seed(parser)
+    options.add_training(parser, batch_size=False)
+    parser.add_argument(
+        "--backend",
+        choices=("graph", "numpy"),
+        default="graph",
+        help="vectorised TF1 graph (default) or its NumPy float32 twin",
+    )
+    parser.add_argument("--out", default="study", help="folder for the outputs (default ./study)")
+    parser.add_argument(
+        "--json", action="store_true", help="print the JSON on stdout instead of the table"
+    )
+    options.add_verbose(parser)
+    parser.set_defaults(handler=handle)
+
+
+def batch_sizes(text: str) -> list[int]:
+    """``"1,2,20"`` -> [1, 2, 20]; anything else is a one-line usage error."""
+    parts = [part.strip() for part in text.split(",")]
+    try:
+        values = [int(part) for part in parts]
+    except ValueError:
+        values = []
+    if not text.strip() or not values or any(v < 1 for v in values):
+        raise UsageError(
+            f"--batch-sizes must be a comma-separated list of ints >= 1, e.g. 1,2,5,20; "
+            f"got {text!r}"
+        )
+    return values
+
+
+def handle(args: argparse.Namespace) -> int:
+    from tf1repro.study import run_study, validate_runs
+
+    config = options.training_config(args)
+    seed = options.seed(args)
+    runs = validate_runs(args.runs, seed)
+    sizes = batch_sizes(args.batch_sizes)
+    out = options.output_dir(args.out)
+
+    from tf1repro import runtime
+    from tf1repro.files import write_atomically
+    from tf1repro.study import figure, table
+
+    runtime.configure(verbose=args.verbose)
+    with _progress_bar(runs * len(set(sizes)), enabled=not args.json) as advance:
+        study = run_study(config, sizes, runs, seed, backend=args.backend, progress=advance)
+    document = json.dumps(study.to_dict(), indent=1) + "\n"
+    files = {
+        out / TABLE_NAME: table.markdown(study).encode(),
+        out / PLOT_NAME: figure.study_png(study),
+        out / JSON_NAME: document.encode(),
+    }
+    write_atomically(files)
+    if args.json:
+        sys.stdout.write(document)
+    else:
+        print(table.text(study))
+        print(f"\nWrote {', '.join(path.name for path in files)} to {out}/")
+    return 0
+
+
+@contextlib.contextmanager
+def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
+    """A tqdm bar on stderr when stderr is a terminal (and not --json); otherwise nothing."""
+    if not (enabled and sys.stderr.isatty()):
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, unit="run", file=sys.stderr, leave=False) as bar:
+
+        def advance(runs: int) -> None:
+            bar.update(runs)
+
+        yield advance
+
+
+__all__ = ["JSON_NAME", "PLOT_NAME", "TABLE_NAME", "add_parser", "batch_sizes", "handle"]
