@@ -19,7 +19,7 @@ from typing import NoReturn
 from tf1repro.errors import DivergenceError, ParameterError
 
 #: Subcommand modules under tf1repro.cli, in the order ``--help`` lists them.
-COMMANDS = ("reproduce", "golden", "compare", "matrix", "study")
+COMMANDS = ("reproduce", "golden", "compare", "matrix", "legacy", "study")
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3

@@ -1,0 +1,322 @@
+"""``tf1repro legacy``: unmodified TF1 scripts run in child processes, recorded and explained.
+
+The corpus in tests/legacy_corpus/ is checked once per module (three children at a time); the
+tests then read the run folders it left. Each child imports TensorFlow, a few seconds each.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+from conftest import ROOT, run_python
+
+from tf1repro import ArticleRuns, runtime
+from tf1repro.cli import main
+from tf1repro.legacy import ScriptRun, check_folder, run_script, scripts_in
+
+CORPUS = ROOT / "tests" / "legacy_corpus"
+ARTICLE = CORPUS / "article_batch_stochastic.py"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Long enough for a child to import TensorFlow on a busy machine; only the hanging script waits it.
+CORPUS_TIMEOUT = 30
+
+#: script -> (status, kind, text on the line the failure must point at, figures saved)
+EXPECTED = {
+    "article_batch_stochastic.py": ("ok", "ok", None, 1),
+    "contrib_layers.py": ("failed", "contrib", "contrib.layers.xavier_initializer", 0),
+    "download_data.py": ("failed", "network", "urllib.request.urlopen(", 0),
+    "linear_regression.py": ("ok", "ok", None, 2),
+    "mnist_input_data.py": ("failed", "removed-module", "from tensorflow.examples", 0),
+    "positional_loss.py": ("failed", "positional-arguments", "with_logits(pred, y)", 0),
+    "queue_without_runners.py": ("timeout", "timeout", "sess.run(batch)", 0),
+    "softmax_classifier.py": ("ok", "ok", None, 0),
+}
+
+
+def line_of(script: Path, text: str) -> int:
+    """The 1-based line of ``script`` holding ``text`` (exactly one must)."""
+    lines = [n for n, line in enumerate(script.read_text().splitlines(), 1) if text in line]
+    assert len(lines) == 1, (script.name, text, lines)
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, ScriptRun]]:
+    out = tmp_path_factory.mktemp("corpus")
+    # The hanging script starts first and waits on its own (it uses no CPU) while two more
+    # children at a time run the others.
+    hanging = CORPUS / "queue_without_runners.py"
+    scripts = [hanging, *(path for path in scripts_in(CORPUS) if path != hanging)]
+    runs = check_folder(scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3)
+    return out, {Path(run.script).name: run for run in runs}
+
+
+def test_corpus_is_what_the_issue_asks_for() -> None:
+    names = [path.name for path in scripts_in(CORPUS)]
+    assert names == sorted(EXPECTED)
+    assert len(names) >= 6
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_corpus_outcome(corpus: tuple[Path, dict[str, ScriptRun]], name: str) -> None:
+    out, runs = corpus
+    status, kind, marker, figures = EXPECTED[name]
+    run = runs[name]
+    assert (run.status, run.kind) == (status, kind), run.reason
+    expected_line = None if marker is None else line_of(CORPUS / name, marker)
+    assert run.line == expected_line
+    if expected_line is not None:
+        assert f"line {expected_line}" in run.reason
+    assert len(run.figures) == figures
+    # The folder holds the same record the function returned.
+    assert ScriptRun.load(out / Path(name).stem) == run
+
+
+def test_article_script_prints_the_reproduce_log(
+    corpus: tuple[Path, dict[str, ScriptRun]], article_runs: ArticleRuns
+) -> None:
+    """The unmodified article script, seeded 0, prints exactly ``tf1repro reproduce --seed 0``."""
+    out, _ = corpus
+    printed = (out / "article_batch_stochastic" / "stdout.txt").read_text().splitlines()
+    assert printed == article_runs.log()
+
+
+def test_legacy_run_command_matches_reproduce_for_another_seed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["reproduce", "--seed", "5", "--json", "--no-plot", "--out", str(tmp_path)]) == 0
+    expected = json.loads(capsys.readouterr().out)["log"]
+
+    code = main(["legacy", "run", str(ARTICLE), "--seed", "5", "--out", str(tmp_path / "run")])
+    captured = capsys.readouterr()
+    assert code == 0
+    # stdout is the script's own output, nothing added; the summary goes to stderr.
+    assert captured.out.splitlines() == expected
+    assert "ran in" in captured.err and "1 figure" in captured.err
+
+
+def test_figures_are_valid_pngs(corpus: tuple[Path, dict[str, ScriptRun]]) -> None:
+    out, runs = corpus
+    for name in ("article_batch_stochastic", "linear_regression"):
+        for figure in runs[f"{name}.py"].figures:
+            path = out / name / figure
+            assert path.read_bytes()[:8] == PNG_SIGNATURE
+            image = matplotlib.image.imread(path)
+            # matplotlib's default figure is 6.4 x 4.8 inches at 100 dpi.
+            assert image.shape[:2] == (480, 640)
+            assert np.ptp(image) > 0  # something was drawn
+
+
+def test_outputs_are_kept_apart(corpus: tuple[Path, dict[str, ScriptRun]]) -> None:
+    out, runs = corpus
+    article = out / "article_batch_stochastic"
+    assert (article / "stderr.txt").read_text() == ""
+    # disable_v2_behavior()'s deprecation notice (every release) is TensorFlow's noise.
+    tf_log = (article / "tensorflow.log").read_text()
+    assert "is deprecated" in tf_log
+    assert "Step #" not in tf_log
+
+    failed = out / "positional_loss"
+    line = line_of(CORPUS / "positional_loss.py", "with_logits(pred, y)")
+    traceback = (failed / "stderr.txt").read_text()
+    assert traceback.startswith("Traceback (most recent call last):")
+    assert f'positional_loss.py", line {line}' in traceback
+    # It starts at the script's own frame, as `python positional_loss.py` would show it.
+    assert traceback.splitlines()[1].startswith(f'  File "{CORPUS / "positional_loss.py"}"')
+    assert "Traceback" not in (failed / "tensorflow.log").read_text()
+
+    record = runs["article_batch_stochastic.py"]
+    assert record.versions["tensorflow"] == runtime.tensorflow_version()
+    assert record.versions["numpy"] == np.__version__
+    assert record.exit_code == 0 and record.seconds > 0
+
+
+def test_seeded_reruns_are_identical(
+    corpus: tuple[Path, dict[str, ScriptRun]], tmp_path: Path
+) -> None:
+    """linear_regression draws NumPy data and a random W in an explicit tf.Graph()."""
+    out, runs = corpus
+    script = CORPUS / "linear_regression.py"
+    first = (out / "linear_regression" / "stdout.txt").read_bytes()
+    with ThreadPoolExecutor(2) as pool:  # two children side by side
+        again, other = pool.map(
+            lambda seed: run_script(script, tmp_path / f"seed{seed}", seed=seed), (0, 1)
+        )
+    assert (tmp_path / "seed0" / "stdout.txt").read_bytes() == first
+    assert (tmp_path / "seed1" / "stdout.txt").read_bytes() != first
+    assert again.figures == other.figures == runs["linear_regression.py"].figures
+
+
+def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
+    script = tmp_path / "hang.py"
+    script.write_text(
+        "import subprocess, sys, time\n"
+        "helper = subprocess.Popen(['sleep', '600'])\n"
+        "open(sys.argv[1], 'w').write(str(helper.pid))\n"
+        "while True:\n"
+        "    time.sleep(0.05)\n"
+    )
+    pid_file = tmp_path / "pid"
+    run = run_script(script, tmp_path / "out", timeout=4, args=[str(pid_file)])
+    assert (run.status, run.kind, run.line, run.exit_code) == ("timeout", "timeout", 5, None)
+    assert run.seconds >= 4
+    assert "after 4 s at line 5" in run.reason
+    assert not _alive(int(pid_file.read_text())), "the script's own child outlived the timeout"
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs (a killed process nobody reaped yet is a zombie: dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_script_can_neither_see_nor_break_our_state(tmp_path: Path) -> None:
+    script = tmp_path / "meddle.py"
+    script.write_text(
+        "import os, sys\n"
+        "print(sorted(k for k in globals() if not k.startswith('__')))\n"
+        "print('tf1repro' in sys.modules, sys.argv[1:])\n"
+        "import tf1repro.runtime\n"
+        "tf1repro.runtime._verbose = True\n"
+        "os.environ['TF1REPRO_MEDDLED'] = '1'\n"
+        "os.chdir('/')\n"
+        "sys.exit(3)\n"
+    )
+    cwd, verbose = Path.cwd(), runtime._verbose
+    run = run_script(script, tmp_path / "out", args=["a b", "--x"])
+    assert (run.status, run.kind, run.exit_code) == ("failed", "exit", 3)
+    assert (tmp_path / "out" / "stdout.txt").read_text().splitlines() == [
+        "['os', 'sys']",
+        "False ['a b', '--x']",
+    ]
+    assert Path.cwd() == cwd
+    assert runtime._verbose == verbose
+    assert "TF1REPRO_MEDDLED" not in os.environ
+
+
+def test_check_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "good.py").write_text("print('fine')\n")
+    (folder / "bad.py").write_text("x = 1\nraise ValueError('no luck')\n")
+    (folder / "notes.txt").write_text("not a script\n")
+    out = tmp_path / "out"
+
+    assert main(["legacy", "check", str(folder), "--out", str(out), "--timeout", "60"]) == 1
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["script", "status", "seconds", "figures", "reason"]
+    assert table[1].split()[:2] == ["bad.py", "failed"]
+    assert "error: ValueError (line 2): no luck" in table[1]
+    assert table[2].split()[:2] == ["good.py", "ok"]
+    assert table[-1] == "2 scripts: 1 ok, 1 failed, 0 timeout"
+    assert sorted(p.name for p in out.iterdir()) == ["bad", "good"]
+
+    assert main(["legacy", "check", str(folder), "--out", str(out), "--json"]) == 1
+    records = json.loads(capsys.readouterr().out)
+    assert [(Path(r["script"]).name, r["status"]) for r in records] == [
+        ("bad.py", "failed"),
+        ("good.py", "ok"),
+    ]
+
+
+def test_diff_command(
+    corpus: tuple[Path, dict[str, ScriptRun]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    article_runs: ArticleRuns,
+) -> None:
+    out, _ = corpus
+    run_a = out / "article_batch_stochastic"
+    reproduced = tmp_path / "reproduce.txt"
+    reproduced.write_text("\n".join(article_runs.log()) + "\n")
+    assert main(["legacy", "diff", str(run_a), str(reproduced)]) == 0
+    assert capsys.readouterr().out.startswith("identical: 80 lines, 120 numbers;")
+
+    # One float32 value nudged in its last printed digit: a relative change of about 1e-7.
+    lines = article_runs.log()
+    assert lines[1].startswith("Loss = [")
+    value = lines[1][len("Loss = [") : -1]
+    nudged = value[:-1] + str((int(value[-1]) + 1) % 10)
+    perturbed = tmp_path / "perturbed.txt"
+    perturbed.write_text("\n".join([lines[0], f"Loss = [{nudged}]", *lines[2:]]) + "\n")
+    expected = abs(float(nudged) - float(value)) / max(abs(float(nudged)), abs(float(value)))
+
+    assert main(["legacy", "diff", str(run_a), str(perturbed)]) == 1
+    report = capsys.readouterr().out
+    assert report.startswith("different: 80 lines, 120 numbers; largest relative difference")
+    assert f"{expected:.3g} at line 2 ({value} vs {nudged})" in report
+    assert main(["legacy", "diff", str(run_a), str(perturbed), "--rtol", "1e-5"]) == 0
+    assert capsys.readouterr().out.startswith("identical within --rtol")
+
+    shorter = tmp_path / "shorter.txt"
+    shorter.write_text("\n".join(lines[:-1]) + "\n")
+    assert main(["legacy", "diff", str(run_a), str(shorter)]) == 1
+    assert capsys.readouterr().out == "different: the logs have 80 and 79 lines\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["run", "{script}", "--seed", "-1"], "--seed must be an int in the range [0, 4294967295]"),
+        (["run", "{script}", "--timeout", "0"], "--timeout must be a number of seconds > 0"),
+        (["run", "{tmp}/missing.py"], "SCRIPT '{tmp}/missing.py' is not a file"),
+        (["run", "{script}", "--bogus"], "unrecognized arguments: --bogus"),
+        (["check", "{tmp}", "--jobs", "0"], "--jobs must be an int in the range [1, inf)"),
+        (["check", "{tmp}"], "DIR '{tmp}' holds no *.py scripts"),
+        (["diff", "{tmp}/a", "{tmp}/b"], "RUN_A '{tmp}/a' cannot be read"),
+        (["diff", "{script}", "{script}", "--rtol", "-1"], "--rtol must be a finite number >= 0"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    script = tmp_path / "s.py"
+    if argv[0] != "check":
+        script.write_text("print(1)\n")
+    out = tmp_path / "out"
+    fill = {"script": str(script), "tmp": str(tmp_path)}
+    args = ["legacy", *(part.format(**fill) for part in argv)]
+    if argv[0] != "diff":
+        args += ["--out", str(out)]
+    if "--bogus" in argv:  # argparse's own error path
+        with pytest.raises(SystemExit) as stop:
+            main(args)
+        code = stop.value.code
+    else:
+        code = main(args)
+    error = capsys.readouterr().err
+    assert code == 2
+    assert error.count("\n") == 1 and message.format(**fill) in error
+    assert not out.exists()
+
+
+def test_runner_does_not_import_tensorflow(tmp_path: Path) -> None:
+    (tmp_path / "s.py").write_text("print('hello')\n")
+    code = (
+        "import sys\n"
+        "from tf1repro.cli import main\n"
+        f"assert main(['legacy', 'check', {str(tmp_path)!r}, '--out', {str(tmp_path / 'o')!r}])"
+        " == 0\n"
+        "assert 'tensorflow' not in sys.modules\n"
+    )
+    result = run_python("-c", code, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "1 scripts: 1 ok, 0 failed, 0 timeout" in result.stdout
+
+
+def test_unrelated_imports_are_untouched(tmp_path: Path) -> None:
+    """A script without TensorFlow runs as under plain Python (and fast: nothing is imported)."""
+    script = tmp_path / "plain.py"
+    script.write_text("import json, sys\nprint(json.dumps({'argv': sys.argv[1:]}))\n")
+    run = run_script(script, tmp_path / "out", args=["1"])
+    assert run.status == "ok"
+    assert (tmp_path / "out" / "stdout.txt").read_text() == '{"argv": ["1"]}\n'
