@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Build one image per TensorFlow release, run each, and collect the reports.
+#
+#   docker/build_all.sh                 # every release 2.12 ... 2.21
+#   docker/build_all.sh 2.12 2.21       # just these
+#   ENGINE=podman docker/build_all.sh   # with podman instead of docker
+#
+# Leaves docker-results/tf-<release>.md (what each container printed), tf-<release>.json (its
+# result record) and compatibility.md (all of them in one table). Exit code 1 when any release
+# failed a check. Images take 1.5 to 2.5 GB each: set KEEP_IMAGES=1 to keep them.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+engine="${ENGINE:-docker}"
+if [ "$engine" = podman ] && [ -z "${CONTAINERS_CONF:-}" ]; then
+    export CONTAINERS_CONF="$PWD/docker/containers.conf"
+fi
+releases=("$@")
+[ ${#releases[@]} -gt 0 ] || releases=(2.12 2.13 2.14 2.15 2.16 2.17 2.18 2.19 2.20 2.21)
+out=docker-results
+mkdir -p "$out"
+
+status=0
+last=""
+for release in "${releases[@]}"; do
+    image="tf1repro:tf-$release"
+    echo "== TensorFlow $release: building $image"
+    if ! "$engine" build -q -f docker/Dockerfile --build-arg "TF_VERSION=$release" -t "$image" . >/dev/null; then
+        echo "   build failed" | tee "$out/tf-$release.md"
+        status=1
+        continue
+    fi
+    container="tf1repro-matrix-$release"
+    "$engine" rm -f "$container" >/dev/null 2>&1
+    "$engine" create --name "$container" "$image" >/dev/null
+    "$engine" start -a "$container" >"$out/tf-$release.md" 2>&1 || status=1
+    "$engine" cp "$container:/home/tf1repro/result.json" "$out/tf-$release.json" && chmod a+r "$out/tf-$release.json"
+    "$engine" rm "$container" >/dev/null
+    tail -n 2 "$out/tf-$release.md" | head -n 1
+    if [ -n "$last" ] && [ "${KEEP_IMAGES:-0}" != 1 ]; then "$engine" rmi "$last" >/dev/null; fi
+    last="$image"
+done
+
+if [ -n "$last" ]; then
+    "$engine" run --rm -v "$PWD/$out:/results:ro" "$last" tf1repro matrix report /results >"$out/compatibility.md" \
+        && echo "== all reports: $out/compatibility.md"
+    [ "${KEEP_IMAGES:-0}" = 1 ] || "$engine" rmi "$last" >/dev/null
+fi
+exit "$status"
