@@ -77,10 +77,10 @@ def test_simulated_mean_within_3_standard_errors(batch_size: int) -> None:
     sample mean has expectation mean_r E[A_t | x_r] and variance sum_r Var[A_t | x_r] / R^2.
 
     3 standard errors at each of 100 steps: a per-step false alarm of 0.27%, at most 27% over
-    100 steps by the union bound, far less in fact because the steps are strongly correlated
-    (docs/theory.md measures 2 to 4% over 100 seeds). The seeds are fixed, so the outcome is
-    deterministic; a biased trainer or formula (an error of 1% of sd at the end) shows up as
-    many standard errors, since the standard error here is about 0.7% of sd."""
+    100 steps by the union bound, far less because the steps are strongly correlated
+    (measured: 1 block of seeds in 40 fails; see docs/theory.md). The seeds are fixed, so the
+    outcome is deterministic. The standard error is sd / sqrt(20000), 0.7% of sd: a bias of
+    5% of sd in the trainer or the formula is 7 standard errors."""
     a, per_run = simulate(batch_size)
     expected = per_run.mean.mean(0)
     standard_error = np.sqrt(per_run.variance.sum(0)) / RUNS
