@@ -69,11 +69,8 @@ TENSORFLOW_DISTRIBUTIONS = ("tensorflow", "tensorflow-cpu", "tf-nightly", "tf-ni
 
 
 class TensorFlowAlias(ModuleType):
-    """What the script gets for ``tensorflow``: the attributes of ``tf.compat.v1``.
-
-    Named ``tensorflow`` so that ``import tensorflow.python.x as y`` still finds the real
-    submodule in ``sys.modules`` through the alias.
-    """
+    """What the script gets for ``tensorflow``: the attributes of ``tf.compat.v1``, then the
+    real package's loaded submodules (``tensorflow.python``...)."""
 
     def __init__(self, v1: ModuleType) -> None:
         super().__init__("tensorflow", v1.__doc__)
@@ -83,9 +80,13 @@ class TensorFlowAlias(ModuleType):
         try:
             return getattr(self._v1, name)
         except AttributeError:
-            raise AttributeError(
-                f"module 'tensorflow' (tf.compat.v1) has no attribute {name!r}"
-            ) from None
+            pass
+        # `import tensorflow.python.framework.ops` binds `tensorflow` to this alias; its
+        # submodules stay reachable as attributes, as they are on the real package.
+        submodule = sys.modules.get(f"tensorflow.{name}")
+        if submodule is not None:
+            return submodule
+        raise AttributeError(f"module 'tensorflow' (tf.compat.v1) has no attribute {name!r}")
 
     def __dir__(self) -> list[str]:
         return sorted(set(dir(self._v1)) | set(self.__dict__))

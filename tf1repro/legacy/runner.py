@@ -140,11 +140,13 @@ def _dump_stack(child: subprocess.Popen[bytes], stack: Path) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(child.pid, signal.SIGUSR1)
     deadline = time.monotonic() + STACK_GRACE_SECONDS
+    size = 0
     while time.monotonic() < deadline and child.poll() is None:
-        if stack.is_file() and stack.stat().st_size > 0:
-            time.sleep(0.1)  # the dump is a few writes in a row; let it finish
+        time.sleep(0.1)
+        # The dump is many small writes: done once it has stopped growing.
+        previous, size = size, stack.stat().st_size if stack.is_file() else 0
+        if size > 0 and size == previous:
             return
-        time.sleep(0.05)
 
 
 def _child_environment(seed: int | None) -> dict[str, str]:
