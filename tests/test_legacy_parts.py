@@ -53,6 +53,7 @@ def outcome_of(exception: dict[str, object]) -> tuple[str, str, int | None]:
         ),
         ({"type": "ModuleNotFoundError", "message": "No module named 'sklearn'"}, "missing-module"),
         ({"type": "SyntaxError", "message": "Missing parentheses in call to 'print'"}, "python2"),
+        ({"type": "AttributeError", "message": "`dense` is not available with Keras 3."}, "keras3"),
         (
             {"type": "AttributeError", "message": "'Tensor' object has no attribute 'eval2'"},
             "error",

@@ -42,6 +42,7 @@ import platform
 import random
 import runpy
 import signal
+import site
 import sys
 import traceback
 import warnings
@@ -100,6 +101,10 @@ class Child:
         self.seed = seed
         self.script = script
         self.user_folder = str(script.parent) + os.sep
+        self.installed = tuple(
+            os.path.abspath(folder) + os.sep
+            for folder in {sys.prefix, sys.base_prefix, *site.getsitepackages()}
+        )
         self.alias: TensorFlowAlias | None = None
         self.figures: list[str] = []
         self.pyplot_patched = False
@@ -152,8 +157,13 @@ class Child:
         return module
 
     def is_user_code(self, importer_globals: Any) -> bool:
+        """Whether an import comes from the script's folder, and not from installed packages
+        (a virtualenv inside that folder holds TensorFlow and Keras themselves)."""
         path = (importer_globals or {}).get("__file__")
-        return isinstance(path, str) and os.path.abspath(path).startswith(self.user_folder)
+        if not isinstance(path, str):
+            return False
+        path = os.path.abspath(path)
+        return path.startswith(self.user_folder) and not path.startswith(self.installed)
 
     def tensorflow(self) -> TensorFlowAlias:
         """Import TensorFlow once, with its start-up noise sent to the TensorFlow log."""

@@ -111,6 +111,14 @@ def _from_exception(exception: Mapping[str, Any]) -> Outcome:
             "labels=... and logits=... by keyword (TF 2 would silently swap them)",
             line,
         )
+    if "is not available with Keras 3" in message:
+        return Outcome(
+            "failed",
+            "keras3",
+            f"{_first_line(message).rstrip('.')}{at}; tf.layers and friends need Keras 2 "
+            "(pip install tf_keras, then set TF_USE_LEGACY_KERAS=1)",
+            line,
+        )
     if any(
         link.get("type") in NETWORK_ERRORS
         or any(text in str(link.get("message", "")) for text in NETWORK_MESSAGES)
