@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -181,3 +182,15 @@ def test_verbose_lets_tensorflow_speak(tmp_path: Path) -> None:
     result = run_python(SCRIPT, "--steps", "5", "--no-plot", "--verbose", "--out", str(tmp_path))
     assert result.returncode == 0
     assert "deprecated" in result.stderr  # disable_v2_behavior's warning, hidden without --verbose
+
+
+def test_artifacts_get_ordinary_permissions(tmp_path: Path) -> None:
+    from tf1repro.files import write_atomically
+
+    previous = os.umask(0o022)
+    try:
+        write_atomically({tmp_path / "a.json": b"{}"})
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "a.json").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["a.json"]  # no temporary file left behind

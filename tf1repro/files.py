@@ -35,13 +35,19 @@ def check_writable_dir(path: Path) -> None:
 
 
 def write_atomically(files: Mapping[Path, bytes]) -> None:
-    """Write every file, or none: each goes to a temporary file first, then all are renamed."""
+    """Write every file, or none: each goes to a temporary file first, then all are renamed.
+
+    Files get the permissions a plain ``open(path, "w")`` would give (0666 less the umask), not
+    the private 0600 of a temporary file.
+    """
+    mode = 0o666 & ~_umask()
     staged: list[tuple[str, Path]] = []
     try:
         for path, content in files.items():
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
             staged.append((tmp, path))
+            os.fchmod(fd, mode)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
                 handle.flush()
@@ -52,3 +58,10 @@ def write_atomically(files: Mapping[Path, bytes]) -> None:
         for tmp, _ in staged:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
+
+
+def _umask() -> int:
+    # The umask can only be read by setting it; set it straight back.
+    current = os.umask(0)
+    os.umask(current)
+    return current
