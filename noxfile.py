@@ -21,6 +21,11 @@ from pathlib import Path
 
 import nox
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: nox itself depends on tomli there
+    import tomli as tomllib
+
 RELEASES = ("2.12", "2.13", "2.14", "2.15", "2.16", "2.17", "2.18", "2.19", "2.20", "2.21")
 PYTHON = "3.11"  # every release from 2.12 on has wheels for it; nothing older does
 RESULTS = Path("matrix-results")
@@ -36,6 +41,13 @@ def _result_path(release: str) -> str:
 def _run_suite(session: nox.Session, release: str) -> None:
     RESULTS.mkdir(exist_ok=True)
     session.run("tf1repro", "matrix", "run", "--release", release, "--out", _result_path(release))
+
+
+def _dependencies_besides_tensorflow() -> list[str]:
+    # tf-nightly brings its own tb-nightly, so TensorBoard goes with TensorFlow.
+    with open("pyproject.toml", "rb") as file:
+        dependencies = tomllib.load(file)["project"]["dependencies"]
+    return [d for d in dependencies if not d.startswith(("tensorflow", "tensorboard"))]
 
 
 def _drop_venv(session: nox.Session) -> None:
@@ -67,7 +79,7 @@ def nightly(session: nox.Session) -> None:
     try:
         # tf-nightly is not "tensorflow": install tf1repro without its dependencies, or pip
         # would add a released TensorFlow next to the nightly one.
-        session.install("--pre", "tf-nightly", "matplotlib", PYTEST)
+        session.install("--pre", "tf-nightly", *_dependencies_besides_tensorflow(), PYTEST)
         session.install("--no-deps", "-e", ".")
     except nox.command.CommandFailed as error:
         RESULTS.mkdir(exist_ok=True)

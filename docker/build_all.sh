@@ -37,6 +37,10 @@ for release in "${releases[@]}"; do
     "$engine" cp "$container:/home/tf1repro/result.json" "$out/tf-$release.json" && chmod a+r "$out/tf-$release.json"
     "$engine" rm "$container" >/dev/null
     tail -n 2 "$out/tf-$release.md" | head -n 1
+    if ! grep -q "^TensorFlow ${release//./\\.}\.[0-9]* (" "$out/tf-$release.md"; then
+        echo "   the image does not run TensorFlow $release"
+        status=1
+    fi
     if [ -n "$last" ] && [ "${KEEP_IMAGES:-0}" != 1 ]; then "$engine" rmi "$last" >/dev/null; fi
     last="$image"
 done

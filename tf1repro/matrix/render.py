@@ -68,7 +68,10 @@ def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibili
         "Each TensorFlow release below was installed in its own Python "
         f"{_pythons(records)} virtualenv and ran tf1repro's fidelity suite "
         f"({_dates(records)}). A cell shows the tests that passed and the figures behind them "
-        "(distances in float32 ulps at the problem's scale; 0 means bit-identical).",
+        "(distances in float32 ulps at the problem's scale; 0 means bit-identical). "
+        "*import s* is the wall time of one `import tensorflow` in a fresh process, an "
+        "indication only; *TF stderr* counts the distinct lines TensorFlow printed (listed "
+        "below).",
         "",
     ]
     lines += [f"- **{check.name}**: {check.proves}." for check in SUITE]
