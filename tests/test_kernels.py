@@ -43,6 +43,37 @@ def test_fma32_rounds_once() -> None:
         assert kernels.fma32(x, y, z) == exact_fma32(x, y, z)
 
 
+@pytest.mark.parametrize("sign", [1, -1])
+def test_fma32_at_float32_midpoints(sign: int) -> None:
+    # c + a*b lands on a float32 midpoint in float64, with the exact remainder (2^-70) lost:
+    # only the sign of that remainder says which way to round; a double rounding ties to even.
+    rng = np.random.default_rng(1)
+    a = np.float32(sign * 2.0**-24 * (1 + 2.0**-23))
+    b = np.float32(1 - 2.0**-23)  # a*b = ±(2^-24 - 2^-70), exact in neither float32 nor float64
+    for mantissa in rng.integers(0, 2**23, size=2000):
+        c = np.float32(1 + int(mantissa) * 2.0**-23)
+        assert kernels.fma32(a, b, c) == exact_fma32(a, b, c), (mantissa, sign)
+
+
+def test_kernels_treat_leading_axes_as_independent_runs() -> None:
+    rng = np.random.default_rng(2)
+    for n in (1, 7, 33, 100):
+        rows = rng.normal(0, 3, (5, n)).astype(np.float32)
+        other = rows[::-1]
+        assert kernels.eigen_sum(rows).tolist() == [float(kernels.eigen_sum(r)) for r in rows]
+        assert kernels.eigen_mean(rows).tolist() == [float(kernels.eigen_mean(r)) for r in rows]
+        for fma in (False, True):
+            together = kernels.onednn_dot(rows, other, fma=fma).tolist()
+            apart = [
+                float(kernels.onednn_dot(x, y, fma=fma)) for x, y in zip(rows, other, strict=True)
+            ]
+            assert together == apart
+    a, b, c = (rng.normal(0, 10, 500).astype(np.float32) for _ in range(3))
+    assert kernels.fma32(a, b, c).tolist() == [
+        float(kernels.fma32(*t)) for t in zip(a, b, c, strict=True)
+    ]
+
+
 def test_fma32_differs_from_two_roundings() -> None:
     # 1 + 2^-23 times itself minus 1: the fused result keeps the 2^-46 term that rounding drops.
     x = np.float32(1 + 2**-23)

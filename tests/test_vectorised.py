@@ -12,13 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tf1repro import TrainConfig, compare_runs, get_recipe, kernels, replay_reference, train_graph
+from tf1repro import TrainConfig, compare_runs, get_recipe, replay_reference, train_graph
 from tf1repro.data import draw_inputs
 from tf1repro.errors import DivergenceError
 from tf1repro.recipes.batch_stochastic import Batch
 from tf1repro.record import Run
 from tf1repro.vectorised import ManyRuns, train_many
-from tf1repro.vectorised import reference as vref
 from tf1repro.vectorised.initial import graph_initial_values
 from tf1repro.vectorised.inputs import draw_chunk
 
@@ -112,25 +111,6 @@ def test_vectorised_graph_and_numpy_agree_on_every_run(trainer: str, batch_size:
         np.abs(graph.loss.astype(np.float64) - numpy.loss).max(),
     )
     assert worst / unit <= GRAPH_TOLERANCE[trainer]
-
-
-def test_vectorised_kernels_match_the_scalar_kernels() -> None:
-    rng = np.random.default_rng(0)
-    a, b, c = (rng.normal(0, 10, 2000).astype(np.float32) for _ in range(3))
-    fused = vref.fma32(a, b, c)
-    assert [float(v) for v in fused] == [
-        float(kernels.fma32(*t)) for t in zip(a, b, c, strict=True)
-    ]
-    for n in range(1, 101):
-        rows = rng.normal(0, 3, (4, n)).astype(np.float32)
-        assert vref.eigen_sum_rows(rows).tolist() == [float(kernels.eigen_sum(r)) for r in rows]
-        for fma in (False, True):
-            got = vref.onednn_dot_rows(rows, rows[::-1], fma=fma).tolist()
-            want = [
-                float(kernels.onednn_dot(x, y, fma=fma))
-                for x, y in zip(rows, rows[::-1], strict=True)
-            ]
-            assert got == want
 
 
 @pytest.mark.parametrize("backend", ["graph", "numpy"])

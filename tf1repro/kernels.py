@@ -15,9 +15,7 @@ established by feeding both the same inputs and comparing bits (for every n from
 from __future__ import annotations
 
 import functools
-import math
 from pathlib import Path
-from typing import SupportsFloat
 
 import numpy as np
 import numpy.typing as npt
@@ -30,72 +28,79 @@ EIGEN_PACKET = 8
 EIGEN_ACCUMULATORS = 4
 
 
-def eigen_sum(values: npt.ArrayLike) -> np.float32:
-    """Sum as Eigen's vectorised full reduction does (TF's ``Sum``; ``Mean`` then divides by n).
+def eigen_sum(values: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """Sum over the last axis as Eigen's vectorised full reduction does (TF's ``Sum``).
 
     Blocks of 4 packets go lane-wise into 4 accumulators, which are then added in order; the
     remaining whole packets go into the first accumulator; the tail is added one by one into a
     scalar that starts at 0; finally the packet is folded by halves (lane i + lane i+4, then
-    i + i+2, then 0 + 1) and added to the scalar.
+    i + i+2, then 0 + 1) and added to the scalar. Leading axes are independent runs.
     """
-    v = np.asarray(values, dtype=F32).ravel()
+    v = np.asarray(values, dtype=F32)
+    lead, n = v.shape[:-1], v.shape[-1]
     block = EIGEN_ACCUMULATORS * EIGEN_PACKET
-    in_blocks = len(v) - len(v) % block
-    accumulators = np.zeros((EIGEN_ACCUMULATORS, EIGEN_PACKET), dtype=F32)
+    in_blocks = n - n % block
+    accumulators = np.zeros((*lead, EIGEN_ACCUMULATORS, EIGEN_PACKET), dtype=F32)
     for start in range(0, in_blocks, block):
-        accumulators += v[start : start + block].reshape(EIGEN_ACCUMULATORS, EIGEN_PACKET)
-    packet = accumulators[0]
-    for other in accumulators[1:]:
-        packet = packet + other
-    in_packets = len(v) - len(v) % EIGEN_PACKET
+        accumulators += v[..., start : start + block].reshape(accumulators.shape)
+    packet = accumulators[..., 0, :]
+    for k in range(1, EIGEN_ACCUMULATORS):
+        packet = packet + accumulators[..., k, :]
+    in_packets = n - n % EIGEN_PACKET
     for start in range(in_blocks, in_packets, EIGEN_PACKET):
-        packet = packet + v[start : start + EIGEN_PACKET]
-    tail = F32(0)
-    for value in v[in_packets:]:
-        tail = F32(tail + value)
-    while len(packet) > 1:
-        half = len(packet) // 2
-        packet = packet[:half] + packet[half:]
-    return F32(tail + packet[0])
+        packet = packet + v[..., start : start + EIGEN_PACKET]
+    tail = np.zeros(lead, dtype=F32)
+    for j in range(in_packets, n):
+        tail = tail + v[..., j]
+    while packet.shape[-1] > 1:
+        half = packet.shape[-1] // 2
+        packet = packet[..., :half] + packet[..., half:]
+    return np.asarray(tail + packet[..., 0], dtype=F32)
 
 
-def eigen_mean(values: npt.ArrayLike) -> np.float32:
-    """TF's ``Mean`` on CPU: the Eigen sum, then one division by float32(n)."""
-    v = np.asarray(values, dtype=F32).ravel()
-    return F32(eigen_sum(v) / F32(len(v)))
+def eigen_mean(values: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """TF's ``Mean`` on CPU, over the last axis: the Eigen sum, then one division by float32(n)."""
+    v = np.asarray(values, dtype=F32)
+    return np.asarray(eigen_sum(v) / F32(v.shape[-1]), dtype=F32)
 
 
-def fma32(a: SupportsFloat, b: SupportsFloat, c: SupportsFloat) -> np.float32:
-    """float32 ``a * b + c`` rounded once, as a hardware fused multiply-add.
+def fma32(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike) -> npt.NDArray[np.float32]:
+    """Elementwise float32 ``a * b + c`` rounded once, as a hardware fused multiply-add.
 
     The product of two float32 numbers is exact in float64. The float64 sum is not, and rounding
-    it again to float32 could round twice; so the sum is first rounded *to odd* (TwoSum gives the
-    exact error; an inexact result gets an odd last bit), which makes the final rounding to
-    float32 correct, since float64 carries more than 24 + 2 bits.
+    it again to float32 could round twice; so the sum is first rounded *to odd* (Knuth's TwoSum
+    gives the exact error; an inexact result gets an odd last bit, towards the exact value),
+    which makes the final rounding to float32 correct, since float64 carries more than 24 + 2
+    bits.
     """
-    product = float(a) * float(b)
-    addend = float(c)
-    total = product + addend
-    virtual = total - addend
-    error = (product - (total - virtual)) + (addend - virtual)
-    if error != 0.0 and math.isfinite(total) and math.frexp(total)[0] * 2.0**53 % 2 == 0:
-        total = math.nextafter(total, math.inf if error > 0 else -math.inf)
-    return F32(total)
+    product = np.asarray(a, dtype=F32).astype(np.float64) * np.asarray(b, dtype=F32)
+    addend = np.asarray(c, dtype=F32).astype(np.float64)
+    total = np.asarray(product + addend)
+    product_part = total - addend
+    addend_part = total - product_part
+    error = (product - product_part) + (addend - addend_part)
+    even = (total.view(np.int64) & 1) == 0
+    nudge = (error != 0) & even & np.isfinite(total)
+    toward = np.where(error > 0, np.inf, -np.inf)
+    return np.where(nudge, np.nextafter(total, toward), total).astype(F32)
 
 
-def onednn_dot(x: npt.ArrayLike, y: npt.ArrayLike, fma: bool | None = None) -> np.float32:
-    """``x · y`` as oneDNN's sgemm computes a one-output product: a chain in index order from 0.
+def onednn_dot(
+    x: npt.ArrayLike, y: npt.ArrayLike, fma: bool | None = None
+) -> npt.NDArray[np.float32]:
+    """``x · y`` over the last axis as oneDNN's sgemm computes a one-output product.
 
-    With FMA (``fma=None`` asks the CPU) each term is fused into the running sum; without it,
-    each product is rounded before it is added.
+    A chain in index order from 0. With FMA (``fma=None`` asks the CPU) each term is fused into
+    the running sum; without it, each product is rounded before it is added. Leading axes are
+    independent runs.
     """
+    xs, ys = np.broadcast_arrays(np.asarray(x, dtype=F32), np.asarray(y, dtype=F32))
     use_fma = cpu_has_fma() if fma is None else fma
-    total = F32(0)
-    for a, b in zip(
-        np.asarray(x, dtype=F32).ravel(), np.asarray(y, dtype=F32).ravel(), strict=True
-    ):
-        total = fma32(a, b, total) if use_fma else F32(total + F32(a * b))
-    return total
+    total = np.zeros(xs.shape[:-1], dtype=F32)
+    for j in range(xs.shape[-1]):
+        term_x, term_y = xs[..., j], ys[..., j]
+        total = fma32(term_x, term_y, total) if use_fma else total + term_x * term_y
+    return np.asarray(total, dtype=F32)
 
 
 @functools.cache

@@ -22,15 +22,15 @@ def replay(run: Run) -> Run:
     y32 = targets(config).astype(np.float32)
     lr = np.float32(config.learning_rate)
 
-    a = np.float32(run.a0)
+    a = np.array([run.a0], dtype=np.float32)  # a column of one run
     params = np.empty(config.steps, dtype=np.float32)
     losses = np.empty(config.steps, dtype=np.float32)
     with np.errstate(over="ignore", invalid="ignore"):
         for step, rows in enumerate(run.indices, start=1):
-            x, y = x32[rows], y32[rows]
+            x, y = x32[rows][np.newaxis], y32[rows][np.newaxis]
             a = recipe.reference_step(a, x, y, lr)
-            params[step - 1] = a
-            losses[step - 1] = recipe.reference_loss(a, x, y)
+            params[step - 1] = a[0]
+            losses[step - 1] = recipe.reference_loss(a, x, y)[0]
             if not np.isfinite(losses[step - 1]):
                 raise DivergenceError(run.trainer, "reference", step, float(losses[step - 1]))
     return Run(

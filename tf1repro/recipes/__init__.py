@@ -22,7 +22,10 @@ import numpy.typing as npt
 from tf1repro.config import TrainConfig
 
 F32 = np.float32
-Vector = npt.NDArray[np.float32]
+Column = npt.NDArray[np.float32]
+"""One float32 value per run: shape ``[runs]``."""
+Rows = npt.NDArray[np.float32]
+"""Each run's fed rows: shape ``[runs, rows]``."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +73,16 @@ class Recipe(ABC):
         """
 
     @abstractmethod
-    def reference_step(self, a: np.float32, x: Vector, y: Vector, lr: np.float32) -> np.float32:
-        """One gradient-descent step in float32, in the order TF's gradient graph computes it."""
+    def reference_step(self, a: Column, x: Rows, y: Rows, lr: np.float32) -> Column:
+        """One gradient-descent step in float32, in the order TF's gradient graph computes it.
+
+        Works on many independent runs at once: ``a[r]`` is run r's parameter and ``x[r]``,
+        ``y[r]`` its rows for this step. A single run is the case of one row of runs.
+        """
 
     @abstractmethod
-    def reference_loss(self, a: np.float32, x: Vector, y: Vector) -> np.float32:
-        """The loss the graph fetches, as a float32 scalar."""
+    def reference_loss(self, a: Column, x: Rows, y: Rows) -> Column:
+        """The loss the graph fetches, one float32 value per run."""
 
     def eager_loss(self, tf: ModuleType, a: Any, x: Any, y: Any) -> Any:
         """The same loss written for TF2 (``tf`` is ``tensorflow`` with v2 behaviour on).

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from tf1repro import kernels
 from tf1repro.config import TrainConfig
-from tf1repro.recipes import F32, GraphHandles, Recipe, Vector
+from tf1repro.recipes import F32, Column, GraphHandles, Recipe, Rows
 
 TWO = F32(2)
 
@@ -40,15 +40,16 @@ class Stochastic(Recipe):
         train_op = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
         return GraphHandles(x=x, y=y, param=a, loss=loss, train_op=train_op)
 
-    def reference_step(self, a: np.float32, x: Vector, y: Vector, lr: np.float32) -> np.float32:
-        error = x[0] * a - y[0]
+    def reference_step(self, a: Column, x: Rows, y: Rows, lr: np.float32) -> Column:
+        x, y = x[:, 0], y[:, 0]
+        error = x * a - y
         # Square's gradient is upstream * (2 * error), with upstream = 1; Mul's multiplies by x.
-        grad = (error * TWO) * x[0]
-        return F32(a - grad * lr)
+        grad = (error * TWO) * x
+        return a - grad * lr
 
-    def reference_loss(self, a: np.float32, x: Vector, y: Vector) -> np.float32:
-        error = x[0] * a - y[0]
-        return F32(error * error)
+    def reference_loss(self, a: Column, x: Rows, y: Rows) -> Column:
+        error = x[:, 0] * a - y[:, 0]
+        return error * error
 
     def eager_loss(self, tf: ModuleType, a: Any, x: Any, y: Any) -> Any:
         # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
@@ -75,16 +76,16 @@ class Batch(Recipe):
         train_op = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
         return GraphHandles(x=x, y=y, param=a, loss=loss, train_op=train_op)
 
-    def reference_step(self, a: np.float32, x: Vector, y: Vector, lr: np.float32) -> np.float32:
-        error = x * a - y
+    def reference_step(self, a: Column, x: Rows, y: Rows, lr: np.float32) -> Column:
+        error = x * a[:, np.newaxis] - y
         # Mean's gradient is 1/n (one division) times upstream; Square's multiplies by 2 * error;
         # MatMul's gradient for A is x^T @ that, a dot product that oneDNN sums in its own way.
-        upstream = (F32(1) / F32(len(x))) * (TWO * error)
+        upstream = (F32(1) / F32(x.shape[1])) * (TWO * error)
         grad = kernels.onednn_dot(x, upstream)
-        return F32(a - grad * lr)
+        return a - grad * lr
 
-    def reference_loss(self, a: np.float32, x: Vector, y: Vector) -> np.float32:
-        error = x * a - y
+    def reference_loss(self, a: Column, x: Rows, y: Rows) -> Column:
+        error = x * a[:, np.newaxis] - y
         return kernels.eigen_mean(error * error)
 
     def eager_loss(self, tf: ModuleType, a: Any, x: Any, y: Any) -> Any:

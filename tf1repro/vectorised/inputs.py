@@ -49,10 +49,11 @@ def draw_chunk(config: TrainConfig, trainer: str, seeds: npt.NDArray[np.int64]) 
     rows = probe.indices.shape[1]
     x = np.empty((len(seeds), config.data_size), dtype=np.float64)
     indices = np.empty((len(seeds), config.steps, rows), dtype=np.int64)
-    fast_x, fast_indices = _fast_draw(config, int(seeds[0]), rows)
+    stream = np.random.RandomState()
+    fast_x, fast_indices = _fast_draw(stream, config, int(seeds[0]), rows)
     if np.array_equal(fast_x, probe.x) and np.array_equal(fast_indices, probe.indices):
         for r, seed in enumerate(seeds):
-            x[r], indices[r] = _fast_draw(config, int(seed), rows)
+            x[r], indices[r] = _fast_draw(stream, config, int(seed), rows)
     else:
         for r, seed in enumerate(seeds):
             inputs = draw_inputs(config, recipe.sample_step, int(seed))
@@ -60,14 +61,11 @@ def draw_chunk(config: TrainConfig, trainer: str, seeds: npt.NDArray[np.int64]) 
     return ChunkInputs(x=x, indices=indices, y32=targets(config).astype(np.float32))
 
 
-_stream = np.random.RandomState(0)
-
-
 def _fast_draw(
-    config: TrainConfig, seed: int, rows: int
+    stream: np.random.RandomState, config: TrainConfig, seed: int, rows: int
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
     # Reseeding one RandomState is 5x cheaper than creating one and leaves it in the same state.
-    _stream.seed(seed)
-    x = _stream.normal(config.x_mean, config.x_std, config.data_size)
-    indices = _stream.randint(0, config.data_size, size=(config.steps, rows))
+    stream.seed(seed)
+    x = stream.normal(config.x_mean, config.x_std, config.data_size)
+    indices = stream.randint(0, config.data_size, size=(config.steps, rows))
     return x, indices
