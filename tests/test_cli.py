@@ -178,12 +178,6 @@ def test_divergence_step_agrees_with_reference() -> None:
     assert reference_error.value.step == graph_error.value.step > 1
 
 
-def test_verbose_lets_tensorflow_speak(tmp_path: Path) -> None:
-    result = run_python(SCRIPT, "--steps", "5", "--no-plot", "--verbose", "--out", str(tmp_path))
-    assert result.returncode == 0
-    assert "deprecated" in result.stderr  # disable_v2_behavior's warning, hidden without --verbose
-
-
 def test_artifacts_get_ordinary_permissions(tmp_path: Path) -> None:
     from tf1repro.files import write_atomically
 

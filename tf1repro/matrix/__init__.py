@@ -47,6 +47,11 @@ SUITE = (
         "test_determinism.py",
         "the same seed in two processes gives byte-identical logs and JSON",
     ),
+    Check(
+        "quiet",
+        "test_quiet.py",
+        "without --verbose, the reproduction prints nothing on stderr",
+    ),
 )
 
 CHECK_NAMES = tuple(check.name for check in SUITE)

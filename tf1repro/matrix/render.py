@@ -48,7 +48,7 @@ def summary_line(record: dict[str, Any]) -> str:
         f"TensorFlow {versions['tensorflow']} (numpy {versions['numpy']}, "
         f"keras {versions['keras']})"
     )
-    checks = record["checks"]
+    checks = _checks(record)
     failed = [name for name in CHECK_NAMES if checks[name]["outcome"] == "failed"]
     missing = [name for name in CHECK_NAMES if checks[name]["outcome"] == "not run"]
     if not failed and not missing:
@@ -100,10 +100,25 @@ def _row(record: dict[str, Any]) -> str:
         versions["numpy"],
         versions["keras"],
         f"{record['import_seconds']:.1f}",
-        *(_cell(record["checks"][name]) for name in CHECK_NAMES),
+        *(_cell(_checks(record)[name]) for name in CHECK_NAMES),
         _lines(len(record["warnings"])),
     ]
     return "| " + " | ".join(cells) + " |"
+
+
+_NOT_RUN: dict[str, Any] = {
+    "outcome": "not run",
+    "passed": 0,
+    "failed": 0,
+    "skipped": 0,
+    "figures": {},
+    "failures": [],
+}
+
+
+def _checks(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The record's checks; a check added to the suite after the record was made is "not run"."""
+    return {name: record["checks"].get(name, _NOT_RUN) for name in CHECK_NAMES}
 
 
 def _cell(check: dict[str, Any]) -> str:
@@ -132,7 +147,7 @@ def _details(record: dict[str, Any]) -> list[str]:
     )
     lines += ["", "```text", *record["warnings"], "```", ""] if record["warnings"] else ["", ""]
     for name in CHECK_NAMES:
-        for failure in record["checks"][name]["failures"]:
+        for failure in _checks(record)[name]["failures"]:
             lines += [f"Failure in **{name}**:", "", "```text", failure, "```", ""]
     return lines
 
