@@ -57,7 +57,7 @@ def test_table_has_one_row_per_release_with_figures() -> None:
     )
     assert lines[header + 3].startswith("| 2.21 | 2.21.0 | 2.4.6 | 3.15.1 | 1.8 | ✅ 4/4 |")
     assert lines[header + 3].endswith("| ✅ 18/18<br>worst ulp 0 | ✅ 2/2 | ✅ 2/2 | 3 lines |")
-    assert lines[header + 4] == "| nightly | **install failed** |" + " — |" * 9
+    assert lines[header + 4] == "| nightly | **install failed** |" + " — |" * 10
     # Every check is explained, and the dates and Python come from the records, not the clock.
     for name in CHECK_NAMES:
         assert any(line.startswith(f"- **{name}**: ") for line in lines)
