@@ -8,7 +8,7 @@ run then gets a fresh ``Graph`` and a ``Session`` that is always closed.
 TensorFlow is chatty: its C++ runtime writes notices straight to file descriptor 2 (some before
 its own log level applies), and ``disable_v2_behavior`` logs deprecation warnings. Unless
 ``configure(verbose=True)`` was called first, those are swallowed while TensorFlow is imported
-and while sessions are created, which is where they come from.
+and while a session lives, which is where they come from; if the block fails, they are replayed.
 """
 
 from __future__ import annotations
@@ -65,15 +65,15 @@ def graph_session(seed: int, config: Any = None) -> Iterator[Any]:
     """A fresh default Graph with graph seed ``seed``, and a Session on it, closed on exit.
 
     Yields the Session; build ops inside the block (they go into the new graph) before running.
-    ``config`` is an optional ``tf.compat.v1.ConfigProto`` for the Session.
+    ``config`` is an optional ``tf.compat.v1.ConfigProto`` for the Session. Unless verbose,
+    file descriptor 2 is captured for the whole block: creating the Session and its first run
+    print notices, and on TF 2.18-2.20 those ignore TF_CPP_MIN_LOG_LEVEL.
     """
     tf = tf_v1()
     graph = tf.Graph()
-    with graph.as_default():
+    with graph.as_default(), _quiet_stderr():
         tf.set_random_seed(seed)
-        with _quiet_stderr():
-            session = tf.Session(graph=graph, config=config)
-        with session:
+        with tf.Session(graph=graph, config=config) as session:
             yield session
 
 
