@@ -3,12 +3,23 @@
     nox -s tf-2.12 tf-2.21      # two releases (what CI runs)
     nox -t matrix               # every release 2.12 ... 2.21, then tf-nightly
     nox -s report               # matrix-results/*.json -> docs/compatibility.md
+    nox -s legacy-matrix -- DIR 2.12 2.21   # your TF1 scripts in DIR on these releases
+    nox -s legacy-shard -- DIR 2.21 2/4     # shard 2 of 4 of DIR on 2.21 (one CI job)
 
 Each session installs one release with tf1repro into a fresh Python 3.11 virtualenv, runs
 ``tf1repro matrix run`` (the fidelity suite) and writes ``matrix-results/tf-<release>.json``.
 A TensorFlow virtualenv takes 1.2 to 2.4 GB, so each session deletes its own when it ends; set
 ``TF1REPRO_KEEP_VENVS=1`` (with ``nox -r``) to keep and reuse them. tf-nightly is reported but
 allowed to fail: its session records the failure and succeeds.
+
+Virtualenvs are made by ``uv`` when it is installed (the test extra has it), else by
+virtualenv and pip. uv keeps every wheel it has unpacked in one local cache and links the
+files into each new virtualenv, so only the first environment of a release downloads
+TensorFlow, and the packages every release shares (NumPy, matplotlib, pytest...) are unpacked
+once for all. Sessions are independent (each writes only its own result file), so several can
+run side by side in separate shells where memory allows (about 1.5 GB per running suite):
+
+    nox -s tf-2.20 & nox -s tf-2.21 & wait; nox -s report
 """
 
 from __future__ import annotations
@@ -32,6 +43,8 @@ RESULTS = Path("matrix-results")
 PYTEST = "pytest>=7.4"
 
 nox.options.sessions = [*(f"tf-{release}" for release in RELEASES), "tf-nightly", "report"]
+# uv when it is on PATH, otherwise virtualenv: the same sessions either way.
+nox.options.default_venv_backend = "uv|virtualenv"
 
 
 def _result_path(release: str) -> str:
@@ -39,8 +52,28 @@ def _result_path(release: str) -> str:
 
 
 def _run_suite(session: nox.Session, release: str) -> None:
+    """The suite on both CPU kernel paths: TensorFlow's default (oneDNN on x86-64 Linux), then
+    Eigen's kernels alone (``TF_ENABLE_ONEDNN_OPTS=0``, a common setting), as ``<release>`` and
+    ``<release>-onednn-off`` (see tf1repro.kernel_path)."""
     RESULTS.mkdir(exist_ok=True)
-    session.run("tf1repro", "matrix", "run", "--release", release, "--out", _result_path(release))
+    failed = []
+    for label, env in ((release, {}), (f"{release}-onednn-off", {"TF_ENABLE_ONEDNN_OPTS": "0"})):
+        # Both paths always run and leave their result file; the session fails after both.
+        try:
+            session.run(
+                "tf1repro",
+                "matrix",
+                "run",
+                "--release",
+                label,
+                "--out",
+                _result_path(label),
+                env=env,
+            )
+        except nox.command.CommandFailed:
+            failed.append(label)
+    if failed:
+        raise nox.command.CommandFailed(f"checks failed on {', '.join(failed)}")
 
 
 def _dependencies_besides_tensorflow() -> list[str]:
@@ -108,3 +141,57 @@ def report(session: nox.Session) -> None:
     session.install("numpy")
     session.install("--no-deps", "-e", ".")
     session.run("tf1repro", "matrix", "report", str(RESULTS), "--out", "docs/compatibility.md")
+
+
+@nox.session(name="legacy-matrix", python=PYTHON)
+def legacy_matrix(session: nox.Session) -> None:
+    """A folder of TF1 scripts on several releases: ``nox -s legacy-matrix -- DIR 2.12 2.21``.
+
+    One virtualenv per release under .nox/legacy-tf-<release>/ (kept and reused), each with that
+    release, its tf-keras where Keras 3 is the default, and tf1repro with the legacy extra;
+    then ``tf1repro legacy matrix`` compares them, the first release being the reference.
+    """
+    if len(session.posargs) < 3:
+        session.error("usage: nox -s legacy-matrix -- DIR RELEASE RELEASE [RELEASE...]")
+    folder, *releases = session.posargs
+    session.install("-e", ".")
+    pythons = []
+    for release in releases:
+        venv = Path(".nox") / f"legacy-tf-{release}"
+        python = venv / "bin" / "python"
+        if not python.exists():
+            session.run("python", "-m", "venv", str(venv))
+            session.run(
+                str(python), "-m", "pip", "install", "-q", *_legacy_packages(release), "-e", ".",
+                external=True,
+            )  # fmt: skip
+        pythons += ["--python", f"{release}={python}"]
+    session.run("tf1repro", "legacy", "matrix", folder, *pythons, "--out", "legacy-matrix")
+
+
+def _legacy_packages(release: str) -> list[str]:
+    """One release with the legacy stand-ins' packages; tf-keras where Keras 3 is the default."""
+    keras = [] if release in ("2.12", "2.13") else [f"tf-keras=={release}.*"]
+    return [f"tensorflow=={release}.*", *keras, "tf-slim", "scikit-learn"]
+
+
+@nox.session(name="legacy-shard", python=PYTHON)
+def legacy_shard(session: nox.Session) -> None:
+    """One shard of a folder on one release: ``nox -s legacy-shard -- DIR RELEASE I/N [OPTS]``.
+
+    Runs ``tf1repro legacy check DIR --seed 0 --shard I/N`` (OPTS are more check options, e.g.
+    ``--timeout 60``) and writes legacy-results/tf-RELEASE-shard-I-of-N.json; ``tf1repro legacy
+    merge legacy-results`` puts the shards of every release back into one table. Scripts that
+    fail do not fail the session: the merge reports them.
+    """
+    if len(session.posargs) < 3:
+        session.error("usage: nox -s legacy-shard -- DIR RELEASE I/N [CHECK OPTIONS]")
+    folder, release, shard, *extra = session.posargs
+    name = f"tf-{release}-shard-{shard.replace('/', '-of-')}"
+    session.install(*_legacy_packages(release), "-e", ".")
+    session.run(
+        "tf1repro", "legacy", "check", folder, "--seed", "0", "--shard", shard,
+        "--release", release, "--out", f"legacy-runs/{name}",
+        "--result", f"legacy-results/{name}.json", *extra,
+        success_codes=[0, 1],
+    )  # fmt: skip

@@ -14,10 +14,9 @@ import argparse
 
 import numpy as np
 
-from tf1repro import TrainConfig
-from tf1repro.data import targets
-from tf1repro.theory import Moments, trajectory
-from tf1repro.vectorised import train_many
+from tf1repro.tutorials.article import TrainConfig, targets
+from tf1repro.tutorials.article.theory import Moments, trajectory
+from tf1repro.tutorials.article.vectorised import train_many
 
 RUNS = 20_000
 

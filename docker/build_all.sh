@@ -5,6 +5,8 @@
 #   docker/build_all.sh 2.12 2.21       # just these
 #   ENGINE=podman docker/build_all.sh   # with podman instead of docker
 #
+# Every release runs twice, with TensorFlow's default kernels and with oneDNN off
+# (TF_ENABLE_ONEDNN_OPTS=0, labelled <release>-onednn-off).
 # Leaves docker-results/tf-<release>.md (what each container printed), tf-<release>.json (its
 # result record) and compatibility.md (all of them in one table). Exit code 1 when any release
 # failed a check. Images take 1.5 to 2.5 GB each: set KEEP_IMAGES=1 to keep them.
@@ -30,17 +32,28 @@ for release in "${releases[@]}"; do
         status=1
         continue
     fi
-    container="tf1repro-matrix-$release"
-    "$engine" rm -f "$container" >/dev/null 2>&1
-    "$engine" create --name "$container" "$image" >/dev/null
-    "$engine" start -a "$container" >"$out/tf-$release.md" 2>&1 || status=1
-    "$engine" cp "$container:/home/tf1repro/result.json" "$out/tf-$release.json" && chmod a+r "$out/tf-$release.json"
-    "$engine" rm "$container" >/dev/null
-    tail -n 2 "$out/tf-$release.md" | head -n 1
-    if ! grep -q "^TensorFlow ${release//./\\.}\.[0-9]* (" "$out/tf-$release.md"; then
-        echo "   the image does not run TensorFlow $release"
-        status=1
-    fi
+    # Each release on both CPU kernel paths: TensorFlow's default, then oneDNN off.
+    for variant in "" "-onednn-off"; do
+        label="$release$variant"
+        container="tf1repro-matrix-$label"
+        options=()
+        command=()
+        if [ -n "$variant" ]; then
+            options=(-e TF_ENABLE_ONEDNN_OPTS=0)
+            command=(tf1repro matrix run --release "$label" --out /home/tf1repro/result.json)
+        fi
+        "$engine" rm -f "$container" >/dev/null 2>&1
+        "$engine" create --name "$container" "${options[@]}" "$image" "${command[@]}" >/dev/null
+        "$engine" start -a "$container" >"$out/tf-$label.md" 2>&1 || status=1
+        "$engine" cp "$container:/home/tf1repro/result.json" "$out/tf-$label.json" \
+            && chmod a+r "$out/tf-$label.json"
+        "$engine" rm "$container" >/dev/null
+        tail -n 2 "$out/tf-$label.md" | head -n 1
+        if ! grep -q "^TensorFlow ${release//./\\.}\.[0-9]* (" "$out/tf-$label.md"; then
+            echo "   the image does not run TensorFlow $release"
+            status=1
+        fi
+    done
     if [ -n "$last" ] && [ "${KEEP_IMAGES:-0}" != 1 ]; then "$engine" rmi "$last" >/dev/null; fi
     last="$image"
 done

@@ -9,15 +9,36 @@ from pathlib import Path
 
 import pytest
 
-from tf1repro import ArticleRuns, TrainConfig, reproduce
+from tf1repro import Record, Reproduction, reproduce
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def article_runs() -> ArticleRuns:
+def article() -> Reproduction:
     """The article with its default parameters and seed 0, trained once per test session."""
-    return reproduce(TrainConfig(), seed=0)
+    return reproduce("article", seed=0)
+
+
+@pytest.fixture(scope="session")
+def stochastic(article: Reproduction) -> Record:
+    return article.records[0]
+
+
+@pytest.fixture(scope="session")
+def batch(article: Reproduction) -> Record:
+    return article.records[1]
+
+
+def with_values(record: Record, group: str, name: str, values: object) -> Record:
+    """A copy of ``record`` with one array replaced (as a user editing the JSON would)."""
+    import numpy as np
+
+    from tf1repro.record import encode_array
+
+    data = record.to_dict()
+    data[group] = {**data[group], name: encode_array(np.asarray(values))}
+    return Record.from_dict(data)
 
 
 def run_python(

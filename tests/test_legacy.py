@@ -15,10 +15,11 @@ import matplotlib.image
 import numpy as np
 import pytest
 from conftest import ROOT, run_python
+from test_legacy_compat import write_mnist
 
-from tf1repro import ArticleRuns, runtime
+from tf1repro import Reproduction, runtime
 from tf1repro.cli import main
-from tf1repro.legacy import ScriptRun, check_folder, run_script, scripts_in
+from tf1repro.legacy import Layer, ScriptRun, check_folder, run_script, scripts_in
 
 CORPUS = ROOT / "tests" / "legacy_corpus"
 ARTICLE = CORPUS / "article_batch_stochastic.py"
@@ -29,12 +30,19 @@ CORPUS_TIMEOUT = 30
 #: script -> (status, kind, text on the line the failure must point at, figures saved)
 EXPECTED = {
     "article_batch_stochastic.py": ("ok", "ok", None, 1),
-    "contrib_layers.py": ("failed", "contrib", "contrib.layers.xavier_initializer", 0),
+    # xavier_initializer comes from tf-slim, tf.layers.dense from Keras 2.
+    "contrib_layers.py": ("ok", "ok", None, 0),
+    "contrib_learn.py": ("failed", "contrib", "tf.contrib.learn.infer", 0),
     "download_data.py": ("failed", "network", "urllib.request.urlopen(", 0),
+    "eager_first.py": ("ok", "ok", None, 0),
+    "estimator_model.py": ("failed", "removed-api", "tf.estimator.LinearRegressor", 0),
+    "gpu_pinned.py": ("failed", "device", "sess.run(c)", 0),
     "linear_regression.py": ("ok", "ok", None, 2),
-    "mnist_input_data.py": ("failed", "removed-module", "from tensorflow.examples", 0),
+    "mnist_input_data.py": ("ok", "ok", None, 0),
     "positional_loss.py": ("failed", "positional-arguments", "with_logits(pred, y)", 0),
     "queue_without_runners.py": ("timeout", "timeout", "sess.run(batch)", 0),
+    "rnn_contrib.py": ("ok", "ok", None, 0),
+    "shape_mismatch.py": ("failed", "error", "sess.run(total", 0),
     "softmax_classifier.py": ("ok", "ok", None, 0),
 }
 
@@ -49,11 +57,16 @@ def line_of(script: Path, text: str) -> int:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, ScriptRun]]:
     out = tmp_path_factory.mktemp("corpus")
+    mnist = tmp_path_factory.mktemp("mnist")
+    # input_data keeps 5000 training images apart for validation unless told otherwise.
+    write_mnist(mnist, train=5010, test=8)
     # The hanging script starts first and waits on its own (it uses no CPU) while two more
     # children at a time run the others.
     hanging = CORPUS / "queue_without_runners.py"
     scripts = [hanging, *(path for path in scripts_in(CORPUS) if path != hanging)]
-    runs = check_folder(scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3)
+    runs = check_folder(
+        scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3, layer=Layer(data_dir=mnist)
+    )
     return out, {Path(run.script).name: run for run in runs}
 
 
@@ -78,13 +91,59 @@ def test_corpus_outcome(corpus: tuple[Path, dict[str, ScriptRun]], name: str) ->
     assert ScriptRun.load(out / Path(name).stem) == run
 
 
+def test_stand_ins_are_reported_and_compute(corpus: tuple[Path, dict[str, ScriptRun]]) -> None:
+    out, runs = corpus
+    rnn = runs["rnn_contrib.py"]
+    assert rnn.served == [
+        {
+            "api": "tensorflow.examples.tutorials.mnist.input_data",
+            "stand_in": f"local MNIST files (train_dir, then {rnn.compat['data_dir']}; never "
+            "downloaded)",
+        },
+        {
+            "api": "tf.contrib.rnn.BasicLSTMCell",
+            "stand_in": "tf.compat.v1.nn.rnn_cell.BasicLSTMCell",
+        },
+        {"api": "tf.contrib.rnn.static_rnn", "stand_in": "tf.compat.v1.nn.static_rnn"},
+        {"api": "tf.contrib.layers.flatten", "stand_in": "tf_slim.flatten"},
+        {"api": "tf.layers", "stand_in": f"Keras 2 (tf-keras {rnn.versions['tf_keras']})"},
+    ]
+    # 5010 training images, 10 of them kept apart for validation as the script asks.
+    assert (out / "rnn_contrib" / "stdout.txt").read_text().splitlines()[-1] == "examples 5000 10"
+    eager = runs["eager_first.py"]
+    assert [entry["api"] for entry in eager.served] == [
+        "tf.contrib.eager.Variable",
+        "tf.contrib.eager.Iterator",
+        "tf.contrib.eager.implicit_gradients",
+    ]
+    printed = (out / "eager_first" / "stdout.txt").read_text().splitlines()
+    assert printed[0] == "eager True"
+    assert printed[-1] == "gradient -14.0 True"
+    unserved = runs["contrib_learn.py"]
+    assert unserved.unserved == ["tf.contrib.learn"] and unserved.served == []
+    assert runs["estimator_model.py"].unserved == ["tf.estimator"]
+    # The decisive line of TensorFlow's message, not "Graph execution error:".
+    assert runs["shape_mismatch.py"].reason.endswith("Incompatible shapes: [2] vs. [3]")
+    traceback = (out / "shape_mismatch" / "stderr.txt").read_text()
+    assert "bootstrap.py" not in traceback and "runpy" not in traceback
+
+
+def test_seeded_eager_draws_repeat(
+    corpus: tuple[Path, dict[str, ScriptRun]], tmp_path: Path
+) -> None:
+    out, _ = corpus
+    run_script(CORPUS / "eager_first.py", tmp_path / "again", seed=0)
+    first = (out / "eager_first" / "stdout.txt").read_text()
+    assert (tmp_path / "again" / "stdout.txt").read_text() == first
+
+
 def test_article_script_prints_the_reproduce_log(
-    corpus: tuple[Path, dict[str, ScriptRun]], article_runs: ArticleRuns
+    corpus: tuple[Path, dict[str, ScriptRun]], article: Reproduction
 ) -> None:
     """The unmodified article script, seeded 0, prints exactly ``tf1repro reproduce --seed 0``."""
     out, _ = corpus
     printed = (out / "article_batch_stochastic" / "stdout.txt").read_text().splitlines()
-    assert printed == article_runs.log()
+    assert printed == article.log()
 
 
 def test_legacy_run_command_matches_reproduce_for_another_seed(
@@ -165,7 +224,7 @@ def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     run = run_script(script, tmp_path / "out", timeout=8, args=[str(pid_file)])
     assert (run.status, run.kind, run.line, run.exit_code) == ("timeout", "timeout", 4, None)
     assert run.seconds >= 8
-    assert "after 8 s at line 4" in run.reason
+    assert "after 8 s at hang.py line 4" in run.reason
     assert not _alive(int(pid_file.read_text())), "the script's own child outlived the timeout"
 
 
@@ -212,9 +271,11 @@ def test_check_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixt
 
     assert main(["legacy", "check", str(folder), "--out", str(out), "--timeout", "60"]) == 1
     table = capsys.readouterr().out.splitlines()
-    assert table[0].split() == ["script", "status", "seconds", "figures", "reason"]
+    assert table[0].split() == [
+        "script", "status", "seconds", "figures", "files", "stand-ins", "reason"
+    ]  # fmt: skip
     assert table[1].split()[:2] == ["bad.py", "failed"]
-    assert "error: ValueError (line 2): no luck" in table[1]
+    assert "error: ValueError (bad.py line 2): no luck" in table[1]
     assert table[2].split()[:2] == ["good.py", "ok"]
     assert table[-1] == "2 scripts: 1 ok, 1 failed, 0 timeout"
     assert sorted(p.name for p in out.iterdir()) == ["bad", "good"]
@@ -231,17 +292,17 @@ def test_diff_command(
     corpus: tuple[Path, dict[str, ScriptRun]],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    article_runs: ArticleRuns,
+    article: Reproduction,
 ) -> None:
     out, _ = corpus
     run_a = out / "article_batch_stochastic"
     reproduced = tmp_path / "reproduce.txt"
-    reproduced.write_text("\n".join(article_runs.log()) + "\n")
+    reproduced.write_text("\n".join(article.log()) + "\n")
     assert main(["legacy", "diff", str(run_a), str(reproduced)]) == 0
     assert capsys.readouterr().out.startswith("identical: 80 lines, 120 numbers;")
 
     # One float32 value nudged in its last printed digit: a relative change of about 1e-7.
-    lines = article_runs.log()
+    lines = article.log()
     assert lines[1].startswith("Loss = [")
     value = lines[1][len("Loss = [") : -1]
     nudged = value[:-1] + str((int(value[-1]) + 1) % 10)
@@ -271,7 +332,7 @@ def test_diff_command(
         (["run", "{script}", "--bogus"], "unrecognized arguments: --bogus"),
         (["check", "{tmp}", "--jobs", "0"], "--jobs must be an int in the range [1, inf)"),
         (["check", "{tmp}"], "DIR '{tmp}' holds no *.py scripts"),
-        (["diff", "{tmp}/a", "{tmp}/b"], "RUN_A '{tmp}/a' cannot be read"),
+        (["diff", "{tmp}/a", "{tmp}/b"], "RUN_A '{tmp}/a': cannot be read"),
         (["diff", "{script}", "{script}", "--rtol", "-1"], "--rtol must be a finite number >= 0"),
     ],
 )

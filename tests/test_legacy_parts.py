@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from tf1repro.legacy.classify import classify, stack_line
+from tf1repro.legacy.classify import classify, decisive_line, stack_line
 from tf1repro.legacy.logdiff import NUMBER, diff_logs, relative_difference
 
 
@@ -79,21 +79,220 @@ def test_timeout_line_comes_from_the_stack_dump() -> None:
     stack = (
         "Current thread 0x00007f (most recent call first):\n"
         '  File "/lib/tensorflow/session.py", line 1480 in _call_tf_sessionrun\n'
-        '  File "/tutorials/queue.py", line 12 in <module>\n'
+        '  File "/run/work/helpers.py", line 3 in wait\n'
+        '  File "/run/work/queue.py", line 12 in <module>\n'
         '  File "<frozen runpy>", line 88 in _run_code\n'
     )
-    assert stack_line(stack, "/tutorials/queue.py") == 12
-    assert stack_line(stack, "/tutorials/other.py") is None
+    assert stack_line(stack, "/run/work") == ("helpers.py", 3)
+    assert stack_line(stack, "/elsewhere") == (None, None)
     result = classify(
         exit_code=None,
         exception=None,
         timed_out=True,
         timeout=2.5,
         stack=stack,
-        script="/tutorials/queue.py",
+        folder="/run/work",
     )
-    assert (result.status, result.line) == ("timeout", 12)
-    assert result.reason.startswith("still running after 2.5 s at line 12")
+    assert (result.status, result.line, result.file) == ("timeout", 3, "helpers.py")
+    assert result.reason.startswith("still running after 2.5 s at helpers.py line 3")
+
+
+#: TensorFlow 2.21's message for a shape error in a compat.v1 Session (paths shortened).
+GRAPH_ERROR = """Graph execution error:
+
+Detected at node 'add' defined at (most recent call last):
+    File "/tutorial/tferr.py", line 4, in <module>
+Node: 'add'
+Incompatible shapes: [2] vs. [3]
+\t [[{{node add}}]]
+
+Original stack trace for 'add':
+  File "/tutorial/tferr.py", line 4, in <module>
+"""
+
+ROOT_ERRORS = """2 root error(s) found.
+  (0) INVALID_ARGUMENT: You must feed a value for placeholder tensor 'x' with dtype float
+\t [[{{node x}}]]
+  (1) CANCELLED: Function was cancelled before it was started
+0 successful operations."""
+
+
+def test_decisive_line_of_tensorflow_errors() -> None:
+    assert decisive_line(GRAPH_ERROR) == "Incompatible shapes: [2] vs. [3]"
+    assert decisive_line(ROOT_ERRORS) == (
+        "INVALID_ARGUMENT: You must feed a value for placeholder tensor 'x' with dtype float"
+    )
+    assert decisive_line("plain message\nsecond line") == "plain message"
+    error = classify(
+        exit_code=1,
+        exception={"type": "InvalidArgumentError", "message": GRAPH_ERROR, "line": 6},
+        timed_out=False,
+        timeout=1,
+    )
+    assert error.reason == "InvalidArgumentError (line 6): Incompatible shapes: [2] vs. [3]"
+
+
+@pytest.mark.parametrize(
+    ("exception", "output", "kind", "says"),
+    [
+        ({"type": "EOFError", "message": "EOF when reading a line"}, "", "interactive", "stdin"),
+        (
+            {"type": "AttributeError", "message": "module 'urllib' has no attribute 'urlretrieve'"},
+            "",
+            "python2",
+            "urlretrieve",
+        ),
+        ({"type": "NameError", "message": "name 'xrange' is not defined"}, "", "python2", "xrange"),
+        (
+            {"type": "ModuleNotFoundError", "message": "No module named 'cPickle'"},
+            "",
+            "python2",
+            "cPickle",
+        ),
+        (
+            {
+                "type": "FileNotFoundError",
+                "message": "[Errno 2] No such file or directory: 'x/d.csv'",
+            },
+            "Cloning into 'x'...\nfatal: unable to access 'https://github.com/a/b/': Could not "
+            "resolve host: github.com\n",
+            "network",
+            "Could not resolve host: github.com",
+        ),
+        (
+            {
+                "type": "FileNotFoundError",
+                "message": "[Errno 2] No such file or directory: 'vgg.mat'",
+            },
+            "",
+            "missing-data",
+            "'vgg.mat'",
+        ),
+        (
+            {
+                "type": "LookupError",
+                "message": "\n****\n  Resource stopwords not found.\n  Please use the NLTK "
+                "Downloader to obtain the resource:",
+            },
+            "",
+            "missing-data",
+            "nltk.download('stopwords')",
+        ),
+        (
+            {
+                "type": "AttributeError",
+                "message": "module 'tensorflow' (tf.compat.v1) has no attribute 'estimator'",
+            },
+            "",
+            "removed-api",
+            "removed in TensorFlow 2.16",
+        ),
+        (
+            {
+                "type": "NoStandIn",
+                "message": "tf.contrib.learn.preprocessing was removed with tf.contrib and has "
+                "no faithful stand-in; port this call",
+            },
+            "",
+            "contrib",
+            "tf.contrib.learn.preprocessing",
+        ),
+        (
+            {
+                "type": "InvalidArgumentError",
+                "message": "Cannot assign a device for operation mul: {{node mul}} was "
+                "explicitly assigned to /device:GPU:0",
+            },
+            "",
+            "device",
+            "--soft-placement",
+        ),
+        (
+            {
+                "type": "DownloadNeeded",
+                "message": "MNIST files not found: a, b in /d; Put the four files a, b, c, d in /d",
+            },
+            "",
+            "network",
+            "Put the four files a, b, c, d in /d",
+        ),
+        (
+            {
+                "type": "ImportError",
+                "message": "cannot import name 'learn' from 'tensorflow.contrib' "
+                "(unknown location)",
+            },
+            "",
+            "contrib",
+            "uses tf.contrib.learn",
+        ),
+        (
+            {
+                "type": "TypeError",
+                "message": "reshape() got an unexpected keyword argument 'newshape'",
+            },
+            "",
+            "numpy2",
+            "numpy<2",
+        ),
+        (
+            {"type": "AttributeError", "message": "module 'numpy' has no attribute 'float'"},
+            "",
+            "numpy2",
+            "NumPy 2 removed",
+        ),
+        (
+            {"type": "ModuleNotFoundError", "message": "No module named 'cv2'"},
+            "",
+            "missing-module",
+            "pip install opencv-python",
+        ),
+    ],
+)
+def test_failure_classes_say_what_to_do(
+    exception: dict[str, object], output: str, kind: str, says: str
+) -> None:
+    result = classify(
+        exit_code=1,
+        exception={**exception, "line": 4, "file": "helper.py"},
+        timed_out=False,
+        timeout=1,
+        output=output,
+    )
+    assert (result.kind, result.line, result.file) == (kind, 4, "helper.py")
+    assert says in result.reason and "(helper.py line 4)" in result.reason
+    assert "\n" not in result.reason
+
+
+def test_a_placeholder_data_path_is_missing_data() -> None:
+    source = (
+        "import os\n\nDATASET_PATH = '/path/to/dataset/'  # set this\nnext(os.walk(DATASET_PATH))\n"
+    )
+    result = classify(
+        exit_code=1,
+        exception={"type": "StopIteration", "message": "", "line": 4, "file": "s.py"},
+        timed_out=False,
+        timeout=1,
+        source=source,
+    )
+    assert result.kind == "missing-data"
+    assert "placeholder path '/path/to/dataset/' (script line 3)" in result.reason
+    # Without the placeholder, an empty StopIteration stays an error.
+    plain = classify(
+        exit_code=1, exception={"type": "StopIteration", "message": ""}, timed_out=False, timeout=1
+    )
+    assert plain.kind == "error"
+
+
+def test_a_client_that_exits_after_a_network_failure() -> None:
+    result = classify(
+        exit_code=128,
+        exception=None,
+        timed_out=False,
+        timeout=1,
+        output="fatal: unable to access 'https://x/': Could not resolve host: x\n",
+    )
+    assert result.kind == "network" and "Could not resolve host: x" in result.reason
 
 
 def test_numbers_as_numpy_prints_them() -> None:

@@ -33,11 +33,11 @@ def test_results_sort_by_release_with_nightly_last() -> None:
 def test_summary_lines_say_what_passed_and_failed() -> None:
     failed, passed, nightly = load_results([SAMPLES])
     assert summary_line(passed) == (
-        "TensorFlow 2.21.0 (numpy 2.4.6, keras 3.15.1): all 6 checks passed"
+        "TensorFlow 2.21.0 (numpy 2.4.6, keras 3.15.1): all 7 checks passed"
     )
     assert summary_line(failed) == (
         "TensorFlow 2.13.1 (numpy 1.24.3, keras 2.13.1): "
-        "1 of 6 checks failed (goldens); not run: quiet"
+        "1 of 7 checks failed (goldens); not run: quiet, initial values"
     )
     assert summary_line(nightly) == "TensorFlow nightly: install failed: Returned code 1"
 
@@ -48,16 +48,19 @@ def test_table_has_one_row_per_release_with_figures() -> None:
     assert lines[0] == "# Compatibility"
     header = next(i for i, line in enumerate(lines) if line.startswith("| release |"))
     assert lines[header] == (
-        "| release | TensorFlow | NumPy | Keras | import s | structure | replay | oracle "
-        "| goldens | determinism | quiet | TF stderr |"
+        "| release | TensorFlow | NumPy | Keras | kernels | import s | structure | replay | oracle "
+        "| goldens | determinism | quiet | initial values | TF stderr |"
     )
     assert lines[header + 2] == (
-        "| 2.13 | 2.13.1 | 1.24.3 | 2.13.1 | 1.6 | ✅ 4/4 | ✅ 33/33<br>stochastic ulp 0, "
-        "batch ulp 0 | ✅ 2/2 | ❌ 1/18 failed<br>worst ulp 1 | ✅ 2/2 | — | 1 line |"
+        "| 2.13 | 2.13.1 | 1.24.3 | 2.13.1 | — | 1.6 | ✅ 4/4 | ✅ 33/33<br>stochastic ulp 0, "
+        "batch ulp 0 | ✅ 2/2 | ❌ 1/18 failed<br>worst ulp 1 | ✅ 2/2 | — | — | 1 line |"
     )
-    assert lines[header + 3].startswith("| 2.21 | 2.21.0 | 2.4.6 | 3.15.1 | 1.8 | ✅ 4/4 |")
-    assert lines[header + 3].endswith("| ✅ 18/18<br>worst ulp 0 | ✅ 2/2 | ✅ 2/2 | 3 lines |")
-    assert lines[header + 4] == "| nightly | **install failed** |" + " — |" * 10
+    # The kernel path each release ran on; results made before it was recorded show —.
+    assert lines[header + 3].startswith("| 2.21 | 2.21.0 | 2.4.6 | 3.15.1 | onednn+fma | 1.8 |")
+    assert lines[header + 3].endswith(
+        "| ✅ 18/18<br>worst ulp 0 | ✅ 2/2 | ✅ 2/2 | ✅ 24/24<br>values differing 0 | 3 lines |"
+    )
+    assert lines[header + 4] == "| nightly | **install failed** |" + " — |" * 12
     # Every check is explained, and the dates and Python come from the records, not the clock.
     for name in CHECK_NAMES:
         assert any(line.startswith(f"- **{name}**: ") for line in lines)
@@ -69,7 +72,7 @@ def test_details_show_failures_and_tensorflow_stderr() -> None:
     details = page.split("## Details", 1)[1]
     section_213 = details.split("### 2.21")[0]
     # 2.13's result predates the quiet check: it shows as not run, not as a failure.
-    assert "1 of 6 checks failed (goldens); not run: quiet." in section_213
+    assert "1 of 7 checks failed (goldens); not run: quiet, initial values." in section_213
     assert "Failure in **goldens**:" in section_213
     assert "first differing step 37 of 100" in section_213
     assert "disable_resource_variables" in section_213
@@ -189,3 +192,17 @@ def test_sample_results_are_valid_json_records() -> None:
     for path in SAMPLES.glob("*.json"):
         record = json.loads(path.read_text(encoding="utf-8"))
         assert record["format"] == "tf1repro.matrix/1"
+
+
+def test_a_release_off_onednn_follows_its_default_run(tmp_path: Path) -> None:
+    import json
+
+    sample = json.loads((SAMPLES / "tf-2.21.json").read_text(encoding="utf-8"))
+    off = {**sample, "release": "2.21-onednn-off", "kernels": "eigen"}
+    (tmp_path / "tf-2.21-onednn-off.json").write_text(json.dumps(off), encoding="utf-8")
+    for name in ("tf-2.13.json", "tf-2.21.json"):
+        (tmp_path / name).write_text((SAMPLES / name).read_text(encoding="utf-8"))
+    releases = [record["release"] for record in load_results([tmp_path])]
+    assert releases == ["2.13", "2.21", "2.21-onednn-off"]
+    page = render_markdown(load_results([tmp_path]), title="Compatibility")
+    assert "| 2.21-onednn-off | 2.21.0 | 2.4.6 | 3.15.1 | eigen |" in page

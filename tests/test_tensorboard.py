@@ -1,7 +1,10 @@
-"""TensorBoard event files round-trip: the scalars read back equal the Run's, value for value.
+"""TensorBoard event files round-trip: the scalars read back equal the record's, value for value.
 
 Both writers store float32 values exactly (TF1's ``simple_value`` is a 32-bit float field, TF2's
-``tf.summary.scalar`` stores a float32 tensor), so the comparison is exact equality.
+``tf.summary.scalar`` stores a float32 tensor), so the comparison is exact equality: 0 ulps.
+The eager replay's events are also held to 0 ulps from the graph record it replays: the TF2
+port runs the same kernels in the same order (see test_eager.py). Event files are read back with
+the test-only readers in tests/tb_events.py.
 """
 
 from __future__ import annotations
@@ -10,75 +13,102 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import with_values
+from tb_events import event_files, read_graph_def, read_scalars
 
-from tf1repro import ArticleRuns, Run, TrainConfig, replay_eager, replay_reference, train_graph
+from tf1repro import Record, replay, train
 from tf1repro.cli import main
-from tf1repro.tensorboard_logs import (
-    TAGS,
-    EventLog,
-    read_graph_def,
-    read_scalars,
-    run_label,
-    write_runs,
-    write_v1_events,
-)
+from tf1repro.record import load_record
+from tf1repro.tensorboard_logs import EventLog, scalar_tags, write_records, write_v1_events
+from tf1repro.tutorials.article import StochasticConfig
 
 
-def assert_scalars_equal(folder: Path, run: Run) -> None:
+def assert_scalars_equal(
+    folder: Path, record: Record, tags: tuple[str, ...] = ("A", "loss")
+) -> None:
+    """Every tag of ``record``'s variables and fetches, at every step, equal to the bit."""
     scalars = read_scalars(folder)
-    assert sorted(scalars) == sorted(TAGS)
-    steps = list(range(1, run.config.steps + 1))
-    for tag, values in (("A", run.a), ("loss", run.loss)):
-        assert sorted(scalars[tag]) == steps
+    expected = dict(scalar_tags(record.quantities()))
+    assert sorted(scalars) == sorted(expected) == sorted(tags)
+    steps = list(range(1, record.steps + 1))
+    for tag, values in expected.items():
+        assert sorted(scalars[tag]) == steps, tag
         read = np.array([scalars[tag][step] for step in steps], dtype=np.float64)
-        np.testing.assert_array_equal(read, values.astype(np.float64))
+        assert values.dtype == np.float32
+        np.testing.assert_array_equal(read, values.astype(np.float64), err_msg=tag)
 
 
-def test_graph_and_reference_events(tmp_path: Path, article_runs: ArticleRuns) -> None:
-    run = article_runs.batch
-    written = write_runs([run, replay_reference(run)], tmp_path)
-    assert run_label(run) == "batch-20"
+def test_scalar_tags_name_one_tag_per_element() -> None:
+    one = np.arange(3, dtype=np.float32).reshape(3, 1, 1)
+    many = np.arange(6, dtype=np.float32).reshape(3, 2)
+    tags = dict(scalar_tags({"A": one, "W": many}))
+    assert list(tags) == ["A", "W/0", "W/1"]
+    assert tags["A"].tolist() == [0, 1, 2]
+    assert tags["W/0"].tolist() == [0, 2, 4] and tags["W/1"].tolist() == [1, 3, 5]
+
+
+def test_graph_and_numpy_events(tmp_path: Path, batch: Record) -> None:
+    twin = replay(batch, "numpy")
+    written = write_records([("batch-20", batch), ("batch-20", twin)], tmp_path)
     assert {p.parent.relative_to(tmp_path) for p in written} == {
         Path("batch-20/graph"),
-        Path("batch-20/reference"),
+        Path("batch-20/numpy"),
     }
-    assert_scalars_equal(tmp_path / "batch-20" / "graph", run)
-    assert_scalars_equal(tmp_path / "batch-20" / "reference", replay_reference(run))
+    assert all(p.is_file() for p in written)
+    assert_scalars_equal(tmp_path / "batch-20" / "graph", batch)
+    assert_scalars_equal(tmp_path / "batch-20" / "numpy", twin)
     # The Graphs tab shows the article's TF1 graph: its placeholders, MatMul, and the optimizer.
     graph_def = read_graph_def(tmp_path / "batch-20" / "graph")
+    assert graph_def is not None
     ops = {node.op for node in graph_def.node}
     assert {"Placeholder", "MatMul", "Mean", "Square", "ApplyGradientDescent"} <= ops
-    assert read_graph_def(tmp_path / "batch-20" / "reference") is None
+    assert read_graph_def(tmp_path / "batch-20" / "numpy") is None
+
+
+def test_multi_element_quantities_get_one_tag_each(tmp_path: Path, stochastic: Record) -> None:
+    # A fetch of two elements per step (as a tutorial with a vector output has) is two tags.
+    loss = stochastic.fetches["loss"]
+    pair = np.concatenate([loss, loss * np.float32(2)], axis=1)
+    record = with_values(stochastic, "fetches", "loss", pair)
+    write_v1_events(record, tmp_path, with_graph=False)
+    assert_scalars_equal(tmp_path, record, tags=("A", "loss/0", "loss/1"))
+    assert read_graph_def(tmp_path) is None
 
 
 def test_eager_events(tmp_path: Path) -> None:
-    run = train_graph("stochastic", TrainConfig(steps=20, log_every=5), seed=2)
-    replay = replay_eager(run, logdir=tmp_path / "eager")
-    assert_scalars_equal(tmp_path / "eager", replay)
-    # The eager folder holds the traced tf.function: the TF2 update is AssignSubVariableOp.
-    ops = {node.op for node in read_graph_def(tmp_path / "eager").node}
-    assert {"Mul", "Square", "AssignSubVariableOp"} <= ops
+    record = train("stochastic", StochasticConfig(steps=20, log_every=5), seed=2)
+    port = replay(record, "eager", logdirs=[tmp_path / "eager"])
+    assert port.backend == "eager"
+    assert_scalars_equal(tmp_path / "eager", port)
+    # The TF2 port computes the graph's very numbers, so its chart is the graph's.
+    assert read_scalars(tmp_path / "eager") == {
+        tag: {step: float(v) for step, v in enumerate(values, start=1)}
+        for tag, values in scalar_tags(record.quantities())
+    }
 
 
 def test_publishing_again_replaces_the_old_events(tmp_path: Path) -> None:
-    first = train_graph("stochastic", TrainConfig(steps=10, log_every=5), seed=0)
-    second = train_graph("stochastic", TrainConfig(steps=10, log_every=5), seed=1)
-    write_runs([first], tmp_path)
-    write_runs([second], tmp_path)
+    config = StochasticConfig(steps=10, log_every=5)
+    first = train("stochastic", config, seed=0)
+    second = train("stochastic", config, seed=1)
+    assert not np.array_equal(first.variables["A"], second.variables["A"])
+    write_records([("stochastic", first)], tmp_path)
+    write_records([("stochastic", second)], tmp_path)
     folder = tmp_path / "stochastic" / "graph"
-    assert len(list(folder.iterdir())) == 1
+    assert len(event_files(folder)) == 1
     assert_scalars_equal(folder, second)
 
 
 def test_nothing_is_published_on_failure(tmp_path: Path) -> None:
-    run = train_graph("stochastic", TrainConfig(steps=10, log_every=5), seed=0)
+    record = train("stochastic", StochasticConfig(steps=10, log_every=5), seed=0)
     with pytest.raises(RuntimeError, match="interrupted"), EventLog(tmp_path / "logs") as log:
         scratch = log.folder("stochastic", "graph")
-        write_v1_events(run, scratch, with_graph=False)
-        assert any(scratch.iterdir())
+        assert log.scratch in scratch.parents
+        write_v1_events(record, scratch, with_graph=False)
+        assert event_files(scratch)
         raise RuntimeError("interrupted")
     assert not (tmp_path / "logs").exists()
-    assert not scratch.exists()
+    assert not scratch.exists() and not log.scratch.exists()
 
 
 def test_reproduce_logdir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -86,11 +116,20 @@ def test_reproduce_logdir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     code = main([*args, "--out", str(tmp_path / "out"), "--logdir", str(tmp_path / "tb")])
     assert code == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("Wrote TensorBoard events to")
-    for trainer in ("stochastic", "batch"):
-        run = Run.load(tmp_path / "out" / f"run_{trainer}.json")
-        folder = tmp_path / "tb" / run_label(run) / "graph"
-        assert_scalars_equal(folder, run)
-        assert read_graph_def(folder) is not None
+    assert sorted(p.name for p in (tmp_path / "tb").iterdir() if not p.name.startswith(".")) == [
+        "batch",
+        "stochastic",
+    ]
+    products = {"stochastic": ("Mul", "MatMul"), "batch": ("MatMul", None)}
+    for name, (present, absent) in products.items():
+        record = load_record(tmp_path / "out" / f"run_{name}.json")
+        assert record.steps == 10
+        folder = tmp_path / "tb" / name / "graph"
+        assert_scalars_equal(folder, record)
+        graph_def = read_graph_def(folder)
+        assert graph_def is not None
+        ops = {node.op for node in graph_def.node}
+        assert present in ops and (absent is None or absent not in ops)
 
 
 def test_reproduce_refuses_an_unwritable_logdir(
@@ -104,3 +143,4 @@ def test_reproduce_refuses_an_unwritable_logdir(
     error = capsys.readouterr().err
     assert len(error.splitlines()) == 1 and "--logdir" in error and str(blocker) in error
     assert not out.exists()
+    assert blocker.read_text() == "not a folder"

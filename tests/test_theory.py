@@ -7,10 +7,9 @@ import itertools
 import numpy as np
 import pytest
 
-from tf1repro import TrainConfig
-from tf1repro.data import targets
-from tf1repro.theory import Moments, stationary_variance, trajectory
-from tf1repro.vectorised import train_many
+from tf1repro.tutorials.article import TrainConfig, targets
+from tf1repro.tutorials.article.theory import Moments, stationary_variance, trajectory
+from tf1repro.tutorials.article.vectorised import train_many
 
 #: Simulated runs for the statistical checks: enough for a standard error of about 1% of sd.
 RUNS = 20_000

@@ -12,61 +12,75 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tf1repro import TrainConfig, compare_runs, get_recipe, replay_reference, train_graph
-from tf1repro.data import draw_inputs
+from tf1repro import Record, compare_records, load_tutorial, replay, train
+from tf1repro.backends import draw_inputs
 from tf1repro.errors import DivergenceError
-from tf1repro.recipes.batch_stochastic import Batch
-from tf1repro.record import Run
-from tf1repro.vectorised import ManyRuns, train_many
-from tf1repro.vectorised.initial import graph_initial_values
-from tf1repro.vectorised.inputs import draw_chunk
+from tf1repro.tutorials.article import Batch, TrainConfig, part_config
+from tf1repro.tutorials.article.vectorised import ManyRuns, train_many
+from tf1repro.tutorials.article.vectorised.initial import graph_initial_values
+from tf1repro.tutorials.article.vectorised.inputs import draw_chunk
 
 GRAPH_TOLERANCE = {"stochastic": 0.0, "batch": 2.0}
 CASES = [("stochastic", 1), ("batch", 2), ("batch", 20), ("batch", 100)]
 EDGE_SEEDS = [0, 1, 2**31 - 1, 2**31, 2**32 - 1]
 
 
-def as_run(many: ManyRuns, r: int) -> Run:
-    """Run r of ``many`` as a single-run record, with its inputs re-drawn from its seed."""
+def as_record(many: ManyRuns, r: int) -> Record:
+    """Run r of ``many`` as a single-run record, with its feeds re-drawn from its seed."""
     seed = int(many.seeds[r])
-    inputs = draw_inputs(many.config, get_recipe(many.trainer).sample_step, seed)
-    return Run(
-        trainer=many.trainer,
+    config = part_config(many.trainer, many.config)
+    inputs = draw_inputs(load_tutorial(many.trainer), config, seed)
+    batch = many.trainer == "batch"
+    shape, loss_shape = ((1, 1), ()) if batch else ((1,), (1,))
+    steps = config.steps
+    feeds = {
+        name: np.array([np.asarray(step[name], dtype=np.float32) for step in inputs.feeds])
+        for name in ("x", "y")
+    }
+    return Record(
+        tutorial=many.trainer,
         backend=f"vectorised-{many.backend}",
-        config=many.config,
+        config=config.to_dict(),
         seed=seed,
         versions={},
-        x=inputs.x,
-        indices=inputs.indices,
-        a0=many.a0[r],
-        a=many.a[r],
-        loss=many.loss[r],
+        feeds=feeds,
+        initial={"A": many.a0[r].reshape(shape)},
+        variables={"A": many.a[r].reshape(steps, *shape)},
+        fetches={"loss": many.loss[r].reshape(steps, *loss_shape)},
     )
 
 
+def single(trainer: str, config: TrainConfig, seed: int) -> Record:
+    return train(trainer, part_config(trainer, config), seed)
+
+
 @pytest.mark.parametrize(("trainer", "batch_size"), [*CASES, ("batch", 33)])
-def test_inputs_are_drawn_as_draw_inputs(trainer: str, batch_size: int) -> None:
+def test_inputs_are_drawn_as_the_tutorial_draws_them(trainer: str, batch_size: int) -> None:
     config = TrainConfig(batch_size=batch_size)
     seeds = np.array([*range(40), *EDGE_SEEDS], dtype=np.int64)
     chunk = draw_chunk(config, trainer, seeds)
     for r, seed in enumerate(seeds):
-        expected = draw_inputs(config, get_recipe(trainer).sample_step, int(seed))
-        assert np.array_equal(chunk.x[r], expected.x)
-        assert np.array_equal(chunk.indices[r], expected.indices)
+        expected = draw_inputs(load_tutorial(trainer), part_config(trainer, config), int(seed))
+        assert np.array_equal(chunk.x[r], expected.data["x_vals"])
+        fed = np.array([np.reshape(step["x"], -1) for step in expected.feeds])
+        assert np.array_equal(chunk.x[r][chunk.indices[r]], fed)
 
 
-def test_inputs_fall_back_when_a_recipe_samples_differently(
+def test_inputs_refuse_a_tutorial_that_samples_differently(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def without_replacement(self: Batch, rng: np.random.RandomState, config: TrainConfig) -> object:
-        return rng.choice(config.data_size, size=config.batch_size, replace=False)
+    def without_replacement(
+        self: Batch, rng: np.random.RandomState, config: TrainConfig, data: object, step: int
+    ) -> object:
+        rows = rng.choice(config.data_size, size=config.batch_size, replace=False)
+        return {
+            "x": np.transpose([data["x_vals"][rows]]),
+            "y": np.transpose([data["y_vals"][rows]]),
+        }  # type: ignore[index]
 
-    monkeypatch.setattr(Batch, "sample_step", without_replacement)
-    config = TrainConfig(batch_size=20)
-    chunk = draw_chunk(config, "batch", np.arange(5, dtype=np.int64))
-    for seed in range(5):
-        expected = draw_inputs(config, get_recipe("batch").sample_step, seed)
-        assert np.array_equal(chunk.indices[seed], expected.indices)
+    monkeypatch.setattr(Batch, "feeds", without_replacement)
+    with pytest.raises(RuntimeError, match="would not match the single runs"):
+        draw_chunk(TrainConfig(batch_size=20), "batch", np.arange(5, dtype=np.int64))
 
 
 @pytest.mark.parametrize("trainer", ["stochastic", "batch"])
@@ -74,8 +88,8 @@ def test_initial_values_are_the_single_run_graphs(trainer: str) -> None:
     # Seeds 2**31 - 1 and 2**31 wrap around TF's seed truncation: they must still agree.
     config = TrainConfig()
     values = graph_initial_values(trainer, config, np.array(EDGE_SEEDS, dtype=np.int64))
-    expected = [train_graph(trainer, config, seed).a0 for seed in EDGE_SEEDS]
-    assert values.tolist() == [float(v) for v in expected]
+    expected = [single(trainer, config, seed).initial["A"].item() for seed in EDGE_SEEDS]
+    assert values.tolist() == expected
 
 
 @pytest.mark.parametrize(("trainer", "batch_size"), CASES)
@@ -85,8 +99,7 @@ def test_vectorised_graph_equals_single_run_graph(trainer: str, batch_size: int)
     seeds = [*range(299), 2**32 - 1]
     many = train_many(trainer, config, seeds, backend="graph")
     for r in (0, 150, 299):
-        single = train_graph(trainer, config, seeds[r])
-        comparison = compare_runs(single, as_run(many, r))
+        comparison = compare_records(single(trainer, config, seeds[r]), as_record(many, r))
         assert comparison.within(GRAPH_TOLERANCE[trainer]), comparison.summary()
 
 
@@ -95,8 +108,8 @@ def test_vectorised_numpy_equals_reference_replay(trainer: str, batch_size: int)
     config = TrainConfig(batch_size=batch_size)
     many = train_many(trainer, config, range(200), backend="numpy", a0="numpy")
     for r in (0, 77, 199):
-        run = as_run(many, r)
-        comparison = compare_runs(replay_reference(run), run)
+        record = as_record(many, r)
+        comparison = compare_records(replay(record, "numpy"), record)
         assert comparison.worst == 0, comparison.summary()
 
 

@@ -2,39 +2,50 @@
 
 Importing this package does not import TensorFlow; the graph backend imports it when it trains.
 
->>> from tf1repro import TrainConfig, train_graph, replay_reference, compare_runs
->>> run = train_graph("batch", TrainConfig(batch_size=20), seed=0)
->>> compare_runs(run, replay_reference(run)).worst    # in float32 ulps near 10
+>>> from tf1repro import train, replay, compare_records
+>>> record = train("batch", seed=0)                 # the article's batch trainer, TF1 graph
+>>> port = replay(record, "eager")                  # its TF2 port on the same feeds and A0
+>>> compare_records(record, port).worst             # float32 ulps at each quantity's scale
+0.0
 """
 
-from tf1repro.article import ArticleRuns, reproduce
-from tf1repro.compare import Comparison, Deviation, compare_runs, scale_ulp
-from tf1repro.config import TrainConfig, validate_seed
-from tf1repro.eager import replay_eager
+from tf1repro.backends import replay, train
+from tf1repro.compare import Comparison, Deviation, compare_records
+from tf1repro.config import Config, Float, Int, param, validate_seed
 from tf1repro.errors import DivergenceError, ParameterError
-from tf1repro.graph import train as train_graph
-from tf1repro.recipes import Recipe, get_recipe, recipe_names
-from tf1repro.record import Run
-from tf1repro.reference import replay as replay_reference
+from tf1repro.record import Record
+from tf1repro.reproduce import Reproduction, reproduce
+from tf1repro.tutorial import (
+    NumpyTwin,
+    Tutorial,
+    V1Graph,
+    V2Port,
+    load_tutorial,
+    tutorial_names,
+)
 
 __all__ = [
-    "ArticleRuns",
     "Comparison",
+    "Config",
     "Deviation",
     "DivergenceError",
+    "Float",
+    "Int",
+    "NumpyTwin",
     "ParameterError",
-    "Recipe",
-    "Run",
-    "TrainConfig",
-    "compare_runs",
-    "get_recipe",
-    "recipe_names",
-    "replay_eager",
-    "replay_reference",
+    "Record",
+    "Reproduction",
+    "Tutorial",
+    "V1Graph",
+    "V2Port",
+    "compare_records",
+    "load_tutorial",
+    "param",
+    "replay",
     "reproduce",
-    "scale_ulp",
-    "train_graph",
+    "train",
+    "tutorial_names",
     "validate_seed",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

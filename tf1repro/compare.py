@@ -1,56 +1,112 @@
-"""Step-by-step distance between two Runs of the same inputs, in float32 ulps at the problem scale.
+"""Step-by-step distance between two records of the same inputs, per variable and fetch.
 
-Raw ulp distances explode where ``A`` crosses zero in the first steps, although nothing is wrong
-there. So distances are measured in units of ``np.spacing(float32(target))`` (the spacing of
-float32 numbers near 10 for the article, about 9.5e-7): one unit is one last-bit difference in
-``A`` near its optimum.
+Each quantity is measured in float32 ulps *at its own scale*: one unit is the spacing of float32
+numbers at the largest magnitude the quantity reaches in the first record (for the article's
+``A``, which ends near 9.9, that is ``np.spacing(float32(8..16))``, about 9.5e-7; for a loss that
+starts near 64, the spacing at 64). Raw ulp distances would explode where a value crosses zero
+although nothing is wrong there, and one scale for every quantity would count a last-bit
+difference in a loss of 64 as 8 units of ``A``.
+
+A NaN or an infinity on either side, where the two do not hold the very same bits, is an
+infinite distance: it never passes a tolerance.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro.config import TrainConfig
-from tf1repro.record import Run
+from tf1repro.record import Record
+
+Array = npt.NDArray[Any]
 
 
-def scale_ulp(config: TrainConfig) -> float:
-    """The unit of every distance tf1repro reports: one float32 ulp at the target's magnitude."""
-    return float(np.spacing(np.float32(abs(config.target) or 1.0)))
+def scale_ulp(values: Array) -> float:
+    """The unit of a quantity's distances: one float32 ulp at its largest finite magnitude
+    (at 1.0 when it is always zero)."""
+    finite = np.abs(np.asarray(values, dtype=np.float64))
+    finite = finite[np.isfinite(finite)]
+    peak = float(finite.max()) if finite.size else 0.0
+    return float(np.spacing(np.float32(peak or 1.0)))
 
 
 @dataclass(frozen=True)
 class Deviation:
-    """The worst distance between two trajectories of one quantity."""
+    """How far two trajectories of one quantity are apart."""
 
     quantity: str
-    """``"A"`` or ``"loss"``."""
     ulps: float
-    """max over steps of |first - second|, in scale-ulps (0 means bit-identical)."""
+    """max over steps and elements of |first - second| / unit; 0 means bit-identical, inf
+    means a NaN or infinity that the other side does not have."""
     step: int | None
-    """1-based step where the maximum occurs; None when the trajectories are identical."""
+    """1-based step of the worst difference; None when the trajectories are identical."""
+    first_step: int | None
+    """The first step whose bits differ at all; None when identical."""
     first: float
+    """The first record's value at the worst element and step."""
     second: float
+    unit: float
+    """One scale-ulp of this quantity, in absolute terms."""
+
+    @property
+    def identical(self) -> bool:
+        return self.first_step is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "quantity": self.quantity,
+            "ulps": _json_float(self.ulps),
+            "step": self.step,
+            "first_differing_step": self.first_step,
+            "first": _json_float(self.first),
+            "second": _json_float(self.second),
+            "unit": self.unit,
+        }
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """How far two backends' Runs of one trainer are apart."""
+    """Every variable and fetch of two records of one tutorial, step by step."""
 
-    trainer: str
+    tutorial: str
     backends: tuple[str, str]
-    a: Deviation
-    loss: Deviation
+    deviations: tuple[Deviation, ...]
 
     @property
     def worst(self) -> float:
-        return max(self.a.ulps, self.loss.ulps)
+        return max((d.ulps for d in self.deviations), default=0.0)
+
+    @property
+    def first_step(self) -> int | None:
+        """The first step where any quantity's bits differ."""
+        steps = [d.first_step for d in self.deviations if d.first_step is not None]
+        return min(steps) if steps else None
+
+    def deviation(self, quantity: str) -> Deviation:
+        for deviation in self.deviations:
+            if deviation.quantity == quantity:
+                return deviation
+        raise KeyError(quantity)
 
     def within(self, tolerance_ulps: float) -> bool:
-        return self.worst <= tolerance_ulps
+        return all(d.ulps <= tolerance_ulps for d in self.deviations)
+
+    def first_beyond(self, tolerance_ulps: float, first: Record, second: Record) -> int | None:
+        """The first step at which some quantity differs by more than the tolerance."""
+        steps = []
+        for deviation in self.deviations:
+            if deviation.ulps > tolerance_ulps:
+                gaps = _gaps(
+                    first.quantities()[deviation.quantity],
+                    second.quantities()[deviation.quantity],
+                    deviation.unit,
+                )
+                steps.append(int(np.argmax(gaps > tolerance_ulps)) + 1)
+        return min(steps) if steps else None
 
     def summary(self) -> str:
         def part(d: Deviation) -> str:
@@ -58,35 +114,83 @@ class Comparison:
             return f"|Δ{d.quantity}| ≤ {d.ulps:g} ulp ({where})"
 
         pair = "-".join(self.backends)
-        return f"{self.trainer} {pair}: {part(self.a)}, {part(self.loss)}"
+        return f"{self.tutorial} {pair}: " + ", ".join(part(d) for d in self.deviations)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tutorial": self.tutorial,
+            "backends": list(self.backends),
+            "worst_ulps": _json_float(self.worst),
+            "first_differing_step": self.first_step,
+            "quantities": [d.to_dict() for d in self.deviations],
+        }
 
 
-def compare_runs(first: Run, second: Run) -> Comparison:
-    """Compare two Runs that consumed the same inputs (same trainer, x, indices and A0)."""
-    if first.trainer != second.trainer or first.config != second.config:
-        raise ValueError("runs of different trainers or configs cannot be compared step by step")
-    if not (
-        np.array_equal(first.x, second.x)
-        and np.array_equal(first.indices, second.indices)
-        and first.a0 == second.a0
-    ):
-        raise ValueError("runs did not consume the same inputs (x, indices, A0); replay one first")
-    unit = scale_ulp(first.config)
-    return Comparison(
-        trainer=first.trainer,
-        backends=(first.backend, second.backend),
-        a=_deviation("A", first.a, second.a, unit),
-        loss=_deviation("loss", first.loss, second.loss, unit),
-    )
+def compare_records(first: Record, second: Record) -> Comparison:
+    """Compare two records that consumed the same inputs (same feeds and initial values)."""
+    problem = first.same_inputs(second)
+    if problem is not None:
+        raise ValueError(f"{problem}: replay one record on the other's inputs first")
+    mine, theirs = first.quantities(), second.quantities()
+    if set(mine) != set(theirs):
+        raise ValueError(
+            f"the records hold different quantities: {sorted(mine)} and {sorted(theirs)}"
+        )
+    deviations = tuple(_deviation(name, mine[name], theirs[name]) for name in mine)
+    return Comparison(first.tutorial, (first.backend, second.backend), deviations)
 
 
-def _deviation(
-    quantity: str, first: npt.NDArray[np.float32], second: npt.NDArray[np.float32], unit: float
-) -> Deviation:
-    gaps = np.abs(first.astype(np.float64) - second.astype(np.float64)) / unit
+def _gaps(first: Array, second: Array, unit: float) -> Array:
+    """Per step, the largest distance over the elements, in units (inf for unmatched NaN/inf)."""
+    a = np.asarray(first, dtype=np.float64).reshape(len(first), -1)
+    b = np.asarray(second, dtype=np.float64).reshape(len(second), -1)
+    with np.errstate(invalid="ignore", over="ignore"):
+        gaps = np.abs(a - b) / unit
+    same_bits = _same_bits(np.asarray(first), np.asarray(second)).reshape(a.shape)
+    gaps = np.where(same_bits, 0.0, gaps)
+    # Not finite and not the same bits on both sides: a NaN never passes, nor inf vs finite.
+    gaps = np.where(~same_bits & ~(np.isfinite(a) & np.isfinite(b)), np.inf, gaps)
+    result: Array = gaps.max(axis=1) if gaps.shape[1] else np.zeros(len(gaps))
+    return result
+
+
+def _same_bits(first: Array, second: Array) -> Array:
+    if first.dtype.kind == "f":
+        both_nan = np.isnan(first) & np.isnan(second)
+        equal: Array = ((first == second) & (np.signbit(first) == np.signbit(second))) | both_nan
+        return equal
+    equal_values: Array = first == second
+    return equal_values
+
+
+def _deviation(quantity: str, first: Array, second: Array) -> Deviation:
+    unit = scale_ulp(first) if np.asarray(first).dtype.kind == "f" else 1.0
+    differ = ~_same_bits(np.asarray(first), np.asarray(second)).reshape(len(first), -1).all(axis=1)
+    if not differ.any():
+        # Identical: show the value at the quantity's largest magnitude (what sets its scale).
+        flat = np.asarray(first, dtype=np.float64).reshape(-1)
+        magnitude = np.where(np.isnan(flat), -1.0, np.abs(flat))
+        value = float(flat[int(np.argmax(magnitude))]) if flat.size else 0.0
+        return Deviation(quantity, 0.0, None, None, value, value, unit)
+    gaps = _gaps(first, second, unit)
     worst = int(np.argmax(gaps))
-    if gaps[worst] == 0:
-        return Deviation(quantity, 0.0, None, float(first[worst]), float(second[worst]))
+    a = np.asarray(first[worst], dtype=np.float64).reshape(-1)
+    b = np.asarray(second[worst], dtype=np.float64).reshape(-1)
+    with np.errstate(invalid="ignore"):
+        element = int(np.nanargmax(np.where(np.isnan(a - b), np.inf, np.abs(a - b))))
     return Deviation(
-        quantity, float(gaps[worst]), worst + 1, float(first[worst]), float(second[worst])
+        quantity,
+        float(gaps[worst]),
+        worst + 1,
+        int(np.argmax(differ)) + 1,
+        float(a[element]),
+        float(b[element]),
+        unit,
     )
+
+
+def _json_float(value: float) -> float | str:
+    """Strict JSON has no NaN or infinity: those are written as strings."""
+    if math.isfinite(value):
+        return value
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")

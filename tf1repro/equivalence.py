@@ -1,8 +1,8 @@
-"""The three-way equivalence report: graph, NumPy reference and eager on the same randomness.
+"""The equivalence report: a tutorial's TF1 graph, TF2 port and NumPy twin on the same inputs.
 
-The graph backend trains each trainer once and records its Run; the reference and the eager
-backends replay that Run's inputs. Every pair is compared step by step in scale-ulps
-(``tf1repro.compare``) and passes when its worst deviation is within the tolerance.
+The graph backend trains each case once and records it; every other backend the tutorial has
+replays that record. Every pair is compared quantity by quantity (``tf1repro.compare``) and
+passes when each quantity's worst distance is within the tolerance.
 """
 
 from __future__ import annotations
@@ -15,27 +15,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tf1repro.compare import Comparison, compare_runs, scale_ulp
-from tf1repro.config import TrainConfig
+from tf1repro.backends import backends_of, replay_all, train
+from tf1repro.compare import Comparison, compare_records
+from tf1repro.config import Config
 from tf1repro.errors import ParameterError
-from tf1repro.record import Run
-from tf1repro.tensorboard_logs import run_label
+from tf1repro.record import Record
+from tf1repro.tutorial import Tutorial
 
-#: The article trains these two; the stochastic one takes no batch size, so it is run once.
-TRAINERS = ("stochastic", "batch")
 #: Backend pairs in the order the table lists them.
-PAIRS = (("graph", "reference"), ("graph", "eager"), ("eager", "reference"))
-#: Issue target: every pair within 2 scale-ulps (0 where the kernels' order is mirrored).
+PAIRS = (("graph", "numpy"), ("graph", "eager"), ("eager", "numpy"))
+#: Every pair within 2 scale-ulps (0 where the kernels' order is mirrored).
 DEFAULT_TOLERANCE_ULPS = 2.0
-DEFAULT_BATCH_SIZES = (1, 20, 100)
 
 
 @dataclass(frozen=True)
 class Row:
-    """One compared pair of Runs and its verdict."""
+    """One compared pair of records and its verdict."""
 
     label: str
-    """The trainer as the logs name it: ``stochastic`` or ``batch-<batch size>``."""
+    """The case: the tutorial, with its batch size when several are compared."""
     comparison: Comparison
     tolerance_ulps: float
 
@@ -44,17 +42,7 @@ class Row:
         return self.comparison.within(self.tolerance_ulps)
 
     def to_dict(self) -> dict[str, Any]:
-        c = self.comparison
-        return {
-            "label": self.label,
-            "trainer": c.trainer,
-            "backends": list(c.backends),
-            "a_ulps": c.a.ulps,
-            "a_step": c.a.step,
-            "loss_ulps": c.loss.ulps,
-            "loss_step": c.loss.step,
-            "passed": self.passed,
-        }
+        return {"label": self.label, **self.comparison.to_dict(), "passed": self.passed}
 
 
 @dataclass(frozen=True)
@@ -63,28 +51,30 @@ class Report:
 
     rows: tuple[Row, ...]
     tolerance_ulps: float
-    unit: float
-    """One scale-ulp in absolute terms (``np.spacing(float32(target))``)."""
+    platform: dict[str, str]
 
     @property
     def passed(self) -> bool:
         return all(row.passed for row in self.rows)
 
     def table(self) -> list[str]:
-        """The report as aligned text lines, a verdict line last."""
-        header = ("trainer", "backends", "|ΔA| ulps", "at step", "|Δloss| ulps", "at step", "")
-        body = [
-            (
-                row.label,
-                "-".join(row.comparison.backends),
-                f"{row.comparison.a.ulps:g}",
-                _step(row.comparison.a.step),
-                f"{row.comparison.loss.ulps:g}",
-                _step(row.comparison.loss.step),
-                "pass" if row.passed else "FAIL",
-            )
-            for row in self.rows
-        ]
+        """The report as aligned text lines (one per pair and quantity), a verdict line last."""
+        header = ("case", "backends", "quantity", "ulps", "at step", "first differs", "")
+        body = []
+        for row in self.rows:
+            for d in row.comparison.deviations:
+                ok = d.ulps <= self.tolerance_ulps
+                body.append(
+                    (
+                        row.label,
+                        "-".join(row.comparison.backends),
+                        d.quantity,
+                        f"{d.ulps:g}",
+                        _step(d.step),
+                        _step(d.first_step),
+                        "pass" if ok else "FAIL",
+                    )
+                )
         widths = [max(len(line[i]) for line in (header, *body)) for i in range(len(header))]
         lines = [
             "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip()
@@ -92,18 +82,19 @@ class Report:
         ]
         failed = sum(not row.passed for row in self.rows)
         pairs = f"{len(self.rows)} pair" + ("s" if len(self.rows) != 1 else "")
-        unit = f"1 ulp = {self.unit:.3g}"
         if failed:
             verdict = f"{failed} of {pairs} exceed {self.tolerance_ulps:g} ulps"
         else:
             verdict = f"all {pairs} within {self.tolerance_ulps:g} ulps"
-        return [*lines, f"{verdict} ({unit}, float32 spacing at the target)"]
+        kernels = self.platform.get("kernels")
+        where = f"; kernels {kernels}" if kernels else ""
+        return [*lines, f"{verdict} (float32 ulps at each quantity's own scale{where})"]
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "tolerance_ulps": self.tolerance_ulps,
-            "unit": self.unit,
             "passed": self.passed,
+            "platform": self.platform,
             "rows": [row.to_dict() for row in self.rows],
         }
 
@@ -116,90 +107,89 @@ def validate_tolerance(value: object) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
-def validate_batch_sizes(values: Sequence[object]) -> tuple[int, ...]:
-    """Distinct batch sizes, each valid for ``TrainConfig``."""
-    allowed = "a comma-separated list of distinct ints in the range [1, inf)"
-    if not values or len(set(values)) != len(values):
-        raise ParameterError("batch_sizes", ",".join(map(str, values)), allowed)
-    for value in values:
-        try:
-            TrainConfig(batch_size=value)  # type: ignore[arg-type]
-        except ParameterError:
-            raise ParameterError("batch_sizes", ",".join(map(str, values)), allowed) from None
-    return tuple(int(v) for v in values)  # type: ignore[call-overload]
+def case_label(tutorial: Tutorial, config: Config, swept: bool) -> str:
+    """How the table names a case: ``batch-20`` when batch sizes are swept, else the name."""
+    size = getattr(config, "batch_size", None)
+    return f"{tutorial.name}-{size}" if swept and size is not None else tutorial.name
 
 
 def three_way(
-    config: TrainConfig,
+    cases: Sequence[tuple[str, Tutorial, Config]],
     seed: int,
-    batch_sizes: Sequence[int] = DEFAULT_BATCH_SIZES,
     *,
     tolerance_ulps: float = DEFAULT_TOLERANCE_ULPS,
     logdir: Path | None = None,
     verbose: bool = False,
-) -> Report:
-    """Train on the graph backend, replay on reference and eager, compare every pair.
-
-    The stochastic trainer runs once; the batch trainer once per batch size (``config``'s own
-    batch size is ignored). With ``logdir``, every run's TensorBoard events are written there.
-    """
-    from tf1repro import graph, reference
-
-    configs = [TrainConfig(**{**config.to_dict(), "batch_size": b}) for b in batch_sizes]
-    trained = [("stochastic", configs[0])] + [("batch", c) for c in configs]
-    graph_runs = [graph.train(trainer, c, seed) for trainer, c in trained]
-    labels = [run_label(run) for run in graph_runs]
-    reference_runs = [reference.replay(run) for run in graph_runs]
-    eager_runs = _replay_eager(labels, graph_runs, reference_runs, logdir, verbose)
+) -> tuple[Report, list[dict[str, Record]]]:
+    """Train every (label, tutorial, config) case on the graph, replay it on the tutorial's
+    other backends, and compare every pair. Returns the report and, per case, its records by
+    backend. With ``logdir``, the eager backend writes its events to ``logdir/<case>/eager``."""
+    graph_records = [train(tutorial, config, seed) for _, tutorial, config in cases]
+    made: dict[str, list[Record | None]] = {"graph": list(graph_records)}
+    for backend in ("numpy", "eager"):
+        chosen = [i for i, (_, t, _c) in enumerate(cases) if backend in backends_of(t)]
+        records: list[Record | None] = [None] * len(cases)
+        if chosen:
+            options: dict[str, Any] = {}
+            if backend == "eager":
+                options = {"verbose": verbose}
+                if logdir is not None:
+                    options["logdirs"] = [logdir / cases[i][0] / "eager" for i in chosen]
+            replayed = replay_all([graph_records[i] for i in chosen], backend, **options)
+            for i, record in zip(chosen, replayed, strict=True):
+                records[i] = record
+        made[backend] = records
 
     rows = []
-    for label, *runs in zip(labels, graph_runs, reference_runs, eager_runs, strict=True):
-        by_backend = {run.backend: run for run in runs}
+    for index, (label, _, _) in enumerate(cases):
         for first, second in PAIRS:
-            comparison = compare_runs(by_backend[first], by_backend[second])
-            rows.append(Row(label, comparison, tolerance_ulps))
-    return Report(tuple(rows), tolerance_ulps, scale_ulp(config))
+            a, b = made[first][index], made[second][index]
+            if a is not None and b is not None:
+                rows.append(Row(label, compare_records(a, b), tolerance_ulps))
+    by_case = [
+        {backend: records[i] for backend, records in made.items() if records[i] is not None}
+        for i in range(len(cases))
+    ]
+    platform = dict(graph_records[0].platform) if graph_records else {}
+    return Report(tuple(rows), tolerance_ulps, platform), by_case  # type: ignore[return-value]
 
 
-def _replay_eager(
-    labels: list[str],
-    graph_runs: list[Run],
-    reference_runs: list[Run],
-    logdir: Path | None,
-    verbose: bool,
-) -> list[Run]:
-    """The eager replays; with ``logdir``, all runs' event files are published together."""
-    from tf1repro.eager import replay_eager_all
-    from tf1repro.tensorboard_logs import EventLog, write_v1_events
-
-    if logdir is None:
-        return replay_eager_all(graph_runs, verbose=verbose)
-    with EventLog(logdir) as log:
-        eager_dirs = [log.folder(label, "eager") for label in labels]
-        eager_runs = replay_eager_all(graph_runs, logdirs=eager_dirs, verbose=verbose)
-        for label, graph_run, reference_run in zip(labels, graph_runs, reference_runs, strict=True):
-            write_v1_events(graph_run, log.folder(label, "graph"), with_graph=True)
-            write_v1_events(reference_run, log.folder(label, "reference"), with_graph=False)
-        log.publish()
-    return eager_runs
-
-
-def recorded(runs: Sequence[Run], *, tolerance_ulps: float = DEFAULT_TOLERANCE_ULPS) -> Report:
-    """Compare every pair of recorded Runs that consumed the same inputs, in the given order.
+def recorded(
+    records: Sequence[Record], *, tolerance_ulps: float = DEFAULT_TOLERANCE_ULPS
+) -> Report:
+    """Compare every pair of recorded records that consumed the same inputs, in the given order.
 
     Raises ``ValueError`` when no two of them can be compared.
     """
     rows = []
-    for first, second in itertools.combinations(runs, 2):
-        try:
-            comparison = compare_runs(first, second)
-        except ValueError:
+    for first, second in itertools.combinations(records, 2):
+        if first.same_inputs(second) is not None:
             continue
-        rows.append(Row(run_label(first), comparison, tolerance_ulps))
+        rows.append(Row(first.tutorial, compare_records(first, second), tolerance_ulps))
     if not rows:
-        raise ValueError("no two of the runs have the same trainer, config and inputs")
-    return Report(tuple(rows), tolerance_ulps, scale_ulp(runs[0].config))
+        raise ValueError("no two of the records have the same tutorial, config and inputs")
+    return Report(tuple(rows), tolerance_ulps, dict(records[0].platform))
 
 
 def _step(step: int | None) -> str:
     return "-" if step is None else str(step)
+
+
+def measure(tutorial: Tutorial, seed: int = 0, *, verbose: bool = False) -> dict[str, Any]:
+    """One row of the tutorials table: what the graph computes, and how far the TF2 port and
+    the NumPy twin are from it (worst ulps over every quantity and step), on ``seed``."""
+    from tf1repro.backends import graph
+
+    config = tutorial.Config()
+    row: dict[str, Any] = {"tutorial": tutorial.name, "steps": config.steps, "seed": seed}
+    row.update(graph.describe(tutorial, config))
+    record = train(tutorial, config, seed)
+    row["kernels"] = record.platform.get("kernels")
+    for backend in ("eager", "numpy"):
+        worst: float | None = None
+        if backend in backends_of(tutorial):
+            options = {"verbose": verbose} if backend == "eager" else {}
+            (other,) = replay_all([record], backend, **options)
+            worst = compare_records(record, other).worst
+        row[f"graph_{backend}_ulps"] = worst
+    return row

@@ -18,14 +18,17 @@ class ParameterError(ValueError):
 
 
 class DivergenceError(ArithmeticError):
-    """Training produced an infinite or NaN loss; the run stops at that step."""
+    """Training produced an infinite or NaN value; the run stops at that step."""
 
-    def __init__(self, trainer: str, backend: str, step: int, loss: float) -> None:
-        self.trainer = trainer
+    def __init__(
+        self, tutorial: str, backend: str, step: int, value: float, quantity: str = "loss"
+    ) -> None:
+        self.tutorial = tutorial
         self.backend = backend
         self.step = step
-        self.loss = loss
+        self.value = value
+        self.quantity = quantity
         super().__init__(
-            f"the {trainer} trainer ({backend}) diverged at step {step}: loss = {loss}; "
+            f"the {tutorial} tutorial ({backend}) diverged at step {step}: {quantity} = {value}; "
             "lower the learning rate"
         )

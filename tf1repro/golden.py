@@ -1,64 +1,69 @@
-"""Golden runs: committed graph-backend Runs that every TensorFlow release must reproduce exactly.
+"""Golden runs: committed graph records that every TensorFlow release must reproduce exactly.
 
-A golden is a Run record made by ``tf1repro golden --update`` on one TensorFlow release. The
-regression check retrains each golden's trainer, config and seed on the installed release and
-expects the very same bits; any difference is reported as a readable diff (the first differing
-step, both values, the distance in ulps, and the versions on both sides).
+A golden is a record made by ``tf1repro golden --update`` on one TensorFlow release. The check
+retrains each golden's tutorial, config and seed on the installed release and expects the very
+same bits; a difference is reported as a readable diff (the first differing step, the values of
+every quantity there, the distance in ulps, and the versions on both sides).
+
+Which goldens exist is declared by the tutorials: ``Tutorial.golden_cases`` (config overrides
+by label) times ``Tutorial.golden_seeds``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro import graph
+from tf1repro.backends import train, tutorial_of
 from tf1repro.compare import scale_ulp
-from tf1repro.config import TrainConfig
-from tf1repro.files import write_atomically
-from tf1repro.record import Run
-
-SEEDS = (0, 1, 2)
-"""Seeds every golden case is made with."""
-BATCH_SIZES = (1, 20, 100)
-"""Batch sizes for the batch trainer: a single row, the article's 20, and the whole data set."""
+from tf1repro.record import Record
+from tf1repro.tutorial import Tutorial, load_tutorial, tutorial_names
 
 
 @dataclass(frozen=True)
 class GoldenCase:
-    """One golden run: a trainer, its batch size and a seed, with the article's other defaults."""
+    """One golden run: a tutorial, a labelled set of config overrides and a seed."""
 
-    trainer: str
+    tutorial: str
+    """How the tutorial is found: its name, or ``path.py:Class`` for a user's file."""
+    name: str
     seed: int
-    batch_size: int = TrainConfig.batch_size
-
-    @property
-    def config(self) -> TrainConfig:
-        return TrainConfig(batch_size=self.batch_size)
+    label: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def file_name(self) -> str:
-        if self.trainer == "stochastic":  # one row a step: the batch size plays no part
-            return f"stochastic-seed{self.seed}.json"
-        return f"{self.trainer}-bs{self.batch_size}-seed{self.seed}.json"
+        label = f"-{self.label}" if self.label else ""
+        return f"{self.name}{label}-seed{self.seed}.json"
+
+    def train(self) -> Record:
+        tutorial = load_tutorial(self.tutorial)
+        return train(tutorial, tutorial.make_config(**self.overrides), self.seed)
 
 
-#: The cases ``tf1repro golden --update`` writes.
-CASES = tuple(
-    [GoldenCase("stochastic", seed) for seed in SEEDS]
-    + [GoldenCase("batch", seed, size) for size in BATCH_SIZES for seed in SEEDS]
-)
+def cases(tutorials: Iterable[Tutorial] | None = None) -> tuple[GoldenCase, ...]:
+    """The golden cases of ``tutorials`` (default: every built-in tutorial)."""
+    if tutorials is None:
+        tutorials = [load_tutorial(name) for name in tutorial_names()]
+    return tuple(
+        GoldenCase(tutorial.spec or tutorial.name, tutorial.name, seed, label, dict(overrides))
+        for tutorial in tutorials
+        for label, overrides in tutorial.golden_cases.items()
+        for seed in tutorial.golden_seeds
+    )
 
 
-def label(run: Run) -> str:
-    """How a diff names a run: trainer, seed and (for batches) the batch size."""
-    text = f"{run.trainer} seed={run.seed}"
-    if run.trainer != "stochastic":
-        text += f" batch_size={run.config.batch_size}"
-    return text
+def label(record: Record) -> str:
+    """How a diff names a run: tutorial, seed, and the config fields it changes from defaults."""
+    tutorial, _ = tutorial_of(record)
+    defaults = tutorial.Config().to_dict()
+    changed = [f" {k}={v}" for k, v in record.config.items() if defaults.get(k) != v]
+    return f"{record.tutorial} seed={record.seed}" + "".join(changed)
 
 
 def ulps_at_value(first: float, second: float) -> int:
@@ -78,105 +83,141 @@ class GoldenDiff:
 
     label: str
     step: int
-    """First differing step (1-based); 0 means the initial ``A`` already differs."""
-    golden: Run
-    current: Run
+    """First differing step (1-based); 0 means an initial value already differs."""
+    golden: Record
+    current: Record
     what: str
-    """``"A"``, ``"A0"`` or ``"inputs"``: what differs first."""
+    """``"feeds"``, ``"initial"`` or ``"steps"``: what differs first."""
 
     def render(self) -> str:
         g, c = self.golden, self.current
         lines = [f"{self.label}: {self._headline()}"]
-        if self.what == "inputs":
+        if self.what == "feeds":
             lines.append(
-                "  the data x or the sampled indices differ: NumPy's legacy RandomState stream "
-                "changed, so no step can be compared"
+                "  the feeds differ (the tutorial's data or NumPy's legacy RandomState stream "
+                "changed), so no step can be compared"
             )
-        elif self.what == "A0":
-            lines.append("  " + _value_line("A0", float(g.a0), float(c.a0), g.config))
+        elif self.what == "initial":
+            for name in g.initial:
+                trajectory = g.variables[name]
+                line = _value_line(f"{name}0", g.initial[name], c.initial[name], trajectory)
+                lines.append("  " + line)
         else:
-            i = self.step - 1
-            lines.append("  " + _value_line("A", float(g.a[i]), float(c.a[i]), g.config))
-            lines.append("  " + _value_line("loss", float(g.loss[i]), float(c.loss[i]), g.config))
-            worst = np.abs(g.a.astype(np.float64) - c.a.astype(np.float64)) / scale_ulp(g.config)
-            count = int(np.count_nonzero(_bits(g.a) != _bits(c.a)))
-            values = "1 value of A differs" if count == 1 else f"{count} values of A differ"
-            lines.append(
-                f"  over all {g.config.steps} steps: {values}, worst by {worst.max():g} ulp "
-                f"at step {int(np.argmax(worst)) + 1}"
-            )
+            for name, values in g.quantities().items():
+                lines.append(
+                    "  "
+                    + _value_line(
+                        name, values[self.step - 1], c.quantities()[name][self.step - 1], values
+                    )
+                )
+            for name, values in g.quantities().items():
+                mine, theirs = values, c.quantities()[name]
+                differ = (_bits(mine) != _bits(theirs)).reshape(len(mine), -1).any(axis=1)
+                if differ.any():
+                    gaps = np.abs(mine.astype(np.float64) - theirs.astype(np.float64))
+                    worst = gaps.reshape(len(mine), -1).max(axis=1) / scale_ulp(mine)
+                    count = int(np.count_nonzero(differ))
+                    steps = "1 step differs" if count == 1 else f"{count} steps differ"
+                    lines.append(
+                        f"  {name} over all {g.steps} steps: {steps}, worst by "
+                        f"{worst.max():g} ulp at step {int(np.argmax(worst)) + 1}"
+                    )
         lines.append(f"  golden made with {_versions(g)}; current run with {_versions(c)}")
         return "\n".join(lines)
 
     def _headline(self) -> str:
-        if self.what == "inputs":
-            return "inputs differ"
-        if self.what == "A0":
-            return "initial A differs (step 0)"
-        return f"first differing step {self.step} of {self.golden.config.steps}"
+        if self.what == "feeds":
+            return "feeds differ"
+        if self.what == "initial":
+            return "initial values differ (step 0)"
+        return f"first differing step {self.step} of {self.golden.steps}"
 
 
-def diff_runs(golden: Run, current: Run) -> GoldenDiff | None:
+def diff_records(golden: Record, current: Record) -> GoldenDiff | None:
     """None when ``current`` reproduces ``golden`` bit for bit, else where and how it departs."""
-    if golden.trainer != current.trainer or golden.config != current.config:
-        raise ValueError("a golden can only be compared with a run of its own trainer and config")
+    if golden.tutorial != current.tutorial or golden.config != current.config:
+        raise ValueError("a golden can only be compared with a run of its own tutorial and config")
     name = label(golden)
-    if not (
-        np.array_equal(golden.x, current.x) and np.array_equal(golden.indices, current.indices)
-    ):
-        return GoldenDiff(name, 0, golden, current, "inputs")
-    if _bits(golden.a0) != _bits(current.a0):
-        return GoldenDiff(name, 0, golden, current, "A0")
-    differ = (_bits(golden.a) != _bits(current.a)) | (_bits(golden.loss) != _bits(current.loss))
-    if not differ.any():
+    problem = golden.same_inputs(current)
+    if problem is not None and "feeds" in problem:
+        return GoldenDiff(name, 0, golden, current, "feeds")
+    if problem is not None:
+        return GoldenDiff(name, 0, golden, current, "initial")
+    first: int | None = None
+    for quantity, values in golden.quantities().items():
+        theirs = current.quantities().get(quantity)
+        if theirs is None or theirs.shape != values.shape:
+            return GoldenDiff(name, 1, golden, current, "steps")
+        differ = (_bits(values) != _bits(theirs)).reshape(len(values), -1).any(axis=1)
+        if differ.any():
+            step = int(np.argmax(differ)) + 1
+            first = step if first is None else min(first, step)
+    if first is None:
         return None
-    return GoldenDiff(name, int(np.argmax(differ)) + 1, golden, current, "A")
+    return GoldenDiff(name, first, golden, current, "steps")
 
 
 def golden_files(directory: Path) -> list[Path]:
-    """The golden Run records in ``directory``, in a stable order."""
-    return sorted(directory.glob("*.json"))
+    """The golden records in ``directory``, in a stable order (hidden files, such as the
+    manifest ``tf1repro.io.publish`` keeps, are not goldens)."""
+    return sorted(path for path in directory.glob("*.json") if not path.name.startswith("."))
 
 
-def rerun(golden: Run) -> Run:
-    """Train the golden's trainer, config and seed again on the installed TensorFlow."""
-    return graph.train(golden.trainer, golden.config, golden.seed)
+def rerun(golden: Record) -> Record:
+    """Train the golden's tutorial, config and seed again on the installed TensorFlow."""
+    tutorial, config = tutorial_of(golden)
+    return train(tutorial, config, golden.seed)
 
 
-def check(paths: Iterable[Path]) -> list[tuple[Run, GoldenDiff | None]]:
-    """Rerun every golden in ``paths``; return each golden with its diff (None when equal)."""
-    results = []
-    for path in paths:
-        golden = Run.load(path)
-        results.append((golden, diff_runs(golden, rerun(golden))))
-    return results
+def check(goldens: Sequence[Record]) -> list[tuple[Record, GoldenDiff | None]]:
+    """Rerun every golden; return each golden with its diff (None when equal)."""
+    return [(golden, diff_records(golden, rerun(golden))) for golden in goldens]
 
 
-def update(directory: Path, cases: Sequence[GoldenCase] = CASES) -> list[Path]:
-    """Train every case on the installed TensorFlow and write its Run into ``directory``."""
-    files = {
-        directory / case.file_name: graph.train(case.trainer, case.config, case.seed)
-        .to_json()
-        .encode()
-        for case in cases
-    }
-    write_atomically(files)
-    return list(files)
+def tolerated(diff: GoldenDiff) -> float | None:
+    """The worst distance of ``diff`` when its tutorial tolerates it, else None.
+
+    Only a run on another TensorFlow release or kernel path than the golden's is tolerated,
+    and only within the tutorial's ``golden_tolerance_ulps``; differing feeds or initial values
+    never are.
+    """
+    from tf1repro.compare import compare_records
+
+    golden, current = diff.golden, diff.current
+    same_origin = golden.versions.get("tensorflow") == current.versions.get(
+        "tensorflow"
+    ) and golden.platform.get("kernels") == current.platform.get("kernels")
+    if same_origin or diff.what != "steps":
+        return None
+    tutorial, _ = tutorial_of(golden)
+    worst = compare_records(golden, current).worst
+    return worst if worst <= tutorial.golden_tolerance_ulps else None
 
 
-def _bits(values: npt.ArrayLike) -> npt.NDArray[np.int32]:
+def _bits(values: npt.ArrayLike) -> npt.NDArray[Any]:
     # Compare bit patterns, not values: -0.0 is not 0.0 here, and a NaN equals the same NaN.
-    return np.asarray(values, dtype=np.float32).view(np.int32)
+    array = np.ascontiguousarray(values)
+    return array.view(f"u{array.dtype.itemsize}") if array.dtype.kind == "f" else array
 
 
-def _value_line(quantity: str, golden: float, current: float, config: TrainConfig) -> str:
-    scale = abs(golden - current) / scale_ulp(config)
+def _value_line(
+    quantity: str, golden: npt.NDArray[Any], current: npt.NDArray[Any], trajectory: Any = None
+) -> str:
+    g = np.asarray(golden, dtype=np.float64).reshape(-1)
+    c = np.asarray(current, dtype=np.float64).reshape(-1)
+    element = int(np.argmax(np.abs(g - c))) if g.size else 0
+    first, second = (float(g[element]), float(c[element])) if g.size else (0.0, 0.0)
+    scale = abs(first - second) / scale_ulp(golden if trajectory is None else trajectory)
+    where = f"[{element}]" if g.size > 1 else ""
     return (
-        f"{quantity + ':':<5} golden {np.float32(golden)!s:>12}  "
-        f"current {np.float32(current)!s:>12}  Δ {scale:g} ulp at the problem scale "
-        f"({ulps_at_value(golden, current)} ulp at the value)"
+        f"{quantity + where + ':':<6} golden {np.float32(first)!s:>12}  "
+        f"current {np.float32(second)!s:>12}  Δ {scale:g} ulp at its scale "
+        f"({ulps_at_value(first, second)} ulp at the value)"
     )
 
 
-def _versions(run: Run) -> str:
-    return ", ".join(f"{name} {version}" for name, version in sorted(run.versions.items()))
+def _versions(record: Record) -> str:
+    """The versions that made a record, and its kernel path when it says (see kernel_path)."""
+    text = ", ".join(f"{name} {version}" for name, version in sorted(record.versions.items()))
+    kernels = record.platform.get("kernels")
+    return f"{text} (kernels {kernels})" if kernels else text

@@ -1,123 +1,399 @@
-"""The Run record: everything a training run consumed and produced, with a lossless JSON form.
+"""The record of one training run: named arrays per step, lossless, validated on load.
 
-A Run holds all of its randomness (the data ``x``, every sampled index, the initial ``A``), so any
-backend can replay it on exactly the same inputs, and two Runs can be compared step by step.
+A record holds everything a run consumed and produced, by name: every step's fed arrays, every
+variable's initial value, every variable and every fetch after every step, and the evaluations
+after training; with the tutorial, its config, the seed, the backend and the versions that made
+it. Because it holds all the randomness (feeds and initial values), any backend can replay it
+on exactly the same inputs, and two records can be compared step by step.
+
+JSON form (``tf1repro.record/2``): each array is ``{"dtype", "shape", "values"}`` with the values
+flattened in C order. Floats are written as the shortest decimal that reads back to the same
+float64, which float32 values widen to exactly, so a round trip keeps every bit; NaN and
+infinities (which strict JSON does not allow) are the strings ``"nan"``, ``"inf"``, ``"-inf"``.
+Records of format 1 (the article's first records) are migrated on load with their bits unchanged.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
+import math
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro.config import TrainConfig
+FORMAT = "tf1repro.record/2"
+#: dtypes a record can hold (every placeholder and variable of a small TF1 tutorial fits).
+DTYPES = frozenset(
+    {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
+)
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 
-FORMAT = "tf1repro.run/1"
+Array = npt.NDArray[Any]
+
+
+class RecordError(ValueError):
+    """A record (usually read from a file) is not valid; ``field`` is the dotted path in it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"field {field!r}: {problem}" if field else problem)
 
 
 @dataclass(frozen=True, eq=False)
-class Run:
-    """One trainer's run on one backend.
+class Record:
+    """One tutorial's run on one backend. Arrays are read-only.
 
-    ``a[i]`` and ``loss[i]`` are the parameter and the loss on step ``i + 1``'s batch, both read
-    after that step's update (as the article's ``sess.run(A)`` and ``sess.run(loss, ...)``).
+    ``variables[name][i]`` and ``fetches[name][i]`` are read after step ``i + 1``'s update, on
+    that step's feeds ``feeds[name][i]``; ``initial[name]`` is the value before step 1.
     """
 
-    trainer: str
-    """Recipe name: ``"stochastic"`` or ``"batch"`` for the article."""
+    tutorial: str
+    """The tutorial's name, or ``path.py:Class`` for a tutorial in a user's file."""
     backend: str
-    """Who computed it: ``"graph"`` (TF1 graph), ``"reference"`` (NumPy), ``"eager"`` (TF2)."""
-    config: TrainConfig
+    """Who computed it: ``graph`` (TF1), ``eager`` (the TF2 port), ``numpy`` (the twin)."""
+    config: Mapping[str, Any]
     seed: int
     versions: Mapping[str, str]
-    """Library versions that produced the numbers, e.g. ``{"numpy": ..., "tensorflow": ...}``."""
-    x: npt.NDArray[np.float64]
-    indices: npt.NDArray[np.int64]
-    a0: np.float32
-    a: npt.NDArray[np.float32]
-    loss: npt.NDArray[np.float32]
+    feeds: Mapping[str, Array]
+    initial: Mapping[str, Array]
+    variables: Mapping[str, Array]
+    fetches: Mapping[str, Array]
+    evaluation_feeds: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
+    evaluations: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
+    platform: Mapping[str, str] = field(default_factory=dict)
+    """How the numbers were computed beyond versions, e.g. ``{"kernels": "onednn+fma"}``."""
+    source: Mapping[str, str] = field(default_factory=dict)
+    """For a recording of an unmodified script (``legacy run --record``): the script, its
+    graph, where the recording was cut (``cut``) and what it left out (``not recorded: ...``)."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "config", dict(self.config))
         object.__setattr__(self, "versions", dict(self.versions))
-        object.__setattr__(self, "x", _frozen_array(self.x, np.float64))
-        object.__setattr__(self, "indices", _frozen_array(self.indices, np.int64))
-        object.__setattr__(self, "a0", np.float32(self.a0))
-        object.__setattr__(self, "a", _frozen_array(self.a, np.float32))
-        object.__setattr__(self, "loss", _frozen_array(self.loss, np.float32))
-        steps = self.config.steps
-        if self.indices.ndim != 2 or len(self.indices) != steps:
-            raise ValueError(f"indices must have {steps} rows, got shape {self.indices.shape}")
-        if self.a.shape != (steps,) or self.loss.shape != (steps,):
-            raise ValueError(
-                f"a and loss must hold {steps} values, got {self.a.shape} and {self.loss.shape}"
-            )
+        object.__setattr__(self, "platform", dict(self.platform))
+        object.__setattr__(self, "source", dict(self.source))
+        for name in ("feeds", "initial", "variables", "fetches"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        for name in ("evaluation_feeds", "evaluations"):
+            nested = {label: _frozen(arrays) for label, arrays in getattr(self, name).items()}
+            object.__setattr__(self, name, nested)
+        self._check_shapes()
+
+    def _check_shapes(self) -> None:
+        steps = self.steps
+        for group in ("feeds", "variables", "fetches"):
+            for name, values in getattr(self, group).items():
+                if values.ndim == 0 or len(values) != steps:
+                    raise RecordError(
+                        f"{group}.{name}", f"must hold {steps} steps, got shape {values.shape}"
+                    )
+        if set(self.initial) != set(self.variables):
+            raise RecordError("initial", "must name the same variables as 'variables'")
+        for name, values in self.variables.items():
+            if values.shape[1:] != self.initial[name].shape:
+                raise RecordError(
+                    f"variables.{name}",
+                    f"step shape {values.shape[1:]} is not the initial's "
+                    f"{self.initial[name].shape}",
+                )
+        if set(self.evaluations) - set(self.evaluation_feeds):
+            raise RecordError("evaluations", "every evaluation needs its feeds")
 
     @property
-    def logged_steps(self) -> tuple[int, ...]:
-        return self.config.logged_steps
+    def steps(self) -> int:
+        """Number of recorded steps."""
+        for group in (self.feeds, self.variables, self.fetches):
+            for values in group.values():
+                return len(values) if values.ndim else 0
+        return 0
+
+    def value(self, name: str, step: int) -> Array:
+        """A variable or fetch after ``step`` (1-based); step 0 is a variable's initial value."""
+        if step == 0:
+            return self.initial[name]
+        group = self.variables if name in self.variables else self.fetches
+        value: Array = group[name][step - 1]
+        return value
+
+    def step_feeds(self, step: int) -> dict[str, Array]:
+        """The feeds of ``step`` (1-based)."""
+        return {name: values[step - 1] for name, values in self.feeds.items()}
+
+    def quantities(self) -> dict[str, Array]:
+        """Every variable and fetch trajectory, by name (variables first)."""
+        return {**self.variables, **self.fetches}
+
+    def same_inputs(self, other: Record) -> str | None:
+        """None when ``other`` was fed the same feeds and initial values; else what differs."""
+        if self.tutorial != other.tutorial or self.config != other.config:
+            return "the records are of different tutorials or configs"
+        for group in ("feeds", "initial"):
+            mine, theirs = getattr(self, group), getattr(other, group)
+            if set(mine) != set(theirs):
+                return f"their {group} have different names"
+            for name in mine:
+                if not _bits_equal(mine[name], theirs[name]):
+                    return f"their {group} '{name}' differ"
+        if set(self.evaluation_feeds) != set(other.evaluation_feeds):
+            return "their evaluation feeds differ"
+        return None
 
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Run):
+        if not isinstance(other, Record):
             return NotImplemented
         return self.to_dict() == other.to_dict()
 
     __hash__ = None  # type: ignore[assignment]
 
+    # -- JSON --------------------------------------------------------------------------------
+
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; floats are exact (float32 values widen to float64 losslessly)."""
-        return {
+        """A strict-JSON-ready dict (no NaN tokens); every bit is kept."""
+        data: dict[str, Any] = {
             "format": FORMAT,
-            "trainer": self.trainer,
+            "tutorial": self.tutorial,
             "backend": self.backend,
             "seed": self.seed,
-            "config": self.config.to_dict(),
+            "config": dict(self.config),
             "versions": dict(sorted(self.versions.items())),
-            "a0": float(self.a0),
-            "logged_steps": list(self.logged_steps),
-            "a": self.a.tolist(),
-            "loss": self.loss.tolist(),
-            "x": self.x.tolist(),
-            "indices": self.indices.tolist(),
         }
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Run:
-        if data.get("format") != FORMAT:
-            raise ValueError(f"not a {FORMAT} record (format: {data.get('format')!r})")
-        config = TrainConfig.from_dict(dict(data["config"]))
-        if list(data["logged_steps"]) != list(config.logged_steps):
-            raise ValueError("logged_steps does not match the config's steps and log_every")
-        return cls(
-            trainer=data["trainer"],
-            backend=data["backend"],
-            config=config,
-            seed=int(data["seed"]),
-            versions=data["versions"],
-            x=np.asarray(data["x"], dtype=np.float64),
-            indices=np.asarray(data["indices"], dtype=np.int64),
-            a0=np.float32(data["a0"]),
-            a=np.asarray(data["a"], dtype=np.float32),
-            loss=np.asarray(data["loss"], dtype=np.float32),
-        )
+        if self.platform:
+            data["platform"] = dict(sorted(self.platform.items()))
+        if self.source:
+            data["source"] = dict(sorted(self.source.items()))
+        data["steps"] = self.steps
+        for group in ("initial", "variables", "fetches", "feeds"):
+            data[group] = {name: encode_array(a) for name, a in getattr(self, group).items()}
+        if self.evaluation_feeds:
+            data["evaluation"] = {
+                label: {
+                    "feeds": {n: encode_array(a) for n, a in feeds.items()},
+                    "results": {
+                        n: encode_array(a) for n, a in self.evaluations.get(label, {}).items()
+                    },
+                }
+                for label, feeds in self.evaluation_feeds.items()
+            }
+        return data
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1) + "\n"
+        """The record as strict JSON text (``to_dict``), one value per line."""
+        return json.dumps(self.to_dict(), indent=1, allow_nan=False) + "\n"
 
     @classmethod
-    def from_json(cls, text: str) -> Run:
-        return cls.from_dict(json.loads(text))
+    def from_dict(cls, data: object) -> Record:
+        """Validate and load a record dict (any format this version reads); ``RecordError``
+        names the first field that is wrong."""
+        if not isinstance(data, dict):
+            raise RecordError("", f"a record must be a JSON object, not {_kind(data)}")
+        form = data.get("format")
+        if form != FORMAT and form not in _MIGRATIONS:
+            load_migrations()
+        if form != FORMAT:
+            migrate = _MIGRATIONS.get(form) if isinstance(form, str) else None
+            if migrate is None:
+                known = ", ".join(sorted({FORMAT, *_MIGRATIONS}))
+                raise RecordError("format", f"must be one of {known}, got {form!r}")
+            data = migrate(data)
+        return _parse(data)
 
-    @classmethod
-    def load(cls, path: str | Path) -> Run:
-        return cls.from_json(Path(path).read_text(encoding="utf-8"))
+
+def load_record(path: str | os.PathLike[str]) -> Record:
+    """Read and validate a record file (through ``tf1repro.io``'s reader).
+
+    Raises ``tf1repro.io.InputError`` naming the file and the field that is wrong.
+    """
+    from tf1repro.io import InputError, read_json
+
+    data = read_json(path)
+    try:
+        return Record.from_dict(data)
+    except RecordError as error:
+        raise InputError(path, error.problem, error.field or None) from None
 
 
-def _frozen_array(values: npt.ArrayLike, dtype: type[np.generic]) -> npt.NDArray[Any]:
-    array = np.array(values, dtype=dtype)
-    array.flags.writeable = False
+def encode_array(values: Array) -> dict[str, Any]:
+    array = np.asarray(values)
+    flat = array.reshape(-1)
+    if array.dtype.kind == "f":
+        items: list[Any] = [
+            float(v) if math.isfinite(v) else _non_finite_name(float(v)) for v in flat.tolist()
+        ]
+    else:
+        items = flat.tolist()
+    return {"dtype": array.dtype.name, "shape": list(array.shape), "values": items}
+
+
+def decode_array(data: object, where: str) -> Array:
+    """An array from its JSON form; ``RecordError`` at ``where`` if it is not one."""
+    if not isinstance(data, dict) or set(data) != {"dtype", "shape", "values"}:
+        raise RecordError(where, "must be an object with exactly 'dtype', 'shape' and 'values'")
+    dtype, shape, values = data["dtype"], data["shape"], data["values"]
+    if dtype not in DTYPES:
+        raise RecordError(f"{where}.dtype", f"must be one of {', '.join(sorted(DTYPES))}")
+    if not isinstance(shape, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 10**9 for d in shape
+    ):
+        raise RecordError(f"{where}.shape", "must be a list of ints >= 0")
+    if not isinstance(values, list) or len(values) != math.prod(shape):
+        raise RecordError(f"{where}.values", f"must be a list of {math.prod(shape)} values")
+    kind = np.dtype(dtype).kind
+    checked: list[Any] = []
+    for value in values:
+        if kind == "f" and isinstance(value, str) and value in _NON_FINITE:
+            checked.append(_NON_FINITE[value])
+        elif (
+            (kind == "b" and isinstance(value, bool))
+            or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool))
+            or (kind == "f" and isinstance(value, int | float) and not isinstance(value, bool))
+        ):
+            checked.append(value)
+        else:
+            raise RecordError(f"{where}.values", f"holds {value!r}, not a {dtype} value")
+    try:
+        with np.errstate(over="raise"):
+            array = np.array(checked, dtype=dtype).reshape(shape)
+    except (OverflowError, FloatingPointError):
+        raise RecordError(f"{where}.values", f"holds a value outside {dtype}") from None
+    if kind == "f" and not _bits_equal_float64(array, checked):
+        raise RecordError(f"{where}.values", f"holds a value that is not exactly a {dtype}")
     return array
+
+
+def _parse(data: dict[str, Any]) -> Record:
+    expected = {
+        "format",
+        "tutorial",
+        "backend",
+        "seed",
+        "config",
+        "versions",
+        "steps",
+        "initial",
+        "variables",
+        "fetches",
+        "feeds",
+    }
+    optional = {"platform", "source", "evaluation"}
+    unknown = sorted(set(data) - expected - optional)
+    if unknown:
+        raise RecordError(unknown[0], "is not a field of a record")
+    missing = sorted(expected - set(data))
+    if missing:
+        raise RecordError(missing[0], "is missing")
+    tutorial = _string(data, "tutorial")
+    backend = _string(data, "backend")
+    seed = data["seed"]
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**32 - 1:
+        raise RecordError("seed", f"must be an int in [0, {2**32 - 1}], got {seed!r}")
+    config = _object(data, "config")
+    versions = _string_map(data, "versions")
+    platform = _string_map(data, "platform") if "platform" in data else {}
+    source = _string_map(data, "source") if "source" in data else {}
+    groups = {g: _arrays(_object(data, g), g) for g in ("initial", "variables", "fetches", "feeds")}
+    evaluation_feeds: dict[str, dict[str, Array]] = {}
+    evaluations: dict[str, dict[str, Array]] = {}
+    for label, part in _object(data, "evaluation").items() if "evaluation" in data else ():
+        where = f"evaluation.{label}"
+        if not isinstance(part, dict) or set(part) != {"feeds", "results"}:
+            raise RecordError(where, "must be an object with 'feeds' and 'results'")
+        evaluation_feeds[label] = _arrays(part["feeds"], f"{where}.feeds")
+        evaluations[label] = _arrays(part["results"], f"{where}.results")
+    record = Record(
+        tutorial=tutorial,
+        backend=backend,
+        config=config,
+        seed=seed,
+        versions=versions,
+        platform=platform,
+        source=source,
+        evaluation_feeds=evaluation_feeds,
+        evaluations=evaluations,
+        **groups,
+    )
+    if data["steps"] != record.steps:
+        raise RecordError("steps", f"says {data['steps']!r} but the arrays hold {record.steps}")
+    return record
+
+
+def _string(data: dict[str, Any], name: str) -> str:
+    value = data[name]
+    if not isinstance(value, str) or not value:
+        raise RecordError(name, f"must be a non-empty string, got {value!r}")
+    return value
+
+
+def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
+    value = data[name]
+    if not isinstance(value, dict):
+        raise RecordError(name, f"must be an object, not {_kind(value)}")
+    return value
+
+
+def _string_map(data: dict[str, Any], name: str) -> dict[str, str]:
+    value = _object(data, name)
+    for key, item in value.items():
+        if not isinstance(item, str):
+            raise RecordError(f"{name}.{key}", f"must be a string, got {item!r}")
+    return value
+
+
+def _arrays(data: object, where: str) -> dict[str, Array]:
+    if not isinstance(data, dict):
+        raise RecordError(where, f"must be an object, not {_kind(data)}")
+    return {name: decode_array(value, f"{where}.{name}") for name, value in data.items()}
+
+
+def _kind(value: object) -> str:
+    names = {list: "a list", str: "a string", type(None): "null", bool: "a boolean"}
+    return names.get(type(value), "a number")
+
+
+def _non_finite_name(value: float) -> str:
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def _bits_equal_float64(array: Array, values: list[Any]) -> bool:
+    """Whether every decoded value is exactly representable in the array's dtype."""
+    wide = np.array(values, dtype=np.float64).reshape(array.shape)
+    back = array.astype(np.float64)
+    return bool(np.array_equal(back, wide, equal_nan=True))
+
+
+def _bits_equal(first: Array, second: Array) -> bool:
+    if first.shape != second.shape or first.dtype != second.dtype:
+        return False
+    if first.dtype.kind == "f":
+        return bool(np.array_equal(first, second, equal_nan=True)) and bool(
+            np.array_equal(np.signbit(first), np.signbit(second))
+        )
+    return bool(np.array_equal(first, second))
+
+
+def _frozen(arrays: Mapping[str, Any]) -> dict[str, Array]:
+    frozen = {}
+    for name, values in arrays.items():
+        array = np.array(values)
+        array.flags.writeable = False
+        frozen[name] = array
+    return frozen
+
+
+#: Loaders of older formats into this one, by format name (registered by their owners).
+_MIGRATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def register_migration(form: str, migrate: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+    """Read records of format ``form`` by converting them with ``migrate`` (bits unchanged)."""
+    _MIGRATIONS[form] = migrate
+
+
+def load_migrations() -> None:
+    """Import the modules that register migrations (the built-in tutorials)."""
+    from tf1repro.tutorial import tutorial_names
+
+    tutorial_names()

@@ -60,6 +60,13 @@ def versions() -> dict[str, str]:
     return {"numpy": np.__version__, "tensorflow": tensorflow_version()}
 
 
+def platform() -> dict[str, str]:
+    """How this process's TensorFlow computes, beyond versions: its CPU kernel path."""
+    from tf1repro.kernel_path import detect_kernel_path
+
+    return {"kernels": detect_kernel_path().label}
+
+
 @contextlib.contextmanager
 def graph_session(seed: int, config: Any = None) -> Iterator[Any]:
     """A fresh default Graph with graph seed ``seed``, and a Session on it, closed on exit.
@@ -92,6 +99,10 @@ def _quiet_stderr() -> Iterator[None]:
         os.dup2(sink.fileno(), 2)
         try:
             yield
+        except ArithmeticError:
+            # A diverged run (DivergenceError) is the numbers' fault, not TensorFlow's: its
+            # start-up notices would only bury the one line that says where.
+            raise
         except BaseException:
             sys.stderr.flush()
             os.dup2(saved, 2)

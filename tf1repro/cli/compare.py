@@ -1,4 +1,4 @@
-"""``tf1repro compare``: graph, NumPy reference and eager on the same randomness, in one table."""
+"""``tf1repro compare``: a tutorial's TF1 graph, TF2 port and NumPy twin on the same inputs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from tf1repro import equivalence
 from tf1repro.cli import UsageError, options
-from tf1repro.equivalence import DEFAULT_BATCH_SIZES, DEFAULT_TOLERANCE_ULPS, Report
+from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, Report
 
 #: Exit code when some pair differs by more than the tolerance.
 EXIT_MISMATCH = 1
@@ -17,21 +16,24 @@ EXIT_MISMATCH = 1
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "compare",
-        help="prove graph, NumPy reference and TF2 eager compute the same numbers",
+        help="prove a tutorial's graph, TF2 port and NumPy twin compute the same numbers",
         description=(
-            "Train both trainers on the TF1 graph backend, replay the recorded inputs on the "
-            "NumPy reference and on TF2 eager code, and print, per trainer and backend pair, the "
-            "worst |ΔA| and |Δloss| in float32 ulps at the target's scale. Exit 0 when every "
-            "pair is within --tolerance, 1 otherwise."
+            "Train the tutorial (default: the article) on the TF1 graph backend, replay the "
+            "recorded inputs on its TF2 port and its NumPy twin, and print, per backend pair, "
+            "every variable's and fetch's worst distance in float32 ulps at that quantity's own "
+            "scale, where it occurs and the first step that differs. Exit 0 when every pair is "
+            "within --tolerance, 1 otherwise."
         ),
+        epilog=options.config_epilog(),
     )
+    options.add_tutorial(parser)
     options.add_seed(parser)
     parser.add_argument(
         "--batch-sizes",
-        default=",".join(map(str, DEFAULT_BATCH_SIZES)),
-        help="batch-trainer batch sizes, comma-separated (default %(default)s)",
+        default=None,
+        help="batch sizes for the parts that have one, comma-separated "
+        "(default for the article: 1,20,100)",
     )
-    options.add_training(parser, batch_size=False)
     parser.add_argument(
         "--tolerance",
         type=options.number,
@@ -42,54 +44,114 @@ def add_parser(subparsers: Any) -> None:
         "--runs",
         nargs="+",
         metavar="FILE",
-        help="compare these recorded Run files pairwise instead of training (e.g. a golden run "
-        "and a new one); training options are then ignored",
+        help="compare these record files pairwise instead of training (e.g. a golden run and a "
+        "new one); training options are then ignored",
     )
-    parser.add_argument(
-        "--json", action="store_true", help="print the report as JSON instead of a table"
-    )
+    options.add_recording(parser)
+    options.add_json(parser, "the report")
     options.add_logdir(parser)
     options.add_verbose(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, config_options=True)
 
 
 def handle(args: argparse.Namespace) -> int:
+    from tf1repro import equivalence
+
     tolerance = equivalence.validate_tolerance(args.tolerance)
-    if args.runs:
+    recorded = options.recording(args)
+    if recorded is not None:
+        if args.runs or args.logdir is not None:
+            raise UsageError("--record cannot be combined with --runs or --logdir")
+        from tf1repro import runtime
+        from tf1repro.legacy.port_check import check_ports
+
+        runtime.configure(verbose=args.verbose)
+        report = check_ports(*recorded, tolerance_ulps=tolerance, verbose=args.verbose)
+    elif args.runs:
         if args.logdir is not None:
             raise UsageError("--logdir cannot be combined with --runs")
         report = _recorded(args.runs, tolerance)
     else:
-        config = options.training_config(args)
-        seed = options.seed(args)
-        sizes = equivalence.validate_batch_sizes(
-            [options.number(text) for text in args.batch_sizes.split(",")]
-        )
+        cases, seed = _cases(args)
         logdir = options.logdir(args)
-
         from tf1repro import runtime
 
         runtime.configure(verbose=args.verbose)
-        report = equivalence.three_way(
-            config, seed, sizes, tolerance_ulps=tolerance, logdir=logdir, verbose=args.verbose
-        )
+        if logdir is None:
+            report, _ = equivalence.three_way(
+                cases, seed, tolerance_ulps=tolerance, verbose=args.verbose
+            )
+        else:
+            report = _with_events(cases, seed, tolerance, logdir, args.verbose)
     if args.json:
-        print(json.dumps(report.to_dict(), indent=1))
+        print(json.dumps(report.to_dict(), indent=1, allow_nan=False))
     else:
         print("\n".join(report.table()))
     return 0 if report.passed else EXIT_MISMATCH
 
 
-def _recorded(paths: list[str], tolerance: float) -> Report:
-    from tf1repro.record import Run
+def _cases(args: argparse.Namespace) -> tuple[list[tuple[str, Any, Any]], int]:
+    from tf1repro.equivalence import case_label
+    from tf1repro.errors import ParameterError
+    from tf1repro.reproduce import configs, parts
 
-    runs = []
-    for path in paths:
-        try:
-            runs.append(Run.load(path))
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise UsageError(f"--runs {path!r} is not a readable Run record: {error}") from None
+    seed = options.seed(args)
+    script, tutorials = parts(args.tutorial)
+    overrides = options.config_overrides(tutorials, args.extra, skip=("batch_size",))
+    if args.batch_sizes is not None:
+        texts = [text.strip() for text in args.batch_sizes.split(",")]
+        sizes: tuple[Any, ...] = tuple(options.number(text) for text in texts)
+        if not all(sizes) or len(set(sizes)) != len(sizes):
+            raise ParameterError(
+                "batch_sizes", args.batch_sizes, "a comma-separated list of distinct ints >= 1"
+            )
+    else:
+        sizes = script.compare_batch_sizes if script is not None else ()
+    cases = []
+    for tutorial, config in zip(tutorials, configs(tutorials, overrides), strict=True):
+        has_size = "batch_size" in config.to_dict()
+        swept = has_size and bool(sizes)
+        for size in sizes if swept else (None,):
+            made = config if size is None else _sized(tutorial, config, size, args.batch_sizes)
+            cases.append((case_label(tutorial, made, swept), tutorial, made))
+    return cases, seed
+
+
+def _sized(tutorial: Any, config: Any, size: Any, text: str | None) -> Any:
+    from tf1repro.errors import ParameterError
+
     try:
-        return equivalence.recorded(runs, tolerance_ulps=tolerance)
+        return tutorial.make_config(**{**config.to_dict(), "batch_size": size})
+    except ParameterError:
+        allowed = "a comma-separated list of distinct ints in the range [1, 1000000]"
+        raise ParameterError("batch_sizes", text if text is not None else size, allowed) from None
+
+
+def _with_events(
+    cases: list[tuple[str, Any, Any]], seed: int, tolerance: float, logdir: Any, verbose: bool
+) -> Report:
+    from tf1repro import equivalence
+    from tf1repro.tensorboard_logs import EventLog, write_v1_events
+
+    with EventLog(logdir) as log:
+        report, by_case = equivalence.three_way(
+            cases, seed, tolerance_ulps=tolerance, logdir=log.scratch, verbose=verbose
+        )
+        for (label, _, _), records in zip(cases, by_case, strict=True):
+            for backend in ("graph", "numpy"):
+                if backend in records:
+                    folder = log.folder(label, backend)
+                    write_v1_events(records[backend], folder, with_graph=backend == "graph")
+        log.publish()
+    return report
+
+
+def _recorded(paths: list[str], tolerance: float) -> Report:
+    from tf1repro import equivalence
+    from tf1repro.record import load_record
+
+    records = [load_record(path) for path in paths]
+    try:
+        return equivalence.recorded(records, tolerance_ulps=tolerance)
     except ValueError as error:
         raise UsageError(f"--runs: {error}") from None

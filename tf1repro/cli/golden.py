@@ -21,16 +21,23 @@ def add_parser(subparsers: Any) -> None:
         "golden",
         help="compare this TensorFlow's runs to the golden runs (or remake them with --update)",
         description=(
-            "Retrain every golden run (a committed Run record) on the installed TensorFlow and "
-            "report any difference: trainer, seed, first differing step, both values, the "
+            "Retrain every golden run (a committed record) on the installed TensorFlow and "
+            "report any difference: tutorial, seed, first differing step, the values there, the "
             "distance in ulps, and the versions on both sides. Exit code 1 when one differs. "
-            "With --update, train the golden cases on the installed TensorFlow and write them."
+            "With --update, train the golden cases of the built-in tutorials (or of the "
+            "TUTORIAL files given) and write them."
         ),
+    )
+    parser.add_argument(
+        "tutorials",
+        nargs="*",
+        metavar="TUTORIAL",
+        help="with --update: only these tutorials (names or files); default every built-in one",
     )
     parser.add_argument(
         "--dir",
         default=DEFAULT_DIR,
-        help=f"folder of the golden Run records (default ./{DEFAULT_DIR})",
+        help=f"folder of the golden records (default ./{DEFAULT_DIR})",
     )
     parser.add_argument(
         "--update",
@@ -42,40 +49,76 @@ def add_parser(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    if args.update:
-        directory = options.output_dir(args.dir)
-    else:
-        directory = Path(args.dir)
-        if not directory.is_dir():
-            raise UsageError(f"--dir {args.dir!r} is not a folder of golden runs")
+    from tf1repro import golden
 
-    from tf1repro import golden, runtime
+    if args.update:
+        from tf1repro.tutorial import load_tutorial
+
+        chosen = [load_tutorial(spec) for spec in args.tutorials] or None
+        cases = golden.cases(chosen)
+        directory = options.output_dir(args.dir, "--dir", [case.file_name for case in cases])
+    else:
+        if args.tutorials:
+            raise UsageError("TUTORIAL arguments are for --update; the check reruns every golden")
+        directory = Path(args.dir)
+        if not args.dir or not directory.is_dir():
+            raise UsageError(f"--dir {args.dir!r} is not a folder of golden runs")
+        goldens = _load(directory, args.dir)
+
+    from tf1repro import runtime
 
     runtime.configure(verbose=args.verbose)
     if args.update:
-        written = golden.update(directory)
+        from tf1repro.io import publish
+
+        files = {case.file_name: case.train().to_json().encode() for case in cases}
+        if args.tutorials:
+            # Updating some tutorials keeps the other goldens: the folder is one published set.
+            from tf1repro.io import read_bytes
+
+            for path in golden.golden_files(directory):
+                files.setdefault(path.name, read_bytes(path))
+        publish(directory, files, option="--dir")
         print(
-            f"Wrote {len(written)} golden runs ({_versions()}) to {directory}/: "
-            + ", ".join(path.name for path in written)
+            f"Wrote {len(cases)} golden runs ({_versions()}) to {directory}/: "
+            + ", ".join(case.file_name for case in cases)
         )
         return 0
 
-    paths = golden.golden_files(directory)
-    if not paths:
-        raise UsageError(
-            f"--dir {args.dir!r} holds no golden runs (*.json); make them with --update"
-        )
-    results = golden.check(paths)
-    differ = 0
-    for run, diff in results:
+    from tf1repro.tutorial import load_tutorial
+
+    results = golden.check(goldens)
+    differ = within = 0
+    for record, diff in results:
         if diff is None:
-            print(f"equal    {golden.label(run)}")
-        else:
+            print(f"equal    {golden.label(record)}")
+            continue
+        worst = golden.tolerated(diff)
+        if worst is None:
             differ += 1
             print(f"DIFFERS  {diff.render()}")
-    equal = len(results) - differ
-    print(f"{len(results)} golden runs: {equal} equal, {differ} differ ({_versions()})")
+        else:
+            within += 1
+            tutorial = load_tutorial(record.tutorial)
+            print(
+                f"within   {diff.render()}\n  tolerated: {worst:g} ulps, within the tutorial's "
+                f"{tutorial.golden_tolerance_ulps:g} on another release "
+                f"({tutorial.golden_tolerance_reason})"
+            )
+    equal = len(results) - differ - within
+    tally = f"{equal} equal, " + (f"{within} within tolerance, " if within else "")
+    print(f"{len(results)} golden runs: {tally}{differ} differ ({_versions()})")
     return EXIT_DIFFERENT if differ else 0
+
+
+def _load(directory: Path, text: str) -> list[Any]:
+    from tf1repro import golden
+    from tf1repro.record import load_record
+
+    paths = golden.golden_files(directory)
+    if not paths:
+        raise UsageError(f"--dir {text!r} holds no golden runs (*.json); make them with --update")
+    return [load_record(path) for path in paths]
 
 
 def _versions() -> str:

@@ -8,14 +8,18 @@ code is 0 when every check passed, 1 otherwise. ``report`` needs neither TensorF
 from __future__ import annotations
 
 import argparse
-import json
+import re
 from pathlib import Path
 from typing import Any
 
+from tf1repro import io
 from tf1repro.cli import Parser, UsageError
 
 DEFAULT_RESULTS = "matrix-results"
 EXIT_CHECKS_FAILED = 1
+
+#: A release label names a file (tf-<release>.json): a word, never a path.
+_RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 
 
 def add_parser(subparsers: Any) -> None:
@@ -68,23 +72,25 @@ def handle_run(args: argparse.Namespace) -> int:
     tests = Path(args.tests)
     if not (tests / "golden").is_dir():
         raise UsageError(f"--tests {args.tests!r} is not a tf1repro tests folder (no golden/)")
-    out = Path(args.out) if args.out else None
-    if out is not None:
-        _check_out(out)
+    if args.release is not None and not _RELEASE.fullmatch(args.release):
+        raise UsageError(
+            "--release must be a label of letters, digits, '.', '_', '+' or '-' (at most 64), "
+            f"e.g. 2.21 or nightly; got {args.release!r}"
+        )
+    # Checked before the suite runs; the default name needs the release, so its folder is
+    # checked with a stand-in name, and the real name again when it is written.
+    io.check_output_file(args.out or _default_out(args.release or "0.0"), option="--out")
     try:
         import pytest  # noqa: F401
     except ImportError:
         raise UsageError("the matrix runs pytest: install it (pip install pytest)") from None
 
-    from tf1repro.files import write_atomically
     from tf1repro.matrix.render import render_markdown, summary_line
     from tf1repro.matrix.run import run_suite
 
     record = run_suite(tests, args.release)
-    if out is None:
-        out = Path(DEFAULT_RESULTS) / f"tf-{record['release']}.json"
-        _check_out(out)
-    write_atomically({out: (json.dumps(record, indent=1) + "\n").encode()})
+    out = args.out or _default_out(record["release"])
+    io.write_file(out, io.dumps_json(record).encode(), option="--out")
     print()
     print(render_markdown([record], title=f"TensorFlow {record['release']}"))
     print(summary_line(record))
@@ -92,34 +98,20 @@ def handle_run(args: argparse.Namespace) -> int:
     return 0 if record["outcome"] == "passed" else EXIT_CHECKS_FAILED
 
 
-def handle_report(args: argparse.Namespace) -> int:
-    from tf1repro.files import write_atomically
-    from tf1repro.matrix.render import ResultError, load_results, render_markdown
+def _default_out(release: str) -> str:
+    return str(Path(DEFAULT_RESULTS) / f"tf-{release}.json")
 
-    paths = [Path(text) for text in args.results]
-    for path in paths:
-        if not path.exists():
-            raise UsageError(f"results {str(path)!r} does not exist")
-    out = Path(args.out) if args.out else None
-    if out is not None:
-        _check_out(out)
-    try:
-        records = load_results(paths)
-    except ResultError as error:
-        raise UsageError(str(error)) from None
+
+def handle_report(args: argparse.Namespace) -> int:
+    from tf1repro.matrix.render import load_results, render_markdown
+
+    if args.out is not None:
+        io.check_output_file(args.out, option="--out")
+    records = load_results(Path(text) for text in args.results)
     if not records:
         raise UsageError(f"no result files (*.json) in {', '.join(args.results)}")
     page = render_markdown(records, title="Compatibility across TensorFlow releases")
     print(page, end="")
-    if out is not None:
-        write_atomically({out: page.encode()})
+    if args.out is not None:
+        io.write_file(args.out, page.encode(), option="--out")
     return 0
-
-
-def _check_out(out: Path) -> None:
-    from tf1repro.files import UnwritableError, check_writable_dir
-
-    try:
-        check_writable_dir(out.parent)
-    except UnwritableError as error:
-        raise UsageError(f"--out {str(out)!r} cannot be written: {error}") from None

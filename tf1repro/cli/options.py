@@ -1,18 +1,25 @@
-"""Options shared by several subcommands, and their conversion into validated objects."""
+"""Options shared by several subcommands, and their conversion into validated objects.
+
+A tutorial's config options are not declared here: every field of its config class (``--steps``,
+``--learning-rate``, ``--batch-size`` for the article; ``--momentum`` for a user's tutorial that
+has it) becomes an option once the tutorial is known, so a tutorial in a user's own file gets
+checked options for free. The command line is parsed twice: first the fixed options and the
+tutorial, then whatever remains against the tutorial's config fields.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NoReturn
 
-from tf1repro.config import TrainConfig, validate_seed
-from tf1repro.files import UnwritableError, check_writable_dir
-
-_DEFAULTS = TrainConfig()
+from tf1repro.config import validate_seed
 
 
 def number(text: str) -> int | float | str:
-    """Parse loosely; TrainConfig then says precisely what is allowed for each parameter."""
+    """Parse loosely; the config then says precisely what is allowed for each parameter."""
     for kind in (int, float):
         try:
             return kind(text)
@@ -21,42 +28,68 @@ def number(text: str) -> int | float | str:
     return text
 
 
+def flag(parameter: str) -> str:
+    """The command-line spelling of a config field: ``batch_size`` -> ``--batch-size``."""
+    return "--" + parameter.replace("_", "-")
+
+
+def add_tutorial(parser: argparse.ArgumentParser, default: str | None = "article") -> None:
+    """The tutorial, which must come first, right after the subcommand.
+
+    It is taken off the command line before parsing (see ``tf1repro.cli.main``): config options
+    are only known once the tutorial is, and argparse would otherwise take the value of an
+    unknown ``--steps 0`` for the tutorial.
+    """
+    what = f" (default: {default})" if default else ""
+    parser.usage = f"%(prog)s {'[TUTORIAL]' if default else 'TUTORIAL'} [options] [config options]"
+    parser.description = (
+        f"{parser.description or ''}\n\nTUTORIAL: a built-in tutorial or script (see `tf1repro "
+        f"tutorials`), or a tutorial file path/to/file.py[:ClassName]{what}; it comes first."
+    )
+    parser.set_defaults(tutorial=default, takes_tutorial=True, needs_tutorial=default is None)
+
+
 def add_seed(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--seed",
         type=number,
         default=0,
-        help="seeds NumPy's RandomState (data, indices) and the TF graph seed (A0); default 0",
+        help="seeds NumPy's RandomState (data, feeds) and the TF graph seed (initial values); "
+        "default 0",
     )
 
 
-def add_training(parser: argparse.ArgumentParser, *, batch_size: bool = True) -> None:
-    """--steps, --learning-rate, --batch-size, --log-every, with the article's defaults."""
-    parser.add_argument(
-        "--steps",
-        type=number,
-        default=_DEFAULTS.steps,
-        help=f"training steps (default {_DEFAULTS.steps})",
-    )
-    parser.add_argument(
-        "--learning-rate",
-        type=number,
-        default=_DEFAULTS.learning_rate,
-        help=f"gradient-descent learning rate (default {_DEFAULTS.learning_rate})",
-    )
-    if batch_size:
-        parser.add_argument(
-            "--batch-size",
-            type=number,
-            default=_DEFAULTS.batch_size,
-            help=f"rows per batch-trainer step (default {_DEFAULTS.batch_size})",
-        )
-    parser.add_argument(
-        "--log-every",
-        type=number,
-        default=_DEFAULTS.log_every,
-        help=f"log A and the loss every N steps (default {_DEFAULTS.log_every})",
-    )
+def config_epilog() -> str:
+    """Help text listing the article's config options, the default tutorial's."""
+    from tf1repro.tutorials.article import TrainConfig
+
+    lines = ["config options (every field of the tutorial's config; the article's are):"]
+    for field in dataclasses.fields(TrainConfig):
+        option = f"{flag(field.name)} {field.default!r}"
+        lines.append(f"  {option:<22} {field.metadata['help']}")
+    return "\n".join(lines)
+
+
+def config_overrides(
+    tutorials: Sequence[Any], extra: Sequence[str], *, skip: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Parse ``extra`` (what the fixed options left) as the tutorials' config fields."""
+    from tf1repro.cli import Parser, UsageError
+
+    class ConfigParser(Parser):
+        def error(self, message: str) -> NoReturn:
+            raise UsageError(message)
+
+    fields: dict[str, str] = {}
+    for tutorial in tutorials:
+        for field in dataclasses.fields(tutorial.Config):
+            if field.name not in skip:
+                fields.setdefault(field.name, field.metadata.get("help", ""))
+    parser = ConfigParser(prog="", add_help=False)
+    for name, help_text in fields.items():
+        parser.add_argument(flag(name), dest=name, type=number, default=None, help=help_text)
+    parsed = parser.parse_args(list(extra))
+    return {name: value for name, value in vars(parsed).items() if value is not None}
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:
@@ -69,45 +102,81 @@ def add_logdir(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--logdir",
         default=None,
-        help="also write TensorBoard event files (A and loss per step, the TF1 graph) here",
+        help="also write TensorBoard event files (every variable and fetch per step, the TF1 "
+        "graph) here",
     )
+
+
+def add_json(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--json", action="store_true", help=f"print {what} as JSON instead")
 
 
 def logdir(args: argparse.Namespace) -> Path | None:
     """The --logdir folder, if given, checked before any work starts."""
-    from tf1repro.cli import UsageError
-
     if args.logdir is None:
         return None
-    path = Path(args.logdir)
-    try:
-        check_writable_dir(path)
-    except UnwritableError as error:
-        raise UsageError(f"--logdir {args.logdir!r} cannot be written: {error}") from None
-    return path
-
-
-def training_config(args: argparse.Namespace) -> TrainConfig:
-    """A TrainConfig from the parsed options (raises ParameterError naming the bad one)."""
-    overrides = {
-        name: getattr(args, name)
-        for name in ("steps", "learning_rate", "batch_size", "log_every")
-        if hasattr(args, name)
-    }
-    return TrainConfig(**overrides)
+    return output_dir(args.logdir, "--logdir")
 
 
 def seed(args: argparse.Namespace) -> int:
     return validate_seed(args.seed)
 
 
-def output_dir(text: str) -> Path:
-    """An --out folder that exists or can be created, checked before any work starts."""
+def run_folder(text: str, option: str = "--out") -> Path:
+    """A folder of legacy run folders that exists or can be created, checked before any work.
+
+    Unlike ``output_dir`` it may hold sub-folders: ``legacy`` writes one run folder per script.
+    """
+    from tf1repro.cli import UsageError
+    from tf1repro.files import UnwritableError, check_writable_dir
+
+    if not text:
+        raise UsageError(f"{option} must name a folder; got ''")
+    try:
+        check_writable_dir(Path(text))
+    except UnwritableError as error:
+        raise UsageError(f"{option} {text!r} cannot be written: {error}") from None
+    return Path(text)
+
+
+def output_dir(text: str, option: str = "--out", names: Sequence[str] = ()) -> Path:
+    """An output folder that exists or can be created, checked before any work starts.
+
+    Returns the path as given (for messages); ``tf1repro.io.publish`` writes into it later.
+    """
+    from tf1repro.io import check_output_folder
+
+    check_output_folder(text, option=option, names=names)
+    return Path(text)
+
+
+def add_recording(parser: argparse.ArgumentParser) -> None:
+    """``--record RUN --port FILE.py[:Class]``: a TF2 port against a script's recording."""
+    parser.add_argument(
+        "--record",
+        metavar="RUN",
+        help="instead of a tutorial: the run folder of `tf1repro legacy run SCRIPT --record`, "
+        "the unmodified script's recorded training (needs --port)",
+    )
+    parser.add_argument(
+        "--port",
+        metavar="FILE.py[:CLASS]",
+        help="the TF2 port(s) of the recorded script: every tf1repro.port.Port in FILE.py, or "
+        "CLASS alone",
+    )
+
+
+def recording(args: argparse.Namespace) -> tuple[str, str] | None:
+    """(run folder, port spec) when ``--record`` or ``--port`` is given, both checked."""
     from tf1repro.cli import UsageError
 
-    path = Path(text)
-    try:
-        check_writable_dir(path)
-    except UnwritableError as error:
-        raise UsageError(f"--out {text!r} cannot be written: {error}") from None
-    return path
+    if args.record is None and args.port is None:
+        return None
+    if args.record is None or args.port is None:
+        given, missing = ("--record", "--port") if args.port is None else ("--port", "--record")
+        raise UsageError(f"{given} needs {missing}")
+    if getattr(args, "extra", None):
+        raise UsageError(f"config options do not apply to --record: {' '.join(args.extra)}")
+    if not Path(args.record).is_dir():
+        raise UsageError(f"--record {args.record!r} is not a run folder")
+    return args.record, args.port

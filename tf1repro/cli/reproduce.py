@@ -1,9 +1,13 @@
-"""``tf1repro reproduce``: the article's log, its loss plot, and both Runs as JSON."""
+"""``tf1repro reproduce``: a tutorial's log, its figures, and its records as JSON.
+
+With no tutorial it is the article: both trainers, its log and its loss plot.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
 from tf1repro.cli import options
@@ -12,56 +16,77 @@ from tf1repro.cli import options
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "reproduce",
-        help="train both of the article's trainers and print its log",
+        help="train a tutorial's TF1 graph (default: the article) and print its log",
         description=(
-            "Rebuild the article's stochastic and batch TF1 graphs, train them, print the "
-            "article's log, and write the loss plot and both Runs (JSON) into --out."
+            "Rebuild the tutorial's TF1 graph (every part, for a script such as the article), "
+            "train it, print the original's log, and write its figures and one record (JSON) "
+            "per part into --out."
         ),
+        epilog=options.config_epilog(),
     )
+    options.add_tutorial(parser)
     options.add_seed(parser)
-    options.add_training(parser)
     parser.add_argument(
         "--out",
         default="artifacts",
-        help="folder for the plot and the Run records (default ./artifacts)",
+        help="folder for the figures and the records (default ./artifacts)",
     )
-    parser.add_argument("--no-plot", action="store_true", help="do not draw the loss plot")
-    parser.add_argument(
-        "--json",
-        action="store_true",
-        help="print a machine-readable result on stdout instead of the log",
-    )
+    parser.add_argument("--no-plot", action="store_true", help="do not draw the figures")
+    options.add_json(parser, "the log, the records and the written paths")
     options.add_logdir(parser)
     options.add_verbose(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, config_options=True)
 
 
 def handle(args: argparse.Namespace) -> int:
-    config = options.training_config(args)
+    from tf1repro.reproduce import parts, reproduce
+
     seed = options.seed(args)
-    out = options.output_dir(args.out)
+    _, tutorials = parts(args.tutorial)
+    overrides = options.config_overrides(tutorials, args.extra)
+    from tf1repro.reproduce import configs
+
+    configs(tutorials, overrides)  # every bad value is refused before anything is written
+    names = [f"run_{tutorial.name}.json" for tutorial in tutorials]
+    out = options.output_dir(args.out, names=names)
     logdir = options.logdir(args)
 
-    from tf1repro import article, runtime
+    from tf1repro import runtime
 
     runtime.configure(verbose=args.verbose)
-    runs = article.reproduce(config, seed)
-    written = article.write_artifacts(runs, out, plot=not args.no_plot)
+    result = reproduce(args.tutorial, seed, progress=_progress(args), **overrides)
+    figures = {} if args.no_plot else result.figures()
+    files = {**figures, **result.record_files()}
     events = []
     if logdir is not None:
-        from tf1repro.tensorboard_logs import write_runs
+        from tf1repro.tensorboard_logs import write_records
 
-        events = write_runs([runs.stochastic, runs.batch], logdir)
+        events = write_records(
+            [(t.name, r) for t, r in zip(result.tutorials, result.records, strict=True)], logdir
+        )
+    from tf1repro.io import publish
+
+    publish(out, files, option="--out")
+    written = [out / name for name in files]
     if args.json:
-        result = {
-            "log": runs.log(),
-            "runs": {run.trainer: run.to_dict() for run in (runs.stochastic, runs.batch)},
+        document = {
+            "log": result.log(),
+            "records": {
+                t.name: r.to_dict() for t, r in zip(result.tutorials, result.records, strict=True)
+            },
             "written": [str(path) for path in written + events],
         }
-        print(json.dumps(result, indent=1))
+        print(json.dumps(document, indent=1, allow_nan=False))
     else:
-        print("\n".join(runs.log()))
+        print("\n".join(result.log()))
         print(f"Wrote {', '.join(path.name for path in written)} to {out}/")
         if events:
             print(f"Wrote TensorBoard events to {logdir}/ (view: tensorboard --logdir {logdir})")
     return 0
+
+
+def _progress(args: argparse.Namespace) -> Any:
+    """None; a terminal gets a bar from the progress helper when a run is long."""
+    from tf1repro.cli.progress import step_bar
+
+    return step_bar(enabled=not args.json and sys.stderr.isatty())

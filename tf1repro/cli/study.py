@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from tf1repro import io
 from tf1repro.cli import UsageError, options
 
 TABLE_NAME = "study.md"
 PLOT_NAME = "study.png"
 JSON_NAME = "study.json"
 
+#: Room the three outputs need at most (the PNG is ~100 kB, the JSON grows with the steps):
+#: checked against the free space before training.
+EXPECTED_BYTES = 4 * 1024 * 1024
+
 
 def add_parser(subparsers: Any) -> None:
-    from tf1repro.study import DEFAULT_BATCH_SIZES
+    from tf1repro.tutorials.article.study import DEFAULT_BATCH_SIZES
 
     parser = subparsers.add_parser(
         "study",
@@ -37,7 +41,6 @@ def add_parser(subparsers: Any) -> None:
         help="comma-separated batch sizes; 1 is the stochastic trainer (default %(default)s)",
     )
     options.add_seed(parser)
-    options.add_training(parser, batch_size=False)
     parser.add_argument(
         "--backend",
         choices=("graph", "numpy"),
@@ -49,7 +52,7 @@ def add_parser(subparsers: Any) -> None:
         "--json", action="store_true", help="print the JSON on stdout instead of the table"
     )
     options.add_verbose(parser)
-    parser.set_defaults(handler=handle)
+    parser.set_defaults(handler=handle, config_options=True)
 
 
 def batch_sizes(text: str) -> list[int]:
@@ -68,33 +71,37 @@ def batch_sizes(text: str) -> list[int]:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from tf1repro.study import run_study, validate_runs
+    from tf1repro.tutorial import load_tutorial
+    from tf1repro.tutorials.article import TrainConfig
+    from tf1repro.tutorials.article.study import run_study, validate_runs
 
-    config = options.training_config(args)
+    overrides = options.config_overrides([load_tutorial("batch")], args.extra, skip=("batch_size",))
+    config = TrainConfig(**overrides)
     seed = options.seed(args)
     runs = validate_runs(args.runs, seed)
     sizes = batch_sizes(args.batch_sizes)
-    out = options.output_dir(args.out)
+    names = (TABLE_NAME, PLOT_NAME, JSON_NAME)
+    io.check_output_folder(args.out, option="--out", names=names, expected_bytes=EXPECTED_BYTES)
 
     from tf1repro import runtime
-    from tf1repro.files import write_atomically
-    from tf1repro.study import figure, table
+    from tf1repro.tutorials.article.study import figure, table
 
     runtime.configure(verbose=args.verbose)
     with _progress_bar(runs * len(set(sizes)), enabled=not args.json) as advance:
         study = run_study(config, sizes, runs, seed, backend=args.backend, progress=advance)
-    document = json.dumps(study.to_dict(), indent=1) + "\n"
+    document = io.dumps_json(study.to_dict())
     files = {
-        out / TABLE_NAME: table.markdown(study).encode(),
-        out / PLOT_NAME: figure.study_png(study),
-        out / JSON_NAME: document.encode(),
+        TABLE_NAME: table.markdown(study).encode(),
+        PLOT_NAME: figure.study_png(study),
+        JSON_NAME: document.encode(),
     }
-    write_atomically(files)
+    # One set: a kill while writing leaves the previous study's three files or the new three.
+    io.publish(args.out, files, option="--out")
     if args.json:
         sys.stdout.write(document)
     else:
         print(table.text(study))
-        print(f"\nWrote {', '.join(path.name for path in files)} to {out}/")
+        print(f"\nWrote {', '.join(files)} to {args.out}/")
     return 0
 
 

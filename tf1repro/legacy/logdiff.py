@@ -38,6 +38,8 @@ class LogDiff:
     """The pair with the largest relative difference (None when no number differs)."""
     text_mismatch: str | None
     """Why the logs cannot be matched number by number, when they cannot."""
+    first: NumberDifference | None = None
+    """The first pair that differs at all (None when no number differs)."""
 
     def identical_within(self, rtol: float) -> bool:
         """Same text, and every number pair within ``rtol`` relative difference."""
@@ -58,6 +60,7 @@ def relative_difference(a: float, b: float) -> float:
 def diff_logs(a: list[str], b: list[str]) -> LogDiff:
     """Match ``a`` and ``b`` line by line; compare the text outside numbers, then the numbers."""
     worst: NumberDifference | None = None
+    first: NumberDifference | None = None
     count = 0
     mismatch = None
     for number, (line_a, line_b) in enumerate(zip(a, b, strict=False), start=1):
@@ -67,8 +70,13 @@ def diff_logs(a: list[str], b: list[str]) -> LogDiff:
         for text_a, text_b in zip(NUMBER.findall(line_a), NUMBER.findall(line_b), strict=True):
             count += 1
             relative = relative_difference(float(text_a), float(text_b))
-            if relative > 0 and (worst is None or relative > worst.relative):
-                worst = NumberDifference(number, text_a, text_b, relative)
+            if relative > 0:
+                difference = NumberDifference(number, text_a, text_b, relative)
+                first = first or difference
+                if worst is None or relative > worst.relative:
+                    worst = difference
     if mismatch is None and len(a) != len(b):
         mismatch = f"the logs have {len(a)} and {len(b)} lines"
-    return LogDiff(lines=min(len(a), len(b)), numbers=count, worst=worst, text_mismatch=mismatch)
+    return LogDiff(
+        lines=min(len(a), len(b)), numbers=count, worst=worst, text_mismatch=mismatch, first=first
+    )

@@ -14,6 +14,8 @@ STDERR_FILE = "stderr.txt"
 """What the script wrote to ``sys.stderr``: its warnings, and the traceback if it failed."""
 TF_LOG_FILE = "tensorflow.log"
 """TensorFlow's own noise: C++ logs, its Python logger, warnings raised inside TF/Keras/absl."""
+FILES_FOLDER = "files"
+"""The files the script wrote in its working folder, under their paths relative to it."""
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,7 @@ class ScriptRun:
     reason: str
     """One line explaining a failure (empty when ok)."""
     line: int | None
-    """The script's line where it failed or was stopped, when known."""
+    """The line where it failed or was stopped, when known (in ``file``)."""
     exit_code: int | None
     """The child's exit status (negative: killed by that signal; None: stopped at the timeout)."""
     seconds: float
@@ -42,13 +44,36 @@ class ScriptRun:
     figures: list[str] = field(default_factory=list)
     """PNG files saved from ``plt.show()`` and figures left open, in order."""
     versions: dict[str, str] = field(default_factory=dict)
-    """Python, TensorFlow and NumPy versions of the interpreter the script ran in."""
+    """Python, TensorFlow, NumPy (and tf-keras) versions of the interpreter the script ran in."""
+    file: str | None = None
+    """The file holding ``line``, relative to the script's folder: the script, or a helper
+    module beside it when the failure happened there."""
+    files: list[str] = field(default_factory=list)
+    """Files the script created or changed in its working folder, kept under ``files/``."""
+    compat: dict[str, Any] = field(default_factory=dict)
+    """The compatibility layer: ``on`` (False with ``--strict``), ``legacy_keras``,
+    ``soft_placement``, ``data_dir``."""
+    substitutions: list[dict[str, str]] = field(default_factory=list)
+    """Each removed API the script used (``api``) and the stand-in that served it
+    (``stand_in``; empty when none did, which is what to port)."""
+    records: list[str] = field(default_factory=list)
+    """With ``--record``: the record files of the graphs that trained, ``record_1.json``..."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1) + "\n"
+
+    @property
+    def served(self) -> list[dict[str, str]]:
+        """The substitutions a stand-in served."""
+        return [entry for entry in self.substitutions if entry["stand_in"]]
+
+    @property
+    def unserved(self) -> list[str]:
+        """The removed APIs the script used that nothing stands in for."""
+        return [entry["api"] for entry in self.substitutions if not entry["stand_in"]]
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ScriptRun:

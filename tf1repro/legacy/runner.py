@@ -1,9 +1,19 @@
 """Run one legacy script in a child process and record what happened.
 
-The script runs under ``bootstrap.py`` in a fresh interpreter, in its own process group, so
-that it can neither see nor change this process's state, and a timeout can stop it together with
-anything it started. Everything the child writes goes to a private staging folder first; the run
-folder is then written all at once.
+One run, step by step (each step is one function, so that a faster way of starting children can
+replace ``_run_child`` alone):
+
+1. ``_stage``: a staging folder inside the run folder (``.tf1repro-staging-<pid>-*``) holding
+   the working copy of the script's folder (``sandbox``) and the child's config;
+2. ``_run_child``: the script runs under ``bootstrap.py`` in a fresh interpreter (or one forked
+   from a preloaded interpreter, see ``preload``, which behaves the same), in its own
+   process group, so that it can neither see nor change this process's state, and a timeout can
+   stop it together with anything it started. The child dies with this process (see bootstrap);
+3. ``_record``: the outcome is classified and the run folder written all at once: logs,
+   figures, the files the script wrote (``files/``) and ``run.json``. The staging folder goes.
+
+``cancel_all`` stops every running child (Ctrl-C or SIGTERM of the caller): the runs raise
+``Cancelled`` and write nothing.
 """
 
 from __future__ import annotations
@@ -16,24 +26,67 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tf1repro.files import write_atomically
-from tf1repro.legacy import bootstrap
+from tf1repro.legacy import bootstrap, preload
 from tf1repro.legacy.classify import classify
 from tf1repro.legacy.record import (
+    FILES_FOLDER,
     RECORD_FILE,
     STDERR_FILE,
     STDOUT_FILE,
     TF_LOG_FILE,
     ScriptRun,
 )
+from tf1repro.legacy.recordings import RECORD_PATTERN, Recording, records_of
+from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
 
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
+STAGING_PREFIX = ".tf1repro-staging-"
+#: The tail of the script's output searched for failures that clients print (git, pip...).
+OUTPUT_TAIL_BYTES = 64 * 1024
+
+
+class Cancelled(Exception):
+    """The run was stopped by ``cancel_all``; nothing was written."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    """The compatibility layer of a run (see bootstrap): on unless ``strict``."""
+
+    strict: bool = False
+    data_dir: Path | None = None
+    """Where ``input_data`` looks for the MNIST files after the script's own ``train_dir``."""
+    soft_placement: bool = False
+
+
+#: The default layer: on, MNIST only in the script's train_dir, placement as the script asks.
+NO_OPTIONS = Layer()
+
+_live: dict[int, subprocess.Popen[bytes] | preload.ForkedChild] = {}
+_live_lock = threading.Lock()
+_cancelled = threading.Event()
+
+
+def cancel_all() -> None:
+    """Stop every child started by ``run_script`` in this process, and any started later."""
+    _cancelled.set()
+    with _live_lock:
+        for pid in list(_live):
+            _kill_group(pid)
+
+
+def reset_cancellation() -> None:
+    """Let ``run_script`` start children again after ``cancel_all``."""
+    _cancelled.clear()
 
 
 def run_script(
@@ -44,98 +97,151 @@ def run_script(
     timeout: float = 600.0,
     args: Sequence[str] = (),
     python: str | None = None,
+    layer: Layer = NO_OPTIONS,
+    exclude: Sequence[Path] = (),
+    record: Recording | None = None,
 ) -> ScriptRun:
     """Run ``script`` with ``args`` in a child interpreter and write its run folder ``out``.
 
     ``out`` receives ``run.json`` (a ``ScriptRun``), ``stdout.txt``, ``stderr.txt``,
-    ``tensorflow.log`` and the ``figure_NN.png`` files. ``python`` is the interpreter to use
-    (default: this one), e.g. one from a virtualenv with another TensorFlow release.
+    ``tensorflow.log``, the ``figure_NN.png`` files and ``files/`` (what the script wrote in
+    its working folder). ``python`` is the interpreter to use (default: this one), e.g. one from
+    a virtualenv with another TensorFlow release. ``exclude`` lists folders inside the script's
+    folder that its working copy leaves out (``out`` always is). With ``record``, every graph
+    that trains is recorded (``record_N.json``, see ``tf1repro.legacy.recordings``).
     """
-    staging = Path(tempfile.mkdtemp(prefix="tf1repro-legacy-"))
+    if _cancelled.is_set():
+        raise Cancelled(str(script))
+    script = script.resolve()
+    # The child runs in its working copy: a relative ``out`` would point somewhere else there.
+    out = Path(os.path.abspath(out))
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(out)
+    staging = Path(tempfile.mkdtemp(dir=out, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
     try:
-        exit_code, timed_out, seconds = _run_child(
-            [
-                python or sys.executable,
-                bootstrap.__file__,
-                str(staging),
-                "" if seed is None else str(seed),
-                str(script.resolve()),
-                *args,
-            ],
-            staging,
-            _child_environment(seed),
-            timeout,
-        )
-        info = _read_info(staging)
-        stack = _read_text(staging / bootstrap.STACK_FILE)
-        outcome = classify(
-            exit_code=exit_code,
-            exception=info.get("exception"),
-            timed_out=timed_out,
-            timeout=timeout,
-            stack=stack,
-            script=str(script.resolve()),
-        )
-        figures = [name for name in info.get("figures", []) if (staging / name).is_file()]
-        run = ScriptRun(
-            script=str(script),
-            args=list(args),
-            seed=seed,
-            timeout=timeout,
-            status=outcome.status,
-            kind=outcome.kind,
-            reason=outcome.reason,
-            line=outcome.line,
-            exit_code=exit_code,
-            seconds=round(seconds, 3),
-            figures=figures,
-            versions=info.get("versions", {}),
-        )
-        files = {
-            out / name: (staging / name).read_bytes()
-            for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE, *figures)
-            if (staging / name).is_file()
+        copy = _stage(script, staging, [out, *exclude])
+        config = {
+            "seed": seed,
+            "work": str(copy.work),
+            "origin": str(script.parent),
+            "script": script.name,
+            "args": list(args),
+            "compat": not layer.strict,
+            "data_dir": None if layer.data_dir is None else str(layer.data_dir.resolve()),
+            "soft_placement": layer.soft_placement,
+            "parent": os.getpid(),
+            "record": None if record is None else record.to_child(),
         }
-        files[out / RECORD_FILE] = run.to_json().encode()
-        write_atomically(files)
-        _remove_stale_figures(out, keep=set(figures))
-        return run
+        command = [python or sys.executable, bootstrap.__file__, str(staging)]
+        exit_code, timed_out, seconds = _run_child(
+            command, staging, config, _child_environment(seed, staging), timeout
+        )
+        if _cancelled.is_set():
+            raise Cancelled(str(script))
+        return _record(
+            script,
+            out,
+            staging,
+            copy,
+            seed,
+            timeout,
+            args,
+            (exit_code, timed_out, seconds),
+            record is not None,
+        )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            with contextlib.suppress(OSError):
+                out.rmdir()  # only when nothing was written
+
+
+def _stage(script: Path, staging: Path, exclude: Sequence[Path]) -> WorkingCopy:
+    """The working copy of the script's folder, without the run folders that sit inside it."""
+    folder = script.parent
+    left_out = []
+    for path in exclude:
+        try:
+            inside = path.resolve().relative_to(folder)
+        except ValueError:
+            continue
+        if inside.parts:
+            left_out.append(folder / inside.parts[0])
+    (staging / "tmp").mkdir()
+    return make_working_copy(folder, staging / "work", left_out)
 
 
 def _run_child(
-    command: list[str], staging: Path, env: dict[str, str], timeout: float
+    command: list[str],
+    staging: Path,
+    config: dict[str, Any],
+    env: dict[str, str],
+    timeout: float,
 ) -> tuple[int | None, bool, float]:
-    """Run the child with fd 1 and 2 on files; return (exit code, timed out, seconds)."""
-    with (
-        open(staging / STDOUT_FILE, "wb") as stdout,
-        open(staging / TF_LOG_FILE, "ab") as stderr,
-    ):
-        start = time.monotonic()
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=stderr,
-            env=env,
-            start_new_session=True,
-        )
-        try:
-            code: int | None = child.wait(timeout)
-            timed_out = False
-        except subprocess.TimeoutExpired:
-            _dump_stack(child, staging / bootstrap.STACK_FILE)
-            code, timed_out = None, True
-        finally:
-            # Whatever the script left running in its group goes with it.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-        return code, timed_out, time.monotonic() - start
+    """Run the child with fd 1 and 2 on files; return (exit code, timed out, seconds).
+
+    The child holds the read end of a pipe that only this process writes to: when this process
+    dies, the pipe reads EOF and the child's watcher ends the run (see bootstrap).
+    """
+    watch, keep = os.pipe()
+    try:
+        (staging / bootstrap.CONFIG_FILE).write_text(json.dumps({**config, "pipe": watch}))
+        with (
+            open(staging / STDOUT_FILE, "wb") as stdout,
+            open(staging / TF_LOG_FILE, "ab") as stderr,
+        ):
+            start = time.monotonic()
+            # Forked from a preloaded interpreter when that is on and safe (see preload); the
+            # first run may wait for it to import TensorFlow, so not under the lock.
+            child: subprocess.Popen[bytes] | preload.ForkedChild | None = preload.start(
+                command, config, env, (stdout.fileno(), stderr.fileno(), watch)
+            )
+            with _live_lock:
+                if _cancelled.is_set():
+                    if child is not None:
+                        _kill_group(child.pid)
+                        child.wait()
+                    raise Cancelled(command[-1])
+                if child is None:
+                    child = subprocess.Popen(
+                        command,
+                        stdin=subprocess.DEVNULL,
+                        stdout=stdout,
+                        stderr=stderr,
+                        env=env,
+                        start_new_session=True,
+                        pass_fds=(watch,),
+                    )
+                _live[child.pid] = child
+            os.close(watch)
+            watch = -1
+            try:
+                code: int | None = child.wait(timeout)
+                timed_out = False
+            except subprocess.TimeoutExpired:
+                _dump_stack(child, staging / bootstrap.STACK_FILE)
+                code, timed_out = None, True
+            finally:
+                # Whatever the script left running in its group goes with it, the watcher too,
+                # before the pipe closes (the watcher would take that for this process's death).
+                _kill_group(child.pid)
+                child.wait()
+                with _live_lock:
+                    _live.pop(child.pid, None)
+            return code, timed_out, time.monotonic() - start
+    finally:
+        for fd in (watch, keep):
+            if fd >= 0:
+                os.close(fd)
 
 
-def _dump_stack(child: subprocess.Popen[bytes], stack: Path) -> None:
+def _kill_group(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+
+
+def _dump_stack(child: subprocess.Popen[bytes] | preload.ForkedChild, stack: Path) -> None:
     """Ask the child for its stack (SIGUSR1, see bootstrap) and wait until it is written."""
     with contextlib.suppress(ProcessLookupError):
         os.kill(child.pid, signal.SIGUSR1)
@@ -149,9 +255,78 @@ def _dump_stack(child: subprocess.Popen[bytes], stack: Path) -> None:
             return
 
 
-def _child_environment(seed: int | None) -> dict[str, str]:
+def _record(
+    script: Path,
+    out: Path,
+    staging: Path,
+    copy: WorkingCopy,
+    seed: int | None,
+    timeout: float,
+    args: Sequence[str],
+    ended: tuple[int | None, bool, float],
+    recorded: bool,
+) -> ScriptRun:
+    """Classify the run and write its folder in one step; ``ended`` is (exit code, timed out,
+    seconds)."""
+    exit_code, timed_out, seconds = ended
+    info = _read_info(staging)
+    versions = info.get("versions", {})
+    recording = staging / bootstrap.RECORDING_FILE
+    records = records_of(recording, script, seed, versions) if recorded else []
+    record_files = [RECORD_PATTERN.format(number) for number in range(1, len(records) + 1)]
+    # Programs the script starts (git, curl...) write their errors to fd 2, the TensorFlow log.
+    printed = "".join(_tail(staging / name) for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE))
+    outcome = classify(
+        exit_code=exit_code,
+        exception=info.get("exception"),
+        timed_out=timed_out,
+        timeout=timeout,
+        stack=_read_text(staging / bootstrap.STACK_FILE),
+        folder=str(copy.work),
+        output=printed,
+        source=_read_text(script),
+    )
+    figures = [name for name in info.get("figures", []) if (staging / name).is_file()]
+    written = copy.written()
+    run = ScriptRun(
+        script=str(script),
+        args=list(args),
+        seed=seed,
+        timeout=timeout,
+        status=outcome.status,
+        kind=outcome.kind,
+        reason=outcome.reason,
+        line=outcome.line,
+        exit_code=exit_code,
+        seconds=round(seconds, 3),
+        figures=figures,
+        versions=versions,
+        file=outcome.file,
+        files=written,
+        compat=info.get("compat", {}),
+        substitutions=info.get("substitutions", []),
+        records=record_files,
+    )
+    files = {
+        out / name: (staging / name).read_bytes()
+        for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE, *figures)
+        if (staging / name).is_file()
+    }
+    for relative in written:
+        files[out / FILES_FOLDER / relative] = (copy.work / relative).read_bytes()
+    for name, made in zip(record_files, records, strict=True):
+        files[out / name] = made.to_json().encode()
+    files[out / RECORD_FILE] = run.to_json().encode()
+    write_atomically(files)
+    _remove_stale_outputs(out, figures, written, record_files)
+    return run
+
+
+def _child_environment(seed: int | None, staging: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["MPLBACKEND"] = "Agg"
+    # Temporary files the script makes go with the staging folder.
+    env["TMPDIR"] = str(staging / "tmp")
     if seed is not None:
         # Set and dict-of-str iteration order then repeats from run to run as well.
         env["PYTHONHASHSEED"] = str(seed)
@@ -173,8 +348,65 @@ def _read_text(path: Path) -> str:
         return ""
 
 
-def _remove_stale_figures(out: Path, keep: set[str]) -> None:
-    """Figures from an earlier run into the same folder would pass for this run's."""
-    for path in out.glob("figure_*.png"):
-        if path.name not in keep:
+def _tail(path: Path) -> str:
+    try:
+        with open(path, "rb") as file:
+            file.seek(max(0, path.stat().st_size - OUTPUT_TAIL_BYTES))
+            return file.read().decode(errors="replace")
+    except OSError:
+        return ""
+
+
+def _remove_stale_outputs(
+    out: Path, figures: Sequence[str], written: Sequence[str], records: Sequence[str]
+) -> None:
+    """Figures, records and files from an earlier run into the same folder would pass for this
+    run's."""
+    for pattern, kept_names in (("figure_*.png", figures), (RECORD_PATTERN.format("*"), records)):
+        for path in out.glob(pattern):
+            if path.name not in kept_names:
+                path.unlink(missing_ok=True)
+    kept = set(written)
+    files = out / FILES_FOLDER
+    if not files.is_dir():
+        return
+    for path in sorted(files.rglob("*"), reverse=True):  # children before their folders
+        relative = path.relative_to(files).as_posix()
+        if path.is_dir() and not path.is_symlink():
+            with contextlib.suppress(OSError):
+                path.rmdir()  # only empty ones
+        elif relative not in kept:
             path.unlink(missing_ok=True)
+
+
+def _remove_stale_staging(out: Path) -> None:
+    """Staging folders left by a run whose process is gone (the watcher could not run)."""
+    for path in out.glob(f"{STAGING_PREFIX}*"):
+        pid = path.name[len(STAGING_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def interpreter_versions(python: str) -> dict[str, str]:
+    """Python, TensorFlow, NumPy and tf-keras versions of ``python``, without importing them."""
+    result = subprocess.run(
+        [python, bootstrap.__file__, "--versions"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise OSError(result.stderr.strip().splitlines()[-1:] or f"exit {result.returncode}")
+    versions: dict[str, str] = json.loads(result.stdout)
+    return versions

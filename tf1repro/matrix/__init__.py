@@ -52,6 +52,12 @@ SUITE = (
         "test_quiet.py",
         "without --verbose, the reproduction prints nothing on stderr",
     ),
+    Check(
+        "initial values",
+        "test_philox.py",
+        "TensorFlow's seeded random_normal and tf1repro's NumPy mirror of it (Philox, "
+        "Box-Muller) give the same bits, on thousands of graph seeds",
+    ),
 )
 
 CHECK_NAMES = tuple(check.name for check in SUITE)

@@ -6,36 +6,76 @@ the same page.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tf1repro.io import Fields, InputError, read_json
 from tf1repro.matrix import CHECK_NAMES, SUITE
 
 MARK = {"passed": "✅", "failed": "❌", "not run": "—"}
 
+#: How a figure that is not a finite number is written in a result file (strict JSON has none).
+NON_FINITE = ("nan", "inf", "-inf")
 
-class ResultError(ValueError):
-    """A file given as a matrix result is not one."""
+#: A result file is a few kB; anything much larger is not one.
+RESULT_LIMIT = 16 * 1024 * 1024
 
 
 def load_results(paths: Iterable[Path]) -> list[dict[str, Any]]:
-    """Read result records from files and folders (every ``*.json`` in a folder)."""
+    """Read result records from files and folders (every ``*.json`` in a folder).
+
+    Raises ``InputError`` naming the file and the field when one is not a valid result.
+    """
     records = []
     for path in paths:
         for file in sorted(path.glob("*.json")) if path.is_dir() else [path]:
-            try:
-                record = json.loads(file.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as error:
-                raise ResultError(f"{file}: cannot read a result: {error}") from None
-            if not isinstance(record, dict) or not str(record.get("format", "")).startswith(
-                "tf1repro.matrix/"
-            ):
-                raise ResultError(f"{file}: not a tf1repro matrix result")
+            record = read_json(file, limit=RESULT_LIMIT)
+            validate(record, file)
             records.append(record)
     return sorted(records, key=_release_order)
+
+
+def validate(record: object, path: Path) -> None:
+    """Raise ``InputError`` unless ``record`` has every field the renderer reads, typed right."""
+    fields = Fields(record, path)
+    if not (fields.has("format") and str(fields.data["format"]).startswith("tf1repro.matrix/")):
+        raise InputError(path, "not a tf1repro matrix result (no tf1repro.matrix/ format)")
+    fields.string("release")
+    fields.string("date")
+    fields.string("outcome")
+    if not fields.has("checks"):
+        if fields.has("error"):
+            fields.string("error")
+        return
+    versions = fields.obj("versions")
+    for name in ("tensorflow", "numpy", "keras", "python"):
+        versions.string(name)
+    fields.number("import_seconds")
+    if fields.has("kernels"):
+        fields.string("kernels")
+    fields.number("seconds")
+    _strings(fields, "warnings")
+    checks = fields.obj("checks")
+    for name in CHECK_NAMES:
+        if checks.has(name):
+            check = checks.obj(name)
+            check.string("outcome", choices=MARK)
+            for count in ("passed", "failed", "skipped"):
+                check.integer(count, low=0)
+            figures = check.obj("figures")
+            for figure, value in figures.data.items():
+                if isinstance(value, str) and value in NON_FINITE:
+                    continue
+                figures.number(figure)
+            _strings(check, "failures")
+
+
+def _strings(fields: Fields, name: str) -> None:
+    for index, item in enumerate(fields.array(name)):
+        if not isinstance(item, str):
+            raise fields.error(f"{name}[{index}]", "must be a string")
 
 
 def summary_line(record: dict[str, Any]) -> str:
@@ -75,7 +115,7 @@ def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibili
         "",
     ]
     lines += [f"- **{check.name}**: {check.proves}." for check in SUITE]
-    lines += ["", _header(), "|" + "---|" * (6 + len(CHECK_NAMES))]
+    lines += ["", _header(), "|" + "---|" * (7 + len(CHECK_NAMES))]
     lines += [_row(record) for record in records]
     lines += ["", "## Details", ""]
     for record in records:
@@ -84,13 +124,22 @@ def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibili
 
 
 def _header() -> str:
-    columns = ["release", "TensorFlow", "NumPy", "Keras", "import s", *CHECK_NAMES, "TF stderr"]
+    columns = [
+        "release",
+        "TensorFlow",
+        "NumPy",
+        "Keras",
+        "kernels",
+        "import s",
+        *CHECK_NAMES,
+        "TF stderr",
+    ]
     return "| " + " | ".join(columns) + " |"
 
 
 def _row(record: dict[str, Any]) -> str:
     if "checks" not in record:
-        blank = ["—"] * (3 + len(CHECK_NAMES) + 1)
+        blank = ["—"] * (4 + len(CHECK_NAMES) + 1)
         cells = [record["release"], f"**{record['outcome']}**", *blank]
         return "| " + " | ".join(cells) + " |"
     versions = record["versions"]
@@ -99,6 +148,8 @@ def _row(record: dict[str, Any]) -> str:
         versions["tensorflow"],
         versions["numpy"],
         versions["keras"],
+        # Which CPU kernels ran (tf1repro.kernel_path); results made before it was recorded: —.
+        str(record.get("kernels", "—")),
         f"{record['import_seconds']:.1f}",
         *(_cell(_checks(record)[name]) for name in CHECK_NAMES),
         _lines(len(record["warnings"])),
@@ -129,7 +180,10 @@ def _cell(check: dict[str, Any]) -> str:
         text = f"{MARK['failed']} {check['failed']}/{ran} failed"
     else:
         text = f"{MARK['passed']} {check['passed']}/{ran}"
-    figures = ", ".join(f"{name} {value:g}" for name, value in check["figures"].items())
+    figures = ", ".join(
+        f"{name} {value if isinstance(value, str) else format(value, 'g')}"
+        for name, value in check["figures"].items()
+    )
     return f"{text}<br>{figures}" if figures else text
 
 
@@ -153,10 +207,12 @@ def _details(record: dict[str, Any]) -> list[str]:
 
 
 def _release_order(record: dict[str, Any]) -> tuple[int, ...]:
-    # Numbered releases in version order, anything else (nightly) after them.
-    numbers = re.findall(r"\d+", str(record.get("release", "")))
-    if re.fullmatch(r"[\d.]+", str(record.get("release", ""))):
-        return (0, *map(int, numbers))
+    # Numbered releases in version order, anything else (nightly) after them; a release's
+    # oneDNN-off run (label "2.21-onednn-off") right after its default one.
+    release = str(record.get("release", ""))
+    base, _, variant = release.partition("-")
+    if re.fullmatch(r"[\d.]+", base):
+        return (0, *map(int, re.findall(r"\d+", base)), 1 if variant else 0)
     return (1,)
 
 

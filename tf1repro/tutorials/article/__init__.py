@@ -1,0 +1,353 @@
+"""The article: one parameter ``A`` trained so that ``x * A`` approaches 10.
+
+The TensorFlow Machine Learning Cookbook's recipe "working with batch and stochastic training"
+(chapter 2, recipe 6). Stochastic training feeds one sample a step into ``[1]`` placeholders and
+multiplies elementwise; batch training feeds ``[None, 1]`` placeholders, multiplies by
+``matmul`` and averages the squared errors with ``reduce_mean``. Both minimise with
+``GradientDescentOptimizer(0.02)`` for 100 steps on 100 points ``x ~ N(1, 0.1)``, target 10.
+
+The article's own modules live beside this one: its kernel mirrors (``kernels``), the closed-form
+theory of its SGD (``theory``), the values it printed (``printed``), the many-seed study
+(``study``, ``vectorised``), its plot (``plot``) and its end-to-end reproduction (``reproduce``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from tf1repro.config import MAX_STEPS, Config, Float, Int, param
+from tf1repro.errors import ParameterError
+from tf1repro.kernel_path import KernelPath
+from tf1repro.record import Record, register_migration
+from tf1repro.tutorial import Arrays, NumpyTwin, Script, Tutorial, V1Graph, V2Port
+from tf1repro.tutorials.article import kernels
+
+F32 = np.float32
+TWO = F32(2)
+Column = npt.NDArray[np.float32]
+"""One float32 value per run: shape ``[runs]``."""
+Rows = npt.NDArray[np.float32]
+"""Each run's fed rows: shape ``[runs, rows]``."""
+
+
+@dataclass(frozen=True)
+class StochasticConfig(Config):
+    """Everything that defines a stochastic run except its seed, with the article's values."""
+
+    learning_rate: float = param(0.02, Float(positive=True), "GradientDescentOptimizer's rate")
+    log_every: int = param(
+        5, Int(1, MAX_STEPS), "print A and the loss every N steps (at most --steps)"
+    )
+    data_size: int = param(100, Int(1, 10_000_000), "points x drawn once; steps sample them")
+    x_mean: float = param(1.0, Float(), "mean of the normal distribution of x")
+    x_std: float = param(0.1, Float(positive=True), "standard deviation of x")
+    target: float = param(10.0, Float(), "the value of every y: x * A is trained towards it")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.log_every > self.steps:
+            raise ParameterError(
+                "log_every",
+                self.log_every,
+                f"an int in the range [1, {self.steps}] (at most 'steps')",
+            )
+
+    @property
+    def logged_steps(self) -> tuple[int, ...]:
+        """The 1-based steps at which the article prints ``A`` and the loss."""
+        return tuple(range(self.log_every, self.steps + 1, self.log_every))
+
+
+@dataclass(frozen=True)
+class TrainConfig(StochasticConfig):
+    """A batch run's config: the stochastic one and the batch size (the article's 20)."""
+
+    batch_size: int = param(20, Int(1, 1_000_000), "rows per step of the batch trainer")
+
+
+def targets(config: StochasticConfig) -> npt.NDArray[np.float64]:
+    """The article's ``y_vals = np.repeat(10., 100)``."""
+    return np.repeat(config.target, config.data_size)
+
+
+def part_config(trainer: str, config: TrainConfig) -> StochasticConfig:
+    """``config`` as the config of the article's ``trainer`` (the stochastic one has no batch)."""
+    if trainer == "batch":
+        return config
+    settings = config.to_dict()
+    settings.pop("batch_size", None)
+    return StochasticConfig(**settings)
+
+
+# --- The article's math in float32, for one run or a column of runs. ---------------------------
+
+
+def stochastic_loss(a: Column, x: Rows, y: Rows) -> Column:
+    error = x[:, 0] * a - y[:, 0]
+    return error * error
+
+
+def stochastic_gradient(a: Column, x: Rows, y: Rows) -> Column:
+    x, y = x[:, 0], y[:, 0]
+    # Square's gradient is upstream * (2 * error), with upstream = 1; Mul's multiplies by x.
+    return ((x * a - y) * TWO) * x
+
+
+def batch_loss(a: Column, x: Rows, y: Rows) -> Column:
+    error = x * a[:, np.newaxis] - y
+    return kernels.eigen_mean(error * error)
+
+
+def batch_gradient(a: Column, x: Rows, y: Rows, path: KernelPath | None = None) -> Column:
+    error = x * a[:, np.newaxis] - y
+    # Mean's gradient is 1/n (one division) times upstream; Square's multiplies by 2 * error;
+    # MatMul's gradient for A is x^T @ that, a dot product summed as the kernel path sums it
+    # (``path``: the record's; None: this process's).
+    upstream = (F32(1) / F32(x.shape[1])) * (TWO * error)
+    return kernels.matmul_grad(x, upstream, path)
+
+
+def descend(a: Column, gradient: Column, lr: np.float32) -> Column:
+    """``ApplyGradientDescent``: ``var - delta * alpha`` in float32."""
+    return a - gradient * lr
+
+
+class _ArticleTwin(NumpyTwin):
+    """One run of the article's trainers as a column of one run."""
+
+    def __init__(
+        self,
+        config: StochasticConfig,
+        shape: tuple[int, ...],
+        batch: bool,
+        platform: Mapping[str, str],
+    ) -> None:
+        self._lr = F32(config.learning_rate)
+        self._shape = shape
+        self._loss = batch_loss if batch else stochastic_loss
+        label = platform.get("kernels")
+        path = None if label is None else KernelPath.from_label(label)
+        if batch:
+            self._gradient: Any = lambda a, x, y: batch_gradient(a, x, y, path)
+        else:
+            self._gradient = stochastic_gradient
+        self._loss_shape: tuple[int, ...] = () if batch else (1,)
+
+    def _columns(self, variables: Arrays, feeds: Arrays) -> tuple[Column, Rows, Rows]:
+        a = np.asarray(variables["A"], dtype=F32).reshape(1)
+        x = np.asarray(feeds["x"], dtype=F32).reshape(1, -1)
+        y = np.asarray(feeds["y"], dtype=F32).reshape(1, -1)
+        return a, x, y
+
+    def forward(self, variables: Arrays, feeds: Arrays) -> dict[str, npt.NDArray[Any]]:
+        loss = self._loss(*self._columns(variables, feeds))
+        return {"loss": loss.reshape(self._loss_shape)}
+
+    def gradients(self, variables: Arrays, feeds: Arrays) -> dict[str, npt.NDArray[Any]]:
+        return {"A": self._gradient(*self._columns(variables, feeds)).reshape(self._shape)}
+
+    def apply(self, variables: Arrays, gradients: Arrays) -> dict[str, npt.NDArray[Any]]:
+        a = np.asarray(variables["A"], dtype=F32).reshape(1)
+        grad = np.asarray(gradients["A"], dtype=F32).reshape(1)
+        return {"A": descend(a, grad, self._lr).reshape(self._shape)}
+
+
+class _ArticlePart(Tutorial):
+    """What both of the article's trainers share: the data, the log and the figure."""
+
+    def data(self, rng: np.random.RandomState, config: StochasticConfig) -> dict[str, Any]:
+        return {
+            "x_vals": rng.normal(config.x_mean, config.x_std, config.data_size),
+            "y_vals": targets(config),
+        }
+
+    def log(self, record: Record) -> list[str]:
+        return article_log(record)
+
+    def figures(self, records: Sequence[Record]) -> dict[str, bytes]:
+        from tf1repro.tutorials.article.plot import loss_png
+
+        return {"loss.png": loss_png(records[0])}
+
+
+class Stochastic(_ArticlePart):
+    """``loss = square(multiply(x, A) - y)`` on one sample a step."""
+
+    name = "stochastic"
+    Config = StochasticConfig
+    summary = "the article, stochastic: A [1], multiply, square, one sample a step"
+
+    def feeds(
+        self,
+        rng: np.random.RandomState,
+        config: StochasticConfig,
+        data: Mapping[str, Any],
+        step: int,
+    ) -> dict[str, Any]:
+        rand_index = rng.choice(config.data_size)
+        return {"x": [data["x_vals"][rand_index]], "y": [data["y_vals"][rand_index]]}
+
+    def build_v1(self, tf: ModuleType, config: StochasticConfig) -> V1Graph:
+        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
+        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
+        a = tf.Variable(tf.random_normal(shape=[1]))
+        my_output = tf.multiply(x_data, a)
+        loss = tf.square(my_output - y_target)
+        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        return V1Graph(
+            placeholders={"x": x_data, "y": y_target},
+            variables={"A": a},
+            fetches={"loss": loss},
+            train=train_step,
+        )
+
+    def port_v2(self, tf: ModuleType, config: StochasticConfig, initial: Arrays) -> V2Port:
+        a = tf.Variable(initial["A"], name="A")
+
+        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
+            return {"loss": tf.square(tf.multiply(feeds["x"], a) - feeds["y"])}
+
+        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+
+    def numpy_twin(
+        self, config: StochasticConfig, initial: Arrays, platform: Mapping[str, str]
+    ) -> NumpyTwin:
+        return _ArticleTwin(config, (1,), batch=False, platform=platform)
+
+
+class Batch(_ArticlePart):
+    """``loss = reduce_mean(square(matmul(x, A) - y))`` on ``batch_size`` samples a step."""
+
+    name = "batch"
+    Config = TrainConfig
+    summary = "the article, batch: A [1, 1], matmul, reduce_mean, batches of 20"
+    golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {
+        "bs1": {"batch_size": 1},
+        "bs20": {},
+        "bs100": {"batch_size": 100},
+    }
+
+    def feeds(
+        self, rng: np.random.RandomState, config: TrainConfig, data: Mapping[str, Any], step: int
+    ) -> dict[str, Any]:
+        rand_index = rng.choice(config.data_size, size=config.batch_size)
+        return {
+            "x": np.transpose([data["x_vals"][rand_index]]),
+            "y": np.transpose([data["y_vals"][rand_index]]),
+        }
+
+    def build_v1(self, tf: ModuleType, config: TrainConfig) -> V1Graph:
+        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
+        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
+        a = tf.Variable(tf.random_normal(shape=[1, 1]))
+        my_output = tf.matmul(x_data, a)
+        loss = tf.reduce_mean(tf.square(my_output - y_target))
+        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        return V1Graph(
+            placeholders={"x": x_data, "y": y_target},
+            variables={"A": a},
+            fetches={"loss": loss},
+            train=train_step,
+        )
+
+    def port_v2(self, tf: ModuleType, config: TrainConfig, initial: Arrays) -> V2Port:
+        a = tf.Variable(initial["A"], name="A")
+
+        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            return {"loss": tf.reduce_mean(tf.square(tf.matmul(feeds["x"], a) - feeds["y"]))}
+
+        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+
+    def numpy_twin(
+        self, config: TrainConfig, initial: Arrays, platform: Mapping[str, str]
+    ) -> NumpyTwin:
+        return _ArticleTwin(config, (1, 1), batch=True, platform=platform)
+
+
+def article_log(record: Record) -> list[str]:
+    """The lines the article prints for a run: ``Step #5 A = [...]`` then ``Loss = ...``.
+
+    Values are printed with ``str()`` of a float32 array in the graph's own shape, exactly as
+    the article's ``str(sess.run(A))`` and ``str(temp_loss)`` do.
+    """
+    every = int(record.config["log_every"])
+    lines = []
+    for step in range(every, record.steps + 1, every):
+        loss = record.value("loss", step)
+        # str() of a 0-d array prints like the np.float32 scalar that sess.run returns.
+        lines.append(f"Step #{step} A = {record.value('A', step)!s}")
+        lines.append(f"Loss = {loss[()] if loss.ndim == 0 else loss!s}")
+    return lines
+
+
+def _joint_figure(records: Sequence[Record]) -> dict[str, bytes]:
+    from tf1repro.tutorials.article.plot import PLOT_NAME, loss_comparison_png
+
+    return {PLOT_NAME: loss_comparison_png(records[0], records[1])}
+
+
+ARTICLE = Script(
+    "article",
+    parts=("stochastic", "batch"),
+    summary="the article: stochastic training, then batch training (its log and loss plot)",
+    figures=_joint_figure,
+    compare_batch_sizes=(1, 20, 100),
+)
+
+
+def migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``tf1repro.run/1`` record (the article's first format) as a record of format 2.
+
+    Format 1 kept the data set ``x`` and every step's indices instead of the feeds, and ``A``
+    and the loss as one float per step; the feeds and shapes are rebuilt exactly as the graph
+    saw them, and every float32 keeps its bits.
+    """
+    from tf1repro.record import RecordError, encode_array
+
+    try:
+        trainer = data["trainer"]
+        settings = dict(data["config"])
+        if trainer == "stochastic":
+            settings.pop("batch_size", None)  # format 1 kept it, although it played no part
+        config = (TrainConfig if trainer == "batch" else StochasticConfig)(**settings)
+        x32 = np.asarray(data["x"], dtype=np.float64).astype(F32)
+        indices = np.asarray(data["indices"], dtype=np.int64)
+        a0, a, loss = (np.asarray(data[k], dtype=F32) for k in ("a0", "a", "loss"))
+    except (KeyError, TypeError, ValueError, ParameterError) as error:
+        raise RecordError("", f"not a valid tf1repro.run/1 record ({error})") from None
+    if trainer not in ("stochastic", "batch"):
+        raise RecordError("trainer", f"must be 'stochastic' or 'batch', got {trainer!r}")
+    if (
+        indices.ndim != 2
+        or len(indices) != config.steps
+        or (indices.size and (indices.min() < 0 or indices.max() >= len(x32)))
+    ):
+        raise RecordError("indices", f"must be {config.steps} rows of indices into x")
+    batch = trainer == "batch"
+    shape, feed_shape, loss_shape = ((1, 1), (-1, 1), ()) if batch else ((1,), (1,), (1,))
+    steps = config.steps
+    x_feed = x32[indices].reshape(steps, *feed_shape)
+    y_feed = np.full_like(x_feed, F32(config.target))
+    return {
+        "format": "tf1repro.record/2",
+        "tutorial": trainer,
+        "backend": data.get("backend"),
+        "seed": data.get("seed"),
+        "config": config.to_dict(),
+        "versions": data.get("versions"),
+        "steps": steps,
+        "initial": {"A": encode_array(a0.reshape(shape))},
+        "variables": {"A": encode_array(a.reshape(steps, *shape))},
+        "fetches": {"loss": encode_array(loss.reshape(steps, *loss_shape))},
+        "feeds": {"x": encode_array(x_feed), "y": encode_array(y_feed)},
+    }
+
+
+register_migration("tf1repro.run/1", migrate_v1)

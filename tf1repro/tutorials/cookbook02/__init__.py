@@ -1,0 +1,16 @@
+"""Chapter 2 of the TensorFlow Machine Learning Cookbook ("the TensorFlow way"): the recipes
+beside the article that train and need no download.
+
+* ``back_propagation``: 02/05, a regression and a classification (script ``02-05``);
+* ``combining``: 02/07, the setosa classifier on iris (script ``02-07``);
+* ``evaluating``: 02/08, a regression and a classification evaluated on a test split
+  (script ``02-08``).
+
+The registry imports this package, which imports its recipes so that their tutorials and
+scripts are registered; none of them imports TensorFlow, Matplotlib or scikit-learn until it
+trains, draws or loads iris.
+"""
+
+from tf1repro.tutorials.cookbook02 import back_propagation, combining, evaluating
+
+__all__ = ["back_propagation", "combining", "evaluating"]

@@ -1,0 +1,166 @@
+"""What chapter 3's regressions share: iris, the batch feeds, the printed lines and the plots.
+
+Every recipe fits ``model_output = matmul(x, A) + b`` to iris, ``y`` = sepal length, and feeds
+batches drawn with ``np.random.choice(150, size=batch_size)`` each step; they differ in the
+columns of ``x``, the loss, the rate and how often they print.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from tf1repro.config import MAX_STEPS, Config, Float, Int, param
+from tf1repro.errors import ParameterError
+from tf1repro.record import Record
+from tf1repro.tutorial import Tutorial
+
+#: Iris's columns: sepal length, sepal width, petal length, petal width.
+SEPAL_LENGTH, PETAL_WIDTH = 0, 3
+
+
+def iris() -> npt.NDArray[np.float64]:
+    """Iris's 150 rows of four measurements, from scikit-learn's bundled copy (no download)."""
+    # Imported here: scikit-learn is heavy, and only a run of these tutorials needs it.
+    from sklearn import datasets
+
+    data: npt.NDArray[np.float64] = np.asarray(datasets.load_iris().data)
+    return data
+
+
+@dataclass(frozen=True)
+class RegressionConfig(Config):
+    """A chapter 3 run: the original's rate, batch size, steps and print interval."""
+
+    learning_rate: float = param(0.05, Float(positive=True), "GradientDescentOptimizer's rate")
+    batch_size: int = param(25, Int(1, 1_000_000), "rows drawn (with replacement) per step")
+    log_every: int = param(25, Int(1, MAX_STEPS), "print A and b every N steps (at most --steps)")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.log_every > self.steps:
+            raise ParameterError(
+                "log_every",
+                self.log_every,
+                f"an int in the range [1, {self.steps}] (at most 'steps')",
+            )
+
+
+class IrisRegression(Tutorial):
+    """One of chapter 3's linear fits on iris; subclasses build the graph and its loss.
+
+    ``x_columns`` are the iris columns of ``x`` (one column is fed as ``[batch, 1]`` through
+    ``np.transpose``, several as the rows themselves); ``prints_loss`` and ``blank_lines``
+    say what the original prints after each ``Step #N A = ... b = ...`` line.
+    """
+
+    Config = RegressionConfig
+    x_columns: ClassVar[tuple[int, ...]] = (PETAL_WIDTH,)
+    prints_loss: ClassVar[bool] = True
+    blank_lines: ClassVar[int] = 0
+    own_seed: ClassVar[int | None] = None
+    """The seed the original gives ``np.random.seed`` itself (with ``seeds_itself``)."""
+    loss_title: ClassVar[str] = "L2 Loss per Generation"
+    loss_label: ClassVar[str] = "L2 Loss"
+    fit_title: ClassVar[str] = "Sepal Length vs Petal Width"
+    fit_xlabel: ClassVar[str] = "Petal Width"
+    golden_seeds: ClassVar[Sequence[int]] = (0, 1)
+
+    def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
+        rows = iris()
+        if self.own_seed is not None:
+            # The original's np.random.seed(own_seed): it replaces whatever seed came before.
+            rng.seed(self.own_seed)
+        columns = self.x_columns
+        x_vals = rows[:, columns[0]] if len(columns) == 1 else rows[:, list(columns)]
+        return {"x_vals": x_vals, "y_vals": rows[:, SEPAL_LENGTH]}
+
+    def feeds(
+        self,
+        rng: np.random.RandomState,
+        config: RegressionConfig,
+        data: Mapping[str, Any],
+        step: int,
+    ) -> dict[str, Any]:
+        x_vals, y_vals = data["x_vals"], data["y_vals"]
+        rand_index = rng.choice(len(x_vals), size=config.batch_size)
+        rand_x = x_vals[rand_index] if x_vals.ndim == 2 else np.transpose([x_vals[rand_index]])
+        return {"x": rand_x, "y": np.transpose([y_vals[rand_index]])}
+
+    def log(self, record: Record) -> list[str]:
+        """``Step #N A = [[...]] b = [[...]]``, then ``Loss = ...`` and blank lines if the
+        original prints them, every ``log_every`` steps; values are ``str()`` of the graph's
+        float32 arrays, in the graph's own shapes."""
+        every = int(record.config["log_every"])
+        lines = []
+        for step in range(every, record.steps + 1, every):
+            a, b = record.value("A", step), record.value("b", step)
+            lines.append(f"Step #{step} A = {a!s} b = {b!s}")
+            if self.prints_loss:
+                lines.append(f"Loss = {printed(record.value('loss', step))}")
+            lines.extend([""] * self.blank_lines)
+        return lines
+
+    def figures(self, records: Sequence[Record]) -> dict[str, bytes]:
+        record = records[0]
+        figures = {"loss.png": loss_png([(record, "k-", None)], self.loss_title, self.loss_label)}
+        if len(self.x_columns) == 1:
+            figures["fit.png"] = fit_png(record, self.fit_title, self.fit_xlabel)
+        return figures
+
+
+def printed(value: npt.NDArray[Any]) -> str:
+    """``str()`` of a fetched value as ``sess.run`` returns it: a scalar loss prints as the
+    ``np.float32`` it is, an array loss (``expand_dims``) as the array."""
+    return str(value[()] if value.ndim == 0 else value)
+
+
+def loss_png(curves: Sequence[tuple[Record, str, str | None]], title: str, ylabel: str) -> bytes:
+    """The originals' ``plt.plot(loss_vec, style)``: the loss of every step, by generation."""
+    figure, axes = _figure()
+    for record, style, label in curves:
+        axes.plot(record.fetches["loss"].reshape(record.steps), style, label=label)
+    if any(label for _, _, label in curves):
+        axes.legend(loc="upper right")
+    axes.set_title(title)
+    axes.set_xlabel("Generation")
+    axes.set_ylabel(ylabel)
+    return _png(figure)
+
+
+def fit_png(record: Record, title: str, xlabel: str) -> bytes:
+    """The data points and the fitted line ``slope * x + y_intercept`` of the last step."""
+    rows = iris()
+    x_vals, y_vals = rows[:, PETAL_WIDTH], rows[:, SEPAL_LENGTH]
+    [slope] = record.value("A", record.steps)
+    [y_intercept] = record.value("b", record.steps)
+    best_fit = [slope * x + y_intercept for x in x_vals]
+    figure, axes = _figure()
+    axes.plot(x_vals, y_vals, "o", label="Data Points")
+    axes.plot(x_vals, best_fit, "r-", label="Best fit line", linewidth=3)
+    axes.legend(loc="upper left")
+    axes.set_title(title)
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel("Sepal Length")
+    return _png(figure)
+
+
+def _figure() -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6.4, 4.8), dpi=100)
+    return figure, figure.add_subplot()
+
+
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
