@@ -213,7 +213,7 @@ def _release_order(record: dict[str, Any]) -> tuple[int, ...]:
     base, _, variant = release.partition("-")
     if re.fullmatch(r"[\d.]+", base):
         return (0, *map(int, re.findall(r"\d+", base)), 1 if variant else 0)
-    return (1,)
+    return (1, 1 if variant else 0)
 
 
 def _pythons(records: Sequence[dict[str, Any]]) -> str:
