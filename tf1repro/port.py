@@ -27,7 +27,6 @@ variable and fetch step by step; ``tf1repro diagnose`` says where a port first g
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,7 +34,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from tf1repro.errors import ParameterError
-from tf1repro.tutorial import Arrays, V2Port, load_user_file
+from tf1repro.tutorial import Arrays, V2Port, classes_in, load_user_file
 
 if TYPE_CHECKING:
     from tf1repro.record import Record
@@ -73,16 +72,7 @@ def load_ports(spec: str) -> list[Port]:
     module = load_user_file(
         path, spec, parameter="port", missing="an existing .py file, optionally followed by :Class"
     )
-    found = [
-        value
-        for value in vars(module).values()
-        if inspect.isclass(value)
-        and issubclass(value, Port)
-        and value.__module__ == module.__name__
-        and not inspect.isabstract(value)
-    ]
-    if class_name:
-        found = [cls for cls in found if cls.__name__ == class_name]
+    found = classes_in(module, Port, class_name)
     if not found:
         what = f"the Port subclass {class_name!r}" if class_name else "a Port subclass"
         raise ParameterError("port", spec, f"a file that defines {what}")

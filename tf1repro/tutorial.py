@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -290,23 +290,28 @@ def load_tutorial(spec: str) -> Tutorial:
     module = load_user_file(
         path, spec, parameter="tutorial", missing="a tutorial name or an existing .py file"
     )
-    found = [
-        value
-        for value in vars(module).values()
-        if inspect.isclass(value)
-        and issubclass(value, Tutorial)
-        and value.__module__ == module.__name__
-        and not inspect.isabstract(value)
-    ]
-    if class_name:
-        found = [cls for cls in found if cls.__name__ == class_name]
+    found = classes_in(module, Tutorial, class_name)
     if len(found) != 1:
         names = ", ".join(cls.__name__ for cls in found) or "none"
         what = f"class {class_name!r}" if class_name else "exactly one Tutorial subclass"
         raise ParameterError("tutorial", spec, f"a file that defines {what} (found: {names})")
-    tutorial = found[0]()
+    tutorial = cast(Tutorial, found[0]())
     tutorial.spec = f"{path}:{found[0].__name__}"
     return tutorial
+
+
+def classes_in(module: ModuleType, base: type, class_name: str = "") -> list[type[Any]]:
+    """The concrete subclasses of ``base`` that ``module`` itself defines (not imports),
+    only the one called ``class_name`` when it is given."""
+    return [
+        value
+        for value in vars(module).values()
+        if inspect.isclass(value)
+        and issubclass(value, base)
+        and value.__module__ == module.__name__
+        and not inspect.isabstract(value)
+        and (not class_name or value.__name__ == class_name)
+    ]
 
 
 def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> ModuleType:
