@@ -16,8 +16,12 @@ Virtualenvs are made by ``uv`` when it is installed (the test extra has it), els
 virtualenv and pip. uv keeps every wheel it has unpacked in one local cache and links the
 files into each new virtualenv, so only the first environment of a release downloads
 TensorFlow, and the packages every release shares (NumPy, matplotlib, pytest...) are unpacked
-once for all. Sessions are independent (each writes only its own result file), so several can
-run side by side in separate shells where memory allows (about 1.5 GB per running suite):
+once for all. tf1repro itself goes in as a wheel, not editable: the package users install,
+built from its sdist once per state of the source (``.nox/tf1repro-wheels/<digest>/``) and
+installed by every session until the source changes, in the same resolution as TensorFlow.
+
+Sessions are independent (each writes only its own result file), so several can run side by
+side in separate shells where memory allows (about 1.5 GB per running suite):
 
     nox -s tf-2.20 & nox -s tf-2.21 & wait; nox -s report
 """
@@ -25,9 +29,11 @@ run side by side in separate shells where memory allows (about 1.5 GB per runnin
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import nox
@@ -41,6 +47,11 @@ RELEASES = ("2.12", "2.13", "2.14", "2.15", "2.16", "2.17", "2.18", "2.19", "2.2
 PYTHON = "3.11"  # every release from 2.12 on has wheels for it; nothing older does
 RESULTS = Path("matrix-results")
 PYTEST = "pytest>=7.4"
+#: One folder per state of the source, holding the wheel built from it.
+WHEELS = Path(".nox") / "tf1repro-wheels"
+#: What goes into the wheel: the project's metadata (the README is its long description) and
+#: every file of the package.
+SOURCES = (Path("pyproject.toml"), Path("README.md"), Path("tf1repro"))
 
 nox.options.sessions = [*(f"tf-{release}" for release in RELEASES), "tf-nightly", "report"]
 # uv when it is on PATH, otherwise virtualenv: the same sessions either way.
@@ -83,6 +94,48 @@ def _dependencies_besides_tensorflow() -> list[str]:
     return [d for d in dependencies if not d.startswith(("tensorflow", "tensorboard"))]
 
 
+def _source_digest() -> str:
+    """A digest of every file the wheel is made from (names and contents)."""
+    digest = hashlib.sha256()
+    for source in SOURCES:
+        files = [source] if source.is_file() else sorted(source.rglob("*"))
+        for path in files:
+            if path.is_file() and "__pycache__" not in path.parts:
+                data = path.read_bytes()
+                digest.update(f"{path.as_posix()}\0{len(data)}\0".encode() + data)
+    return digest.hexdigest()[:16]
+
+
+def _tf1repro_wheel(session: nox.Session) -> str:
+    """tf1repro's wheel for the source as it is now, built the first time a session asks.
+
+    uv builds it from the sdist, as a package index would serve it (pip, without uv, from the
+    tree). Sessions running side by side may both build it; the first to finish keeps it.
+    """
+    folder = WHEELS / _source_digest()
+    if not any(folder.glob("*.whl")):
+        WHEELS.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix="building-", dir=WHEELS))
+        try:
+            # run_install: part of the install, so it runs with --install-only too.
+            if session.venv_backend == "uv":
+                session.run_install("uv", "build", "--quiet", "--out-dir", str(staging), ".")
+            else:
+                session.run_install(
+                    "python", "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(staging), "."
+                )
+            # Fails when another session has put its (identical) wheel there first.
+            os.rename(staging, folder)
+        except OSError:
+            pass
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    # No wheel only when nox skipped the build (--no-install on a reused virtualenv), and then
+    # it skips the install the wheel was for too.
+    wheels = sorted(folder.glob("*.whl"))
+    return str(wheels[0]) if wheels else str(folder)
+
+
 def _drop_venv(session: nox.Session) -> None:
     if os.environ.get("TF1REPRO_KEEP_VENVS") != "1":
         location = getattr(session.virtualenv, "location", None)
@@ -94,7 +147,8 @@ def _release_session(release: str) -> None:
     @nox.session(name=f"tf-{release}", python=PYTHON, tags=["matrix"])
     def matrix(session: nox.Session) -> None:
         try:
-            session.install(f"tensorflow=={release}.*", PYTEST, "-e", ".")
+            # One resolution: the release, pytest, and tf1repro's wheel with its dependencies.
+            session.install(f"tensorflow=={release}.*", PYTEST, _tf1repro_wheel(session))
             _run_suite(session, release)
         finally:
             _drop_venv(session)
@@ -113,7 +167,7 @@ def nightly(session: nox.Session) -> None:
         # tf-nightly is not "tensorflow": install tf1repro without its dependencies, or pip
         # would add a released TensorFlow next to the nightly one.
         session.install("--pre", "tf-nightly", *_dependencies_besides_tensorflow(), PYTEST)
-        session.install("--no-deps", "-e", ".")
+        session.install("--no-deps", _tf1repro_wheel(session))
     except nox.command.CommandFailed as error:
         RESULTS.mkdir(exist_ok=True)
         record = {
@@ -139,7 +193,7 @@ def nightly(session: nox.Session) -> None:
 def report(session: nox.Session) -> None:
     """Render matrix-results/*.json as docs/compatibility.md (needs no TensorFlow)."""
     session.install("numpy")
-    session.install("--no-deps", "-e", ".")
+    session.install("--no-deps", _tf1repro_wheel(session))
     session.run("tf1repro", "matrix", "report", str(RESULTS), "--out", "docs/compatibility.md")
 
 
@@ -188,7 +242,7 @@ def legacy_shard(session: nox.Session) -> None:
         session.error("usage: nox -s legacy-shard -- DIR RELEASE I/N [CHECK OPTIONS]")
     folder, release, shard, *extra = session.posargs
     name = f"tf-{release}-shard-{shard.replace('/', '-of-')}"
-    session.install(*_legacy_packages(release), "-e", ".")
+    session.install(*_legacy_packages(release), _tf1repro_wheel(session))
     session.run(
         "tf1repro", "legacy", "check", folder, "--seed", "0", "--shard", shard,
         "--release", release, "--out", f"legacy-runs/{name}",
