@@ -2,7 +2,7 @@
 
     nox -s tf-2.12 tf-2.21      # two releases (what CI runs)
     nox -t matrix               # every release 2.12 ... 2.21, then tf-nightly
-    nox -s report               # matrix-results/*.json -> docs/compatibility.md
+    nox -s report               # matrix-results/*.json, plus the notes -> docs/compatibility.md
     nox -s legacy-matrix -- DIR 2.12 2.21   # your TF1 scripts in DIR on these releases
     nox -s legacy-shard -- DIR 2.21 2/4     # shard 2 of 4 of DIR on 2.21 (one CI job)
 
@@ -194,7 +194,16 @@ def report(session: nox.Session) -> None:
     """Render matrix-results/*.json as docs/compatibility.md (needs no TensorFlow)."""
     session.install("numpy")
     session.install("--no-deps", _tf1repro_wheel(session))
-    session.run("tf1repro", "matrix", "report", str(RESULTS), "--out", "docs/compatibility.md")
+    session.run(
+        "tf1repro",
+        "matrix",
+        "report",
+        str(RESULTS),
+        "--out",
+        "docs/compatibility.md",
+        "--notes",
+        "docs/compatibility-notes.md",
+    )
 
 
 @nox.session(name="legacy-matrix", python=PYTHON)

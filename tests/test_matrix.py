@@ -97,6 +97,28 @@ def test_report_command_writes_the_page_without_tensorflow(tmp_path: Path) -> No
     assert result.stdout.startswith("# Compatibility across TensorFlow releases\n")
 
 
+def test_report_appends_the_notes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text("<!-- kept out of the page -->\n## Notes\n\nA measured remark.\n")
+    out = tmp_path / "compat.md"
+    assert main(["matrix", "report", str(SAMPLES), "--out", str(out), "--notes", str(notes)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert page == capsys.readouterr().out
+    assert page.endswith("\n\n## Notes\n\nA measured remark.\n") and "kept out" not in page
+    assert page.startswith(render_markdown(load_results([SAMPLES]), title=page[2:].split("\n")[0]))
+    assert main(["matrix", "report", str(SAMPLES), "--notes", str(tmp_path / "none.md")]) == 2
+    assert "none.md" in capsys.readouterr().err
+
+
+def test_the_committed_page_ends_with_the_notes_file() -> None:
+    """docs/compatibility.md is generated: its notes must be the maintained notes file's, so a
+    regenerated page keeps them (``nox -s report`` passes --notes)."""
+    page = (ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
+    notes = (ROOT / "docs" / "compatibility-notes.md").read_text(encoding="utf-8")
+    body = notes[notes.index("-->") + 3 :].strip()
+    assert page.endswith("\n" + body + "\n")
+
+
 def test_report_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["matrix", "report", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.count("\n") == 1

@@ -65,6 +65,11 @@ def add_parser(subparsers: Any) -> None:
         help=f"result files or folders (default ./{DEFAULT_RESULTS})",
     )
     report.add_argument("--out", help="also write the page to this file")
+    report.add_argument(
+        "--notes",
+        metavar="FILE",
+        help="a Markdown file appended to the page (the maintainers' notes on the table)",
+    )
     report.set_defaults(handler=handle_report)
 
 
@@ -107,11 +112,22 @@ def handle_report(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         io.check_output_file(args.out, option="--out")
+    notes = "" if args.notes is None else _notes(args.notes)
     records = load_results(Path(text) for text in args.results)
     if not records:
         raise UsageError(f"no result files (*.json) in {', '.join(args.results)}")
-    page = render_markdown(records, title="Compatibility across TensorFlow releases")
+    page = render_markdown(records, title="Compatibility across TensorFlow releases") + notes
     print(page, end="")
     if args.out is not None:
         io.write_file(args.out, page.encode(), option="--out")
     return 0
+
+
+def _notes(path: str) -> str:
+    """The notes file's Markdown, less its leading HTML comment, as a section after a blank line."""
+    text = io.read_text(path)
+    if text.startswith("<!--"):
+        end = text.find("-->")
+        text = text[end + 3 :] if end >= 0 else text
+    text = text.strip()
+    return f"\n{text}\n" if text else ""
