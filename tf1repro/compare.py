@@ -14,7 +14,7 @@ infinite distance: it never passes a tolerance.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -138,6 +138,17 @@ def compare_records(first: Record, second: Record) -> Comparison:
         )
     deviations = tuple(_deviation(name, mine[name], theirs[name]) for name in mine)
     return Comparison(first.tutorial, (first.backend, second.backend), deviations)
+
+
+def deviation(quantity: str, first: Array, second: Array, *, start: int = 1) -> Deviation:
+    """How far two trajectories of one quantity (``[steps, ...]`` arrays of one shape and dtype)
+    are apart; ``start`` is the number of their first row's step (0 when the trajectory begins
+    with the initial value)."""
+    found = _deviation(quantity, first, second)
+    if start == 1 or found.step is None or found.first_step is None:
+        return found
+    shift = start - 1
+    return replace(found, step=found.step + shift, first_step=found.first_step + shift)
 
 
 def _gaps(first: Array, second: Array, unit: float) -> Array:

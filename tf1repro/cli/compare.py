@@ -8,6 +8,7 @@ from typing import Any
 
 from tf1repro.cli import UsageError, options
 from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, Report
+from tf1repro.reproduce import DEFAULT as DEFAULT_TUTORIAL
 
 #: Exit code when some pair differs by more than the tolerance.
 EXIT_MISMATCH = 1
@@ -22,12 +23,16 @@ def add_parser(subparsers: Any) -> None:
             "recorded inputs on its TF2 port and its NumPy twin, and print, per backend pair, "
             "every variable's and fetch's worst distance in float32 ulps at that quantity's own "
             "scale, where it occurs and the first step that differs. Exit 0 when every pair is "
-            "within --tolerance, 1 otherwise."
+            "within --tolerance, 1 otherwise.\n\n"
+            "With --record RUN and a TUTORIAL, check the tutorial against the recording of the "
+            "unmodified script it restates (`tf1repro legacy run SCRIPT --seed N --record`): "
+            "trained with the recording's seed, it must feed, start from and compute the same "
+            "bits (feeds, initial values, variables after every step, the recorded loss)."
         ),
         epilog=options.config_epilog(),
     )
     options.add_tutorial(parser)
-    options.add_seed(parser)
+    options.add_seed(parser, recorded=True)
     parser.add_argument(
         "--batch-sizes",
         default=None,
@@ -37,8 +42,9 @@ def add_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--tolerance",
         type=options.number,
-        default=DEFAULT_TOLERANCE_ULPS,
-        help="largest allowed deviation, in ulps (default %(default)g)",
+        default=None,
+        help=f"largest allowed deviation, in ulps (default {DEFAULT_TOLERANCE_ULPS:g}; 0 for a "
+        "TUTORIAL against --record: the same graph on the same TensorFlow)",
     )
     parser.add_argument(
         "--runs",
@@ -47,19 +53,44 @@ def add_parser(subparsers: Any) -> None:
         help="compare these record files pairwise instead of training (e.g. a golden run and a "
         "new one); training options are then ignored",
     )
-    options.add_recording(parser)
+    options.add_recording(parser, tutorial=True)
+    parser.add_argument(
+        "--graph",
+        metavar="N[,N...]",
+        help="with --record and a TUTORIAL: the recorded graph (record_N.json) of each of its "
+        "parts, in order (default: the graphs in order; one part of a built-in script, its "
+        "place in the script)",
+    )
     options.add_json(parser, "the report")
     options.add_logdir(parser)
     options.add_verbose(parser)
-    parser.set_defaults(handler=handle, config_options=True)
+    # Given or not: with --record, a TUTORIAL means "check it", none means "check a --port".
+    parser.set_defaults(handler=handle, config_options=True, tutorial=None)
 
 
 def handle(args: argparse.Namespace) -> int:
     from tf1repro import equivalence
 
+    against_record = args.record is not None and args.tutorial is not None
+    if args.graph is not None and not against_record:
+        raise UsageError("--graph needs --record and a TUTORIAL")
+    if args.tolerance is None:
+        args.tolerance = 0.0 if against_record else DEFAULT_TOLERANCE_ULPS
     tolerance = equivalence.validate_tolerance(args.tolerance)
-    recorded = options.recording(args)
-    if recorded is not None:
+    if args.record is not None and args.port is None and args.tutorial is None:
+        raise UsageError("--record needs --port or a TUTORIAL")
+    if not against_record:
+        args.tutorial = args.tutorial or DEFAULT_TUTORIAL
+        args.seed = 0 if args.seed is None else args.seed
+    if against_record:
+        if args.port is not None:
+            raise UsageError("give --port or a TUTORIAL to check against --record, not both")
+        if args.runs or args.logdir is not None:
+            raise UsageError("--record cannot be combined with --runs or --logdir")
+        report = _against_recording(args, tolerance)
+        if report is None:
+            return EXIT_MISMATCH
+    elif (recorded := options.recording(args)) is not None:
         if args.runs or args.logdir is not None:
             raise UsageError("--record cannot be combined with --runs or --logdir")
         from tf1repro import runtime
@@ -88,6 +119,35 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("\n".join(report.table()))
     return 0 if report.passed else EXIT_MISMATCH
+
+
+def _against_recording(args: argparse.Namespace, tolerance: float) -> Report | None:
+    """The tutorial against the run folder's recording; None (said in one line) when its
+    graph is not the recorded one."""
+    import sys
+
+    from tf1repro import runtime
+    from tf1repro.legacy.tutorial_check import Mismatch, check_tutorials
+    from tf1repro.reproduce import parts
+
+    folder = options.recording_folder(args.record)
+    graphs = None if args.graph is None else options.numbers(args.graph, "--graph")
+    seed = None if args.seed is None else options.seed(args)
+    _, tutorials = parts(args.tutorial)
+    overrides = options.config_overrides(tutorials, args.extra)
+    runtime.configure(verbose=args.verbose)
+    try:
+        return check_tutorials(
+            folder,
+            args.tutorial,
+            seed=seed,
+            graphs=graphs,
+            overrides=overrides,
+            tolerance_ulps=tolerance,
+        )
+    except Mismatch as mismatch:
+        print(f"tf1repro compare: {mismatch}", file=sys.stderr)
+        return None
 
 
 def _cases(args: argparse.Namespace) -> tuple[list[tuple[str, Any, Any]], int]:

@@ -49,14 +49,26 @@ def add_tutorial(parser: argparse.ArgumentParser, default: str | None = "article
     parser.set_defaults(tutorial=default, takes_tutorial=True, needs_tutorial=default is None)
 
 
-def add_seed(parser: argparse.ArgumentParser) -> None:
+def add_seed(parser: argparse.ArgumentParser, *, recorded: bool = False) -> None:
+    """``--seed``; with ``recorded``, its default (None) is the seed of a ``--record`` run."""
+    default = "default 0, or the recording's seed against --record" if recorded else "default 0"
     parser.add_argument(
         "--seed",
         type=number,
-        default=0,
+        default=None if recorded else 0,
         help="seeds NumPy's RandomState (data, feeds) and the TF graph seed (initial values); "
-        "default 0",
+        + default,
     )
+
+
+def numbers(text: str, option: str) -> list[int]:
+    """A comma-separated list of ints >= 1 (``--graph 1,2``)."""
+    from tf1repro.cli import UsageError
+
+    parts = [part.strip() for part in text.split(",")]
+    if not all(part.isdigit() and int(part) >= 1 for part in parts):
+        raise UsageError(f"{option} must be a comma-separated list of ints >= 1; got {text!r}")
+    return [int(part) for part in parts]
 
 
 def config_epilog() -> str:
@@ -150,13 +162,14 @@ def output_dir(text: str, option: str = "--out", names: Sequence[str] = ()) -> P
     return Path(text)
 
 
-def add_recording(parser: argparse.ArgumentParser) -> None:
-    """``--record RUN --port FILE.py[:Class]``: a TF2 port against a script's recording."""
+def add_recording(parser: argparse.ArgumentParser, *, tutorial: bool = False) -> None:
+    """``--record RUN --port FILE.py[:Class]``: a TF2 port against a script's recording (with
+    ``tutorial``, the command's TUTORIAL may be checked against it instead)."""
     parser.add_argument(
         "--record",
         metavar="RUN",
-        help="instead of a tutorial: the run folder of `tf1repro legacy run SCRIPT --record`, "
-        "the unmodified script's recorded training (needs --port)",
+        help="the run folder of `tf1repro legacy run SCRIPT --record`, the unmodified script's "
+        "recorded training: check --port against it" + (", or the TUTORIAL" if tutorial else ""),
     )
     parser.add_argument(
         "--port",
@@ -177,6 +190,13 @@ def recording(args: argparse.Namespace) -> tuple[str, str] | None:
         raise UsageError(f"{given} needs {missing}")
     if getattr(args, "extra", None):
         raise UsageError(f"config options do not apply to --record: {' '.join(args.extra)}")
-    if not Path(args.record).is_dir():
-        raise UsageError(f"--record {args.record!r} is not a run folder")
-    return args.record, args.port
+    return recording_folder(args.record), args.port
+
+
+def recording_folder(text: str) -> str:
+    """The ``--record`` run folder, checked to be a folder."""
+    from tf1repro.cli import UsageError
+
+    if not Path(text).is_dir():
+        raise UsageError(f"--record {text!r} is not a run folder")
+    return text

@@ -1,0 +1,299 @@
+"""A tutorial checked against the recording of the unmodified script it restates.
+
+``tf1repro legacy run SCRIPT --seed N --record`` holds what the script fed, started from and
+computed, by TensorFlow's names (``Placeholder``, ``Variable``, ``Mean``...). A tutorial
+(built in, or a user's ``Tutorial`` file) restates the script: its data, its feeds and its graph,
+ops in the script's order. Trained with the same seed, its own record must hold the same bits.
+
+``check_tutorials`` builds each tutorial's graph once to read which of its tensors carry the
+recording's names: its placeholders and variables by their op names, and each recorded fetch
+(the loss the optimizer minimises, and what the script's training call fetched) by its tensor
+name. It then trains the tutorial on the graph backend, reading those fetches after every step
+as the recorder read them, and compares, per quantity, every feed, every variable from its
+initial value (step 0) through every step, and every recorded fetch (``recorded_as`` gives the
+tutorial's record in the recording's names). A tutorial whose graph does not have the
+recording's names, shapes or number of steps is not the same computation: ``Mismatch`` says
+what differs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from tf1repro.compare import Comparison, Deviation, deviation
+from tf1repro.config import Config, validate_seed
+from tf1repro.equivalence import Report, Row
+from tf1repro.errors import ParameterError
+from tf1repro.legacy.recorder import tensor_name
+from tf1repro.legacy.recordings import RECORD_PATTERN, load_recordings
+from tf1repro.record import Record
+from tf1repro.tutorial import Tutorial, V1Graph, get_script, script_names
+
+#: The two sides of every comparison: the script's recording, the tutorial's graph.
+BACKENDS = ("legacy", "graph")
+
+
+class Mismatch(ValueError):
+    """The tutorial's graph is not the recorded one: other names, shapes or step counts."""
+
+
+@dataclass(frozen=True)
+class Restated:
+    """A tutorial's run in a recording's names."""
+
+    record: Record
+    """The tutorial's record, its feeds, variables and fetches named as in the recording."""
+    names: Mapping[str, str]
+    """The recording's names mapped to the tutorial's (for placeholders, variables and the
+    fetches the tutorial declares)."""
+
+
+def check_tutorials(
+    folder: str | os.PathLike[str],
+    spec: str,
+    *,
+    seed: int | None = None,
+    graphs: Sequence[int] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    tolerance_ulps: float = 0.0,
+) -> Report:
+    """Compare the tutorial or script ``spec`` with the run folder's recording, part by part.
+
+    ``spec`` is a built-in tutorial or script, or ``path.py[:Class]``. ``seed`` defaults to the
+    recording's. ``graphs`` gives the recorded graph (``record_N.json``) of each part in order;
+    by default the parts take the graphs in order, and one part of a built-in script takes its
+    place in the script when the recording has all of the script's graphs. ``overrides`` are
+    config fields for the parts. Raises ``ParameterError`` for the options, ``Mismatch`` when a
+    tutorial's graph is not the recorded one.
+    """
+    from tf1repro.reproduce import configs, parts
+
+    recordings = load_recordings(folder)
+    _, tutorials = parts(spec)
+    numbers = pairing(sorted(recordings), tutorials, graphs, spec)
+    seed = recorded_seed(recordings[numbers[0]]) if seed is None else validate_seed(seed)
+    rows = []
+    platform: dict[str, str] = {}
+    made = configs(tutorials, overrides or {})
+    for tutorial, config, number in zip(tutorials, made, numbers, strict=True):
+        recording = recordings[number]
+        label = f"{tutorial.name} ({RECORD_PATTERN.format(number).removesuffix('.json')})"
+        restated = recorded_as(tutorial, config, seed, recording, label=label)
+        rows.append(Row(label, compare_with_recording(recording, restated, label), tolerance_ulps))
+        platform = dict(restated.record.platform)
+    return Report(tuple(rows), tolerance_ulps, platform)
+
+
+def pairing(
+    numbers: Sequence[int],
+    tutorials: Sequence[Tutorial],
+    graphs: Sequence[int] | None,
+    spec: str,
+) -> list[int]:
+    """The recorded graph of each tutorial, in order (see ``check_tutorials``)."""
+    recorded = ", ".join(str(number) for number in numbers)
+    if graphs is not None:
+        text = ",".join(str(number) for number in graphs)
+        if len(graphs) != len(tutorials) or not set(graphs) <= set(numbers):
+            raise ParameterError(
+                "graph",
+                text,
+                f"{len(tutorials)} of the recorded graphs ({recorded}), one per part of {spec}",
+            )
+        return list(graphs)
+    if len(tutorials) == len(numbers):
+        return list(numbers)
+    if len(tutorials) == 1:
+        place = _place_in_script(tutorials[0], len(numbers))
+        if place is not None:
+            return [place]
+    raise ParameterError(
+        "graph",
+        None,
+        f"given: the recording holds {len(numbers)} graph(s) ({recorded}) and {spec} has "
+        f"{len(tutorials)} part(s); name the graph of each part, e.g. --graph "
+        + ",".join(str(number) for number in numbers[: len(tutorials)]),
+    )
+
+
+def _place_in_script(tutorial: Tutorial, graphs: int) -> int | None:
+    """Where a built-in part stands in the built-in script that has ``graphs`` parts."""
+    if tutorial.spec != tutorial.name:
+        return None
+    for name in script_names():
+        script = get_script(name)
+        if script is not None and len(script.parts) == graphs and tutorial.name in script.parts:
+            return script.parts.index(tutorial.name) + 1
+    return None
+
+
+def recorded_seed(recording: Record) -> int:
+    """The seed the recorded run was given (``--seed``)."""
+    text = recording.source.get("seed", "")
+    if not text.isdigit():
+        raise ParameterError(
+            "seed",
+            None,
+            "given: the run was recorded without --seed, so no seed draws its feeds and "
+            "initial values; record it again with --seed N",
+        )
+    return int(text)
+
+
+def recorded_as(
+    tutorial: Tutorial, config: Config, seed: int, recording: Record, *, label: str = ""
+) -> Restated:
+    """Train ``tutorial`` with ``seed`` and return its record in ``recording``'s names.
+
+    Its graph must have the recording's placeholders and variables (by op name) and every
+    recorded fetch (by tensor name), else ``Mismatch``; those fetches are read after each step.
+    """
+    from tf1repro.backends import train
+
+    label = label or tutorial.name
+    found = graph_names(tutorial, config, recording, label)
+    made = train(_observing(tutorial, list(recording.fetches)), config, seed)
+    feeds, variables = found["feeds"], found["variables"]
+    steps = _steps(recording, made, label)
+    record = replace(
+        made,
+        feeds={feeds[name]: values[:steps] for name, values in made.feeds.items()},
+        initial={variables[name]: value for name, value in made.initial.items()},
+        variables={variables[name]: values[:steps] for name, values in made.variables.items()},
+        fetches={name: values[:steps] for name, values in made.fetches.items()},
+        evaluation_feeds={},
+        evaluations={},
+    )
+    names = {
+        theirs: mine
+        for group in ("feeds", "variables", "fetches")
+        for mine, theirs in found[group].items()
+    }
+    return Restated(record, names)
+
+
+def graph_names(
+    tutorial: Tutorial, config: Config, recording: Record, label: str
+) -> dict[str, dict[str, str]]:
+    """The op names of the tutorial's placeholders, variables and fetches, by the tutorial's
+    names (``feeds``, ``variables``, ``fetches``), checked against the recording's names.
+
+    The graph is built once on its own for this: a check that failed while training would
+    bring TensorFlow's start-up messages along.
+    """
+    from tf1repro import runtime
+    from tf1repro.backends.graph import built
+
+    with built(tutorial, config, 0) as stepper:
+        made = stepper.graph
+        found = {
+            "feeds": {name: tensor_name(t) for name, t in made.placeholders.items()},
+            "variables": {name: v.op.name for name, v in made.variables.items()},
+            "fetches": {
+                name: tensor_name(t) for name, t in made.fetches.items() if hasattr(t, "op")
+            },
+        }
+        graph = runtime.tf_v1().get_default_graph()
+        missing = [name for name in recording.fetches if not _has_tensor(graph, name)]
+    advice = "(build the graph's ops in the script's order, without name=)"
+    for what, group, recorded in (
+        ("placeholders", "feeds", recording.feeds),
+        ("variables", "variables", recording.initial),
+    ):
+        if sorted(found[group].values()) != sorted(recorded):
+            raise Mismatch(
+                f"{label}: the tutorial's graph names its {what} "
+                f"{sorted(found[group].values())}, the recording {sorted(recorded)} {advice}"
+            )
+    if missing:
+        raise Mismatch(
+            f"{label}: the recorded fetch {missing[0]!r} is no tensor of the tutorial's graph "
+            + advice
+        )
+    return found
+
+
+def _has_tensor(graph: Any, name: str) -> bool:
+    try:
+        _tensor(graph, name)
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def _tensor(graph: Any, name: str) -> Any:
+    """A tensor by the recorder's name (``Mean``, or ``split:1`` for a later output)."""
+    return graph.get_tensor_by_name(name if ":" in name else f"{name}:0")
+
+
+def _observing(tutorial: Tutorial, fetches: Sequence[str]) -> Tutorial:
+    """``tutorial`` whose graph fetches ``fetches`` (tensor names) after every step instead of
+    its own fetches."""
+    cls = type(tutorial)
+
+    def build_v1(self: Tutorial, tf: ModuleType, config: Any) -> V1Graph:
+        made: V1Graph = cls.build_v1(self, tf, config)
+        graph = tf.get_default_graph()
+        chosen = {name: _tensor(graph, name) for name in fetches}
+        return V1Graph(made.placeholders, made.variables, chosen, made.train, made.evaluations)
+
+    observed: Tutorial = type(cls.__name__, (cls,), {"build_v1": build_v1})()
+    observed.spec = tutorial.spec
+    return observed
+
+
+def _steps(recording: Record, made: Record, label: str) -> int:
+    """How many steps to compare: all of them, or the recording's when it was cut."""
+    cut = "cut" in recording.source
+    if made.steps == recording.steps or (cut and made.steps > recording.steps):
+        return recording.steps
+    where = f" (cut {recording.source['cut']})" if cut else ""
+    raise Mismatch(
+        f"{label}: the recording holds {recording.steps} steps{where}, the tutorial trained "
+        f"{made.steps} (its config's steps can be set with --steps)"
+    )
+
+
+def compare_with_recording(recording: Record, restated: Restated, label: str) -> Comparison:
+    """Every feed, variable (its initial value is step 0) and fetch of the recording against
+    the tutorial's, in float32 ulps at each quantity's scale (``tf1repro.compare``)."""
+    mine, names = restated.record, restated.names
+    deviations: list[Deviation] = []
+    groups = (
+        ("feed", recording.feeds, mine.feeds, 1),
+        ("variable", _from_initial(recording), _from_initial(mine), 0),
+        ("fetch", recording.fetches, mine.fetches, 1),
+    )
+    for kind, theirs, ours, start in groups:
+        for name, values in theirs.items():
+            quantity = _quantity(kind, name, names.get(name))
+            _same_layout(quantity, values, ours[name], label)
+            deviations.append(deviation(quantity, values, ours[name], start=start))
+    return Comparison(label, BACKENDS, tuple(deviations))
+
+
+def _from_initial(record: Record) -> dict[str, Any]:
+    return {
+        name: np.concatenate([record.initial[name][np.newaxis], values])
+        for name, values in record.variables.items()
+    }
+
+
+def _quantity(kind: str, name: str, mine: str | None) -> str:
+    """How the report names a quantity: the recording's name, then the tutorial's."""
+    prefix = "feed " if kind == "feed" else ""
+    return f"{prefix}{name}" if mine is None or mine == name else f"{prefix}{name} ({mine})"
+
+
+def _same_layout(quantity: str, theirs: Any, ours: Any, label: str) -> None:
+    if theirs.dtype != ours.dtype or theirs.shape[1:] != ours.shape[1:]:
+        raise Mismatch(
+            f"{label}: {quantity} is {theirs.dtype} {list(theirs.shape[1:])} a step in the "
+            f"recording, {ours.dtype} {list(ours.shape[1:])} in the tutorial"
+        )
