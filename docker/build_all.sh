@@ -4,14 +4,19 @@
 #   docker/build_all.sh                 # every release 2.12 ... 2.21
 #   docker/build_all.sh 2.12 2.21       # just these
 #   ENGINE=podman docker/build_all.sh   # with podman instead of docker
+#   RESULTS=out IMAGE=me/tf1repro ...   # reports into out/, images named me/tf1repro:tf-<release>
 #
 # Every release runs twice, with TensorFlow's default kernels and with oneDNN off
 # (TF_ENABLE_ONEDNN_OPTS=0, labelled <release>-onednn-off).
-# Leaves docker-results/tf-<release>.md (what each container printed), tf-<release>.json (its
-# result record) and compatibility.md (all of them in one table). Exit code 1 when any release
-# failed a check. Images take 1.5 to 2.5 GB each: set KEEP_IMAGES=1 to keep them.
+# Leaves in RESULTS (default docker-results): tf-<release>-build.log (the build's output),
+# tf-<release>.md (what each container printed), tf-<release>.json (its result record) and
+# compatibility.md (all of them in one table). Exit code 1 when any release failed a check.
+# Images take about 2.8 GB each: set KEEP_IMAGES=1 to keep them.
 set -uo pipefail
 
+# RESULTS is relative to where the script is called from; the builds run from the checkout.
+mkdir -p "${RESULTS:-docker-results}"
+out="$(cd "${RESULTS:-docker-results}" && pwd)"
 cd "$(dirname "$0")/.."
 engine="${ENGINE:-docker}"
 if [ "$engine" = podman ] && [ -z "${CONTAINERS_CONF:-}" ]; then
@@ -19,16 +24,15 @@ if [ "$engine" = podman ] && [ -z "${CONTAINERS_CONF:-}" ]; then
 fi
 releases=("$@")
 [ ${#releases[@]} -gt 0 ] || releases=(2.12 2.13 2.14 2.15 2.16 2.17 2.18 2.19 2.20 2.21)
-out=docker-results
-mkdir -p "$out"
 
 status=0
 last=""
 for release in "${releases[@]}"; do
-    image="tf1repro:tf-$release"
+    image="${IMAGE:-tf1repro}:tf-$release"
     echo "== TensorFlow $release: building $image"
-    if ! "$engine" build -q -f docker/Dockerfile --build-arg "TF_VERSION=$release" -t "$image" . >/dev/null; then
-        echo "   build failed" | tee "$out/tf-$release.md"
+    if ! "$engine" build -f docker/Dockerfile --build-arg "TF_VERSION=$release" -t "$image" . \
+        >"$out/tf-$release-build.log" 2>&1; then
+        echo "   build failed: see $out/tf-$release-build.log" | tee "$out/tf-$release.md"
         status=1
         continue
     fi
@@ -59,7 +63,7 @@ for release in "${releases[@]}"; do
 done
 
 if [ -n "$last" ]; then
-    "$engine" run --rm -v "$PWD/$out:/results:ro" "$last" tf1repro matrix report /results >"$out/compatibility.md" \
+    "$engine" run --rm -v "$out:/results:ro" "$last" tf1repro matrix report /results >"$out/compatibility.md" \
         && echo "== all reports: $out/compatibility.md"
     [ "${KEEP_IMAGES:-0}" = 1 ] || "$engine" rmi "$last" >/dev/null
 fi

@@ -62,6 +62,8 @@ def test_workflow_fans_out_every_release_and_shard_through_nox() -> None:
     assert "nox -s legacy-shard --" in text
     assert callable(noxfile.legacy_shard)
     assert "docker build -f docker/Dockerfile" in text and "matrix.release" in text
+    # The image's suite runs on both CPU kernel paths, as docker/build_all.sh runs it.
+    assert "-e TF_ENABLE_ONEDNN_OPTS=0" in text and '--release "$RELEASE-onednn-off"' in text
 
 
 def test_the_merge_step_merges_results_the_tests_make(
