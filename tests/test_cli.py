@@ -231,6 +231,12 @@ def test_the_api_names_a_wrong_argument() -> None:
         replay(None, "numpy")  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="'backend' parameter must be one of"):
         replay(train("stochastic", None, 0), "jax")
+    with pytest.raises(ParameterError, match="'tutorial' parameter must be a tutorial name"):
+        train(None)  # type: ignore[arg-type]
+    from tf1repro import compare_records
+
+    with pytest.raises(ParameterError, match=r"'second' parameter must be a tf1repro\.Record"):
+        compare_records(train("stochastic", None, 0), [])  # type: ignore[arg-type]
 
 
 def test_the_tutorials_table_measures_each_row() -> None:

@@ -8,6 +8,7 @@ bit of every feed, initial value, variable and fetch.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -228,6 +229,19 @@ def test_bad_golden_dirs_are_one_line_errors(
     assert main(["golden", "--dir", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "broken.json" in err
+    # A bad value inside a golden is that file's field, not an option the user never gave.
+    (tmp_path / "broken.json").unlink()
+    for field, value, problem in (
+        ("steps", 0, "field 'config.steps': must be an int in the range [1, 1000000], got 0"),
+        ("bogus", 1, "field 'config.bogus': must be one of the fields"),
+    ):
+        data = json.loads(GOLDENS[0].read_text())
+        data["config"][field] = value
+        (tmp_path / "bad.json").write_text(json.dumps(data))
+        assert main(["golden", "--dir", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"tf1repro golden: error: {tmp_path / 'bad.json'}: {problem}"), err
+        assert err.count("\n") == 1
 
 
 def test_a_stated_tolerance_passes_another_release_and_says_so(

@@ -688,6 +688,30 @@ def test_a_stopped_command_prints_one_line_and_cleans_up(signum: int, code: int)
     assert not scratch.exists()
 
 
+# TensorFlow's stderr, captured while it runs, is replayed when the run fails, not when the
+# user stops it.
+QUIET_STOP = r"""
+import os, sys
+from tf1repro import runtime
+runtime.configure(verbose=False)
+try:
+    with runtime._quiet_stderr():
+        os.write(2, b"a notice of TensorFlow's\n")
+        raise KeyboardInterrupt if sys.argv[1] == "stop" else RuntimeError
+except BaseException:
+    print("tf1repro x: ended", file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize(("how", "replayed"), [("stop", False), ("error", True)])
+def test_a_stopped_run_does_not_replay_tensorflows_notices(how: str, replayed: bool) -> None:
+    child = subprocess.run(
+        [sys.executable, "-c", QUIET_STOP, how], capture_output=True, text=True, check=True
+    )
+    notice = "a notice of TensorFlow's\n"
+    assert child.stderr == (notice if replayed else "") + "tf1repro x: ended\n"
+
+
 def test_signals_ignored_at_start_stay_ignored() -> None:
     from tf1repro import signals
 
@@ -766,6 +790,16 @@ def test_matrix_report_refuses_bad_inputs_and_outputs(
 def test_matrix_run_refuses_a_path_for_a_release(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["matrix", "run", "--release", "../../x"]) == 2
     assert "--release must be a label" in capsys.readouterr().err
+
+
+def test_matrix_run_refuses_an_empty_out_rather_than_take_the_default(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Before any test of the suite runs (an empty --out once ran it and wrote the default).
+    assert main(["matrix", "run", "--out", ""]) == 2
+    assert capsys.readouterr().err == (
+        "tf1repro matrix: error: --out '' is empty; name a file or folder\n"
+    )
 
 
 def test_legacy_diff_reads_through_the_reader(

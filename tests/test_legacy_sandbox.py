@@ -5,25 +5,46 @@ it writes, its death with the parent (SIGKILL, SIGTERM, Ctrl-C), ``--python`` ch
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
+from tf1repro import io
 from tf1repro.cli import main
 from tf1repro.legacy import run_script, sandbox
-from tf1repro.legacy.runner import STAGING_PREFIX
 
-#: Long enough for a child interpreter to start on a busy machine.
-START_SECONDS = 30.0
+#: A bound, not a speed claim: ``check`` starts its scripts from a preloaded interpreter that
+#: imports TensorFlow first, which took about a minute on a loaded 2-core machine.
+START_SECONDS = 300.0
 
 
-def test_script_reads_its_siblings_and_writes_only_into_its_run(tmp_path: Path) -> None:
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A temporary folder of this test's own, for this process and the ones it starts, so
+    that what runs leave there (scratch folders) can be seen."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+
+
+def scratch_folders(folder: Path) -> list[str]:
+    return sorted(entry.name for entry in folder.iterdir() if entry.name.startswith("tf1repro-"))
+
+
+def test_script_reads_its_siblings_and_writes_only_into_its_run(
+    tmp_path: Path, scratch: Path
+) -> None:
     folder = tmp_path / "tutorial"
     (folder / "data").mkdir(parents=True)
     (folder / "data" / "moves.csv").write_text("1,2\n")
@@ -46,10 +67,15 @@ def test_script_reads_its_siblings_and_writes_only_into_its_run(tmp_path: Path) 
     assert run.files == ["notes.txt", "temp/logs/events.txt"]
     assert (out / "files" / "temp" / "logs" / "events.txt").read_text() == "step 1\n"
     assert (out / "files" / "notes.txt").read_text() == "old\nnew\n"
-    # The script's folder is as it was; no staging is left.
+    # The script's folder is as it was; no scratch folder is left, the run folder is one set.
     assert sorted(path.relative_to(folder) for path in folder.rglob("*")) == before
     assert (folder / "notes.txt").read_text() == "old\n"
-    assert not list(out.glob(f"{STAGING_PREFIX}*"))
+    assert scratch_folders(scratch) == []
+    manifest = io.read_json(out / io.MANIFEST)["files"]
+    assert manifest == sorted(
+        ["files/notes.txt", "files/temp/logs/events.txt", "run.json", "stderr.txt", "stdout.txt"]
+        + (["tensorflow.log"] if (out / "tensorflow.log").exists() else [])
+    )
 
     # A second run that writes less leaves no file of the first one behind.
     script.write_text("open('other.txt', 'w').write('x')\n")
@@ -151,21 +177,25 @@ def _alive(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
-def _no_staging(out: Path, timeout: float = 10.0) -> bool:
+def _no_scratch(folder: Path, timeout: float = 10.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not out.exists() or not list(out.glob(f"{STAGING_PREFIX}*")):
+        if not scratch_folders(folder):
             return True
         time.sleep(0.05)
     return False
 
 
-def test_sigkill_of_the_parent_takes_the_script_and_its_children(tmp_path: Path) -> None:
+def test_sigkill_of_the_parent_takes_the_script_and_its_children(
+    tmp_path: Path, scratch: Path
+) -> None:
     parent, pids, out = _start_hanging_run(tmp_path)
+    assert scratch_folders(scratch)  # the run's scratch folder is where the test looks
     parent.kill()
     parent.communicate()
     assert _gone(pids), "the script or its child outlived a SIGKILLed parent"
-    assert _no_staging(out), list(out.iterdir())
+    assert _no_scratch(scratch), scratch_folders(scratch)
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
@@ -183,6 +213,165 @@ def test_sigterm_and_ctrl_c_stop_everything_and_write_nothing(
     assert stdout == ""
     assert _gone(pids)
     assert not out.exists(), list(out.rglob("*"))
+
+
+# -- run folders are checked before any script runs -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("command", "prepare", "message"),
+    [
+        ("run", "file", "--out '{out}' is not a folder (regular file)"),
+        ("run", "foreign", "--out '{out}' holds 'mine' (folder), which is not one of tf1repro's"),
+        ("run", "empty", "--out '' is empty; name a file or folder"),
+        ("run", "data-dir", "--data-dir '' is not a folder"),
+        ("check", "file", "--out '{out}/a' cannot be created: {out} is a regular file"),
+        ("check", "dangling", "--out '{out}/b' is a symbolic link that leads nowhere"),
+        ("check", "empty", "--out must name a folder; got ''"),
+        ("matrix", "empty", "--out must name a folder; got ''"),
+        ("matrix", "file", "--out '{out}/tf-a/a' cannot be created: {out} is a regular file"),
+    ],
+)
+def test_run_folders_are_checked_before_any_script_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, prepare: str, message: str
+) -> None:
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    marker = tmp_path / "ran"
+    for name in ("a.py", "b.py"):
+        (folder / name).write_text(f"open({str(marker)!r}, 'a').write('x')\n")
+    out = tmp_path / "out"
+    if prepare == "file":
+        out.write_text("a file")
+    elif prepare == "foreign":
+        (out / "mine").mkdir(parents=True)
+    elif prepare == "dangling":
+        out.mkdir()
+        (out / "b").symlink_to(tmp_path / "nowhere")
+    given = "" if prepare == "empty" else str(out)
+    target = str(folder / "a.py") if command == "run" else str(folder)
+    argv = ["legacy", command, target, "--out", given]
+    if prepare == "data-dir":
+        argv += ["--data-dir", ""]
+    if command == "check":
+        argv.append("--fresh")
+    if command == "matrix":
+        argv += ["--python", f"a={sys.executable}", "--python", f"b={sys.executable}"]
+    assert main(argv) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message.format(out=out) in error, error
+    assert not marker.exists()  # no script ran
+
+
+# -- a kill while the run folder is published ------------------------------------------------
+
+# A parent that runs one script and SIGKILLs itself right after the N-th file-system call of
+# the run folder's publish (the calls before it, the run itself, are not counted).
+PUBLISH_KILLER = r"""
+import os, signal, sys
+from pathlib import Path
+from tf1repro import io
+from tf1repro.legacy import run_script
+
+kill_at, script, out = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+calls, counting = 0, False
+
+def counted(function):
+    def wrapper(*args, **kwargs):
+        global calls
+        result = function(*args, **kwargs)
+        if counting:
+            calls += 1
+            if calls == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return result
+    return wrapper
+
+for name in ("fsync", "replace", "rename", "link", "unlink", "rmdir", "mkdir", "symlink"):
+    setattr(os, name, counted(getattr(os, name)))
+io._rename_exchange = counted(io._rename_exchange)
+real_publish = io.publish
+
+def publish(*args, **kwargs):
+    global counting
+    counting = True
+    try:
+        return real_publish(*args, **kwargs)
+    finally:
+        counting = False
+
+io.publish = publish
+run_script(script, out)
+print(calls)
+"""
+
+OLD_RUN = "import os\nprint('old')\nopen('a.txt', 'w').write('old file')\n"
+NEW_RUN = (
+    "import os\nprint('new')\nos.makedirs('b', exist_ok=True)\n"
+    "open('b/c.txt', 'w').write('new file')\n"
+)
+
+
+def _run_folder_state(out: Path) -> str:
+    """``old`` or ``new`` when ``out`` holds exactly that run's files (and the user's notes)."""
+    names = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if not path.is_dir())
+    assert (out / "notes.txt").read_text() == "the user's"
+    record = io.read_json(out / "run.json")
+    manifest = io.read_json(out / io.MANIFEST)["files"]
+    assert sorted([*manifest, io.MANIFEST, "notes.txt"]) == names
+    stdout = (out / "stdout.txt").read_text()
+    if stdout == "old\n":
+        assert record["files"] == ["a.txt"]
+        assert (out / "files" / "a.txt").read_text() == "old file"
+        assert not (out / "files" / "b").exists()
+        return "old"
+    assert stdout == "new\n", stdout
+    assert record["files"] == ["b/c.txt"]
+    assert (out / "files" / "b" / "c.txt").read_text() == "new file"
+    assert not (out / "files" / "a.txt").exists()
+    return "new"
+
+
+def test_a_kill_at_any_call_of_the_run_folders_publish_leaves_the_old_run_or_the_new(
+    tmp_path: Path, scratch: Path
+) -> None:
+    script = tmp_path / "scripts" / "s.py"
+    script.parent.mkdir()
+    script.write_text(OLD_RUN)
+    old = tmp_path / "old"
+    assert run_script(script, old).status == "ok"
+    (old / "notes.txt").write_text("the user's")
+    script.write_text(NEW_RUN)
+    outcomes = set()
+    for kill_at in range(1, 200):
+        out = tmp_path / str(kill_at) / "run"
+        shutil.copytree(old, out)  # the earlier run, as published (its manifest too)
+        child = subprocess.run(
+            [sys.executable, "-c", PUBLISH_KILLER, str(kill_at), str(script), str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert child.returncode in (0, -signal.SIGKILL), child.stderr
+        outcomes.add(_run_folder_state(out))
+        # The next run's check, and its scratch folder, remove what the killed one left.
+        from tf1repro.legacy.runner import check_run_folder
+
+        check_run_folder(out)
+        with io.scratch_dir("test"):
+            pass
+        left = [p.name for p in out.parent.rglob("*") if "tf1repro-" in p.name]
+        assert left == [io.MANIFEST], (kill_at, left)
+        assert scratch_folders(scratch) == [], kill_at
+        if child.returncode == 0:
+            assert int(child.stdout) == kill_at - 1 and _run_folder_state(out) == "new"
+            break
+    else:
+        raise AssertionError("the publish never ran to its end")
+    assert outcomes == {"old", "new"}
+    assert kill_at > 10  # every step of the publish was a kill point
 
 
 # -- --python --------------------------------------------------------------------------------
@@ -300,18 +489,24 @@ def test_matrix_bad_input(
     assert not out.exists()
 
 
-def test_staging_of_a_dead_run_is_removed_by_the_next(tmp_path: Path) -> None:
+def test_scratch_of_a_dead_run_is_removed_by_the_next(tmp_path: Path, scratch: Path) -> None:
     """If even the watcher could not clean up (the machine went down), the next run does."""
-    out = tmp_path / "out"
-    dead = subprocess.run(["true"], check=True)
-    assert dead.returncode == 0
-    stale = out / f"{STAGING_PREFIX}999999999-x"
-    stale.mkdir(parents=True)
-    mine = out / f"{STAGING_PREFIX}{os.getpid()}-y"  # a live process's: left alone
+    stale = scratch / f"tf1repro-scratch-legacy-{2**22 + 1}-abcd1234"  # above any pid_max
+    (stale / "work").mkdir(parents=True)
+    mine = scratch / f"tf1repro-scratch-legacy-{os.getpid()}-abcd1234"  # a live process's
     mine.mkdir()
     (tmp_path / "s.py").write_text("print(1)\n")
-    run_script(tmp_path / "s.py", out)
+    run_script(tmp_path / "s.py", tmp_path / "out")
     assert not stale.exists() and mine.exists()
+
+
+def test_a_script_in_the_temporary_folder_does_not_copy_its_own_scratch(
+    scratch: Path, tmp_path: Path
+) -> None:
+    (scratch / "s.py").write_text("import os\nprint(sorted(os.listdir('.')))\n")
+    run = run_script(scratch / "s.py", tmp_path / "out")
+    assert run.status == "ok", run.reason
+    assert (tmp_path / "out" / "stdout.txt").read_text() == "['s.py']\n"
 
 
 def test_no_runner_frames_or_paths_in_what_the_script_sees(tmp_path: Path) -> None:

@@ -165,6 +165,13 @@ def test_json_on_stdout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
         (["--batch-sizes", "1,two"], "--batch-sizes must be a comma-separated list of ints >= 1"),
         (["--batch-sizes", "2.5"], "--batch-sizes must be a comma-separated list of ints >= 1"),
         (["--batch-sizes", "0,20"], "--batch-sizes must be a comma-separated list of ints >= 1"),
+        # Memory, estimated before any work: 1000 runs of 1e6 steps would hold ~800 GiB.
+        (["--steps", "1000000"], "--runs must be an int in the range [1, 2] with --steps 1000000"),
+        (["--runs", "10000000"], "--runs must be an int in the range [1, 184596] with --steps 100"),
+        (
+            ["--steps", "1000000", "--batch-sizes", "100000"],
+            "--steps must be small enough that one run per batch size fits in memory",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

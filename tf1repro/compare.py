@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 
 Array = npt.NDArray[Any]
@@ -128,6 +129,9 @@ class Comparison:
 
 def compare_records(first: Record, second: Record) -> Comparison:
     """Compare two records that consumed the same inputs (same feeds and initial values)."""
+    for name, record in (("first", first), ("second", second)):
+        if not isinstance(record, Record):
+            raise ParameterError(name, record, "a tf1repro.Record (see tf1repro.load_record)")
     problem = first.same_inputs(second)
     if problem is not None:
         raise ValueError(f"{problem}: replay one record on the other's inputs first")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tf1repro.backends import backends_of, replay_all, train
+from tf1repro.backends import Progress, backends_of, replay_all, train
 from tf1repro.compare import Comparison, compare_records
 from tf1repro.config import Config
 from tf1repro.errors import ParameterError
@@ -120,14 +120,32 @@ def three_way(
     tolerance_ulps: float = DEFAULT_TOLERANCE_ULPS,
     logdir: Path | None = None,
     verbose: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[Report, list[dict[str, Record]]]:
     """Train every (label, tutorial, config) case on the graph, replay it on the tutorial's
     other backends, and compare every pair. Returns the report and, per case, its records by
-    backend. With ``logdir``, the eager backend writes its events to ``logdir/<case>/eager``."""
-    graph_records = [train(tutorial, config, seed) for _, tutorial, config in cases]
+    backend. With ``logdir``, the eager backend writes its events to ``logdir/<case>/eager``.
+    ``progress(done, total)`` counts the runs: each training, then each replay."""
+    others = {
+        backend: [i for i, (_, t, _c) in enumerate(cases) if backend in backends_of(t)]
+        for backend in ("numpy", "eager")
+    }
+    total = len(cases) + sum(len(chosen) for chosen in others.values())
+    done = 0
+
+    def advance(runs: int) -> None:
+        nonlocal done
+        done += runs
+        if progress is not None:
+            progress(done, total)
+
+    advance(0)
+    graph_records = []
+    for _, tutorial, config in cases:
+        graph_records.append(train(tutorial, config, seed))
+        advance(1)
     made: dict[str, list[Record | None]] = {"graph": list(graph_records)}
-    for backend in ("numpy", "eager"):
-        chosen = [i for i, (_, t, _c) in enumerate(cases) if backend in backends_of(t)]
+    for backend, chosen in others.items():
         records: list[Record | None] = [None] * len(cases)
         if chosen:
             options: dict[str, Any] = {}
@@ -138,6 +156,7 @@ def three_way(
             replayed = replay_all([graph_records[i] for i in chosen], backend, **options)
             for i, record in zip(chosen, replayed, strict=True):
                 records[i] = record
+            advance(len(chosen))
         made[backend] = records
 
     rows = []

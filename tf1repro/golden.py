@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro.backends import train, tutorial_of
+from tf1repro.backends import Progress, train, tutorial_of
 from tf1repro.compare import scale_ulp
 from tf1repro.record import Record
 from tf1repro.tutorial import Tutorial, load_tutorial, tutorial_names
@@ -169,9 +169,21 @@ def rerun(golden: Record) -> Record:
     return train(tutorial, config, golden.seed)
 
 
-def check(goldens: Sequence[Record]) -> list[tuple[Record, GoldenDiff | None]]:
-    """Rerun every golden; return each golden with its diff (None when equal)."""
-    return [(golden, diff_records(golden, rerun(golden))) for golden in goldens]
+def check(
+    goldens: Sequence[Record], *, progress: Progress | None = None
+) -> list[tuple[Record, GoldenDiff | None]]:
+    """Rerun every golden; return each golden with its diff (None when equal).
+
+    ``progress(done, total)`` is called before the first rerun and after each one.
+    """
+    results = []
+    for done, golden in enumerate(goldens):
+        if progress is not None:
+            progress(done, len(goldens))
+        results.append((golden, diff_records(golden, rerun(golden))))
+    if progress is not None:
+        progress(len(goldens), len(goldens))
+    return results
 
 
 def tolerated(diff: GoldenDiff) -> float | None:

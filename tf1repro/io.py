@@ -647,8 +647,8 @@ class _Plan:
         _sweep(target.parent)
         try:
             info = os.lstat(target)
-        except FileNotFoundError:
-            info = None
+        except (FileNotFoundError, NotADirectoryError):
+            info = None  # missing, or below a file: _existing_ancestor says which
         except OSError as error:
             raise OutputError(option, path, f"cannot be checked: {_reason(error)}") from None
         if info is not None and not stat.S_ISDIR(info.st_mode):

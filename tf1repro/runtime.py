@@ -99,9 +99,10 @@ def _quiet_stderr() -> Iterator[None]:
         os.dup2(sink.fileno(), 2)
         try:
             yield
-        except ArithmeticError:
-            # A diverged run (DivergenceError) is the numbers' fault, not TensorFlow's: its
-            # start-up notices would only bury the one line that says where.
+        except (ArithmeticError, KeyboardInterrupt):
+            # A diverged run (DivergenceError) is the numbers' fault, not TensorFlow's, and a
+            # stop (Ctrl-C, SIGTERM) the user's: its start-up notices would only bury the one
+            # line that says so.
             raise
         except BaseException:
             sys.stderr.flush()

@@ -256,7 +256,9 @@ def tutorial_of(record: Record) -> tuple[Tutorial, Config]:
 
 
 def _tutorial(tutorial: Tutorial | str) -> Tutorial:
-    return load_tutorial(tutorial) if isinstance(tutorial, str) else tutorial
+    if isinstance(tutorial, Tutorial):
+        return tutorial
+    return load_tutorial(tutorial)  # a name or a file; anything else is a ParameterError
 
 
 def _config(tutorial: Tutorial, config: Config | None) -> Config:

@@ -108,12 +108,15 @@ def handle(args: argparse.Namespace) -> int:
         from tf1repro import runtime
 
         runtime.configure(verbose=args.verbose)
-        if logdir is None:
-            report, _ = equivalence.three_way(
-                cases, seed, tolerance_ulps=tolerance, verbose=args.verbose
-            )
-        else:
-            report = _with_events(cases, seed, tolerance, logdir, args.verbose)
+        from tf1repro.cli.progress import count_bar
+
+        with count_bar("compare", "run", enabled=not args.json) as tick:
+            if logdir is None:
+                report, _ = equivalence.three_way(
+                    cases, seed, tolerance_ulps=tolerance, verbose=args.verbose, progress=tick
+                )
+            else:
+                report = _with_events(cases, seed, tolerance, logdir, args.verbose, tick)
     if args.json:
         print(json.dumps(report.to_dict(), indent=1, allow_nan=False))
     else:
@@ -188,14 +191,24 @@ def _sized(tutorial: Any, config: Any, size: Any, text: str | None) -> Any:
 
 
 def _with_events(
-    cases: list[tuple[str, Any, Any]], seed: int, tolerance: float, logdir: Any, verbose: bool
+    cases: list[tuple[str, Any, Any]],
+    seed: int,
+    tolerance: float,
+    logdir: Any,
+    verbose: bool,
+    progress: Any,
 ) -> Report:
     from tf1repro import equivalence
     from tf1repro.tensorboard_logs import EventLog, write_v1_events
 
     with EventLog(logdir) as log:
         report, by_case = equivalence.three_way(
-            cases, seed, tolerance_ulps=tolerance, logdir=log.scratch, verbose=verbose
+            cases,
+            seed,
+            tolerance_ulps=tolerance,
+            logdir=log.scratch,
+            verbose=verbose,
+            progress=progress,
         )
         for (label, _, _), records in zip(cases, by_case, strict=True):
             for backend in ("graph", "numpy"):

@@ -69,9 +69,15 @@ def handle(args: argparse.Namespace) -> int:
 
     runtime.configure(verbose=args.verbose)
     if args.update:
+        from tf1repro.cli.progress import count_bar
         from tf1repro.io import publish
 
-        files = {case.file_name: case.train().to_json().encode() for case in cases}
+        files = {}
+        with count_bar("golden --update", "run") as tick:
+            for done, case in enumerate(cases):
+                if tick is not None:
+                    tick(done, len(cases))
+                files[case.file_name] = case.train().to_json().encode()
         if args.tutorials:
             # Updating some tutorials keeps the other goldens: the folder is one published set.
             from tf1repro.io import read_bytes
@@ -85,9 +91,11 @@ def handle(args: argparse.Namespace) -> int:
         )
         return 0
 
+    from tf1repro.cli.progress import count_bar
     from tf1repro.tutorial import load_tutorial
 
-    results = golden.check(goldens)
+    with count_bar("golden", "run") as tick:
+        results = golden.check(goldens, progress=tick)
     differ = within = 0
     for record, diff in results:
         if diff is None:
@@ -118,7 +126,22 @@ def _load(directory: Path, text: str) -> list[Any]:
     paths = golden.golden_files(directory)
     if not paths:
         raise UsageError(f"--dir {text!r} holds no golden runs (*.json); make them with --update")
-    return [load_record(path) for path in paths]
+    return [_checked(path, load_record(path)) for path in paths]
+
+
+def _checked(path: Path, record: Any) -> Any:
+    """``record``, once its tutorial and config are known to be usable: a bad value in a golden
+    file is that file's fault, named with its field (not an option the user never gave)."""
+    from tf1repro.backends import tutorial_of
+    from tf1repro.errors import ParameterError
+    from tf1repro.io import InputError
+
+    try:
+        tutorial_of(record)
+    except ParameterError as error:
+        field = "tutorial" if error.name == "tutorial" else f"config.{error.name}"
+        raise InputError(path, f"must be {error.allowed}, got {error.value!r}", field) from None
+    return record
 
 
 def _versions() -> str:

@@ -17,9 +17,8 @@ import os
 import shutil
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any, TypeVar
 
 from tf1repro.cli import Parser, UsageError, options
@@ -309,16 +308,20 @@ def _rtol(value: object) -> float:
     return float(value)
 
 
-def _runs_folder(text: str) -> Path:
-    """The ``--out`` of ``check`` and ``matrix``: run folders go into it one by one as scripts
-    finish (``--collect`` reads them back), so it may hold earlier runs; it must be a folder we
-    can write in, or one that can be created."""
-    path = Path(text)
-    if path.is_dir():
-        if not os.access(path, os.W_OK | os.X_OK):
-            raise UsageError(f"--out {text!r} is a folder we cannot write in")
-        return path
-    return options.output_dir(text)
+def _runs_folder(text: str, folder: Path, scripts: list[Path], releases: list[str]) -> Path:
+    """The ``--out`` of ``check`` and ``matrix``, checked before any script runs: every run
+    folder that will be published into it (``OUT/<script>/``, or ``OUT/tf-<release>/<script>/``
+    for each of ``releases``) must be one that ``legacy run`` could write. It may hold earlier
+    runs (``--collect`` reads them back)."""
+    from tf1repro.legacy.check import run_folder_name
+    from tf1repro.legacy.runner import check_run_folder
+
+    out = Path(text)
+    for release in releases or [""]:
+        base = out / release if release else out
+        for script in scripts:
+            check_run_folder(base / run_folder_name(script, folder))
+    return out
 
 
 def _shard(args: argparse.Namespace, out: Path) -> tuple[Any, Path | None]:
@@ -336,7 +339,8 @@ def _shard(args: argparse.Namespace, out: Path) -> tuple[Any, Path | None]:
             raise UsageError(str(error)) from None
     if shard is None:
         return None, None
-    result = args.result or str(out / f"shard-{shard.index}-of-{shard.count}.json")
+    default = str(out / f"shard-{shard.index}-of-{shard.count}.json")
+    result = args.result if args.result is not None else default
     check_output_file(result, option="--result")
     return shard, Path(result)
 
@@ -394,7 +398,7 @@ def _layer(args: argparse.Namespace) -> Any:
     data_dir = None
     if args.data_dir is not None:
         data_dir = Path(args.data_dir)
-        if not data_dir.is_dir():
+        if not args.data_dir or not data_dir.is_dir():  # '' would be the current folder
             raise UsageError(f"--data-dir {args.data_dir!r} is not a folder")
     return Layer(strict=args.strict, data_dir=data_dir, soft_placement=args.soft_placement)
 
@@ -415,51 +419,29 @@ def _scripts(args: argparse.Namespace) -> tuple[Path, list[Path]]:
 # -- signals ---------------------------------------------------------------------------------
 
 
-class Stopped(BaseException):
-    """SIGTERM arrived; handled like Ctrl-C."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-@contextlib.contextmanager
-def _terminable() -> Iterator[None]:
-    """While running scripts, SIGTERM stops them as Ctrl-C does (see ``_stoppable``)."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        raise Stopped(signum)
-
-    previous = signal.signal(signal.SIGTERM, stop)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def _stoppable(work: Callable[[], T], out: Path) -> T | int:
-    """Do ``work``; on Ctrl-C or SIGTERM stop every script (and what it started), leave no
-    partial run folder (nor ``out`` itself, if it was made for this and holds no finished run),
-    and return the exit status 128 + N after one line on stderr."""
+    """Do ``work``; on Ctrl-C, SIGTERM or SIGHUP (see ``tf1repro.signals``) stop every script
+    (and what it started), leave no partial run folder (nor ``out`` itself, if it was made for
+    this and holds no finished run), and return the exit status 128 + N after one line on
+    stderr."""
+    from tf1repro import signals
     from tf1repro.legacy import runner
 
     created = not out.exists()
     try:
-        with _terminable():
-            return work()
-    except (KeyboardInterrupt, Stopped) as stop:
+        return work()
+    except KeyboardInterrupt as stop:
         runner.cancel_all()
         runner.reset_cancellation()
         if created:
             _remove_empty_folders(out)
-        signum = stop.signum if isinstance(stop, Stopped) else signal.SIGINT
-        name = signal.Signals(signum).name
+        code = signals.exit_code(stop)
         print(
-            f"tf1repro legacy: stopped by {name}; the running scripts were killed and their "
-            "runs not written",
+            f"tf1repro legacy: stopped by {signal.Signals(code - 128).name}; the running scripts "
+            "were killed and their runs not written",
             file=sys.stderr,
         )
-        return 128 + signum
+        return code
 
 
 def _remove_empty_folders(top: Path) -> None:
@@ -485,7 +467,11 @@ def handle_run(args: argparse.Namespace) -> int:
     python = interpreter(args.python)
     layer = _layer(args)
     record = _recording(args)
-    out = options.run_folder(args.out or str(Path("legacy-runs") / script.stem))
+    from tf1repro.legacy.runner import check_run_folder
+
+    text = args.out if args.out is not None else os.path.join("legacy-runs", script.stem)
+    check_run_folder(text)
+    out = Path(text)
 
     result = _stoppable(
         lambda: run_script(
@@ -503,8 +489,12 @@ def handle_run(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     run = result
-    sys.stdout.write((out / "stdout.txt").read_text())
+    from tf1repro.io import read_bytes
+
+    # The script's own output, echoed as it was (undecodable bytes and all).
     sys.stdout.flush()
+    sys.stdout.buffer.write(read_bytes(out / "stdout.txt"))
+    sys.stdout.buffer.flush()
     extras = [f"{len(run.figures)} figure(s)"] if run.figures else []
     if run.files:
         extras.append(f"{len(run.files)} file(s) written")
@@ -528,6 +518,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 def handle_check(args: argparse.Namespace) -> int:
+    from tf1repro.cli.progress import count_bar
     from tf1repro.legacy.check import check_folder, table
     from tf1repro.legacy.shards import result_of, select
 
@@ -537,25 +528,30 @@ def handle_check(args: argparse.Namespace) -> int:
     python = interpreter(args.python)
     layer = _layer(args)
     folder, scripts = _scripts(args)
-    out = _runs_folder(args.out)
+    if not args.out:
+        raise UsageError("--out must name a folder; got ''")
+    out = Path(args.out)
     shard, result_path = _shard(args, out)
     label = _release_label(args.release, python) if result_path is not None else ""
     selected = scripts if shard is None else select(scripts, folder, shard)
+    _runs_folder(args.out, folder, selected, [])
 
-    result = _stoppable(
-        lambda: check_folder(
-            selected,
-            out,
-            root=folder,
-            seed=seed,
-            timeout=timeout,
-            jobs=jobs,
-            python=python,
-            layer=layer,
-            fresh=args.fresh,
-        ),
-        out,
-    )
+    def work() -> list[Any]:
+        with count_bar("legacy check", "script", enabled=not args.json) as tick:
+            return check_folder(
+                selected,
+                out,
+                root=folder,
+                seed=seed,
+                timeout=timeout,
+                jobs=jobs,
+                python=python,
+                layer=layer,
+                fresh=args.fresh,
+                progress=tick,
+            )
+
+    result = _stoppable(work, out)
     if isinstance(result, int):
         return result
     if result_path is not None:
@@ -605,6 +601,7 @@ def _release_label(release: str | None, python: str | None) -> str:
 
 
 def handle_matrix(args: argparse.Namespace) -> int:
+    from tf1repro.cli.progress import count_bar
     from tf1repro.legacy import matrix, shards
 
     seed = _seed(args)
@@ -613,7 +610,9 @@ def handle_matrix(args: argparse.Namespace) -> int:
     rtol = _rtol(args.rtol)
     layer = _layer(args)
     folder, scripts = _scripts(args)
-    out = _runs_folder(args.out)
+    if not args.out:
+        raise UsageError("--out must name a folder; got ''")
+    out = Path(args.out)
     shard, result_path = _shard(args, out)
     selected = scripts if shard is None else shards.select(scripts, folder, shard)
     if args.collect:
@@ -624,19 +623,24 @@ def handle_matrix(args: argparse.Namespace) -> int:
             raise UsageError(f"--out {args.out!r} holds no tf-RELEASE/ run folders to collect")
     else:
         releases = _releases(args.python)
-        result = _stoppable(
-            lambda: matrix.run_matrix(
-                selected,
-                out,
-                releases,
-                root=folder,
-                seed=seed,
-                timeout=timeout,
-                jobs=jobs,
-                layer=layer,
-            ),
-            out,
-        )
+        labels = [f"{matrix.RELEASE_PREFIX}{release.label}" for release in releases]
+        _runs_folder(args.out, folder, selected, labels)
+
+        def work() -> dict[str, list[Any]]:
+            with count_bar("legacy matrix", "run") as tick:
+                return matrix.run_matrix(
+                    selected,
+                    out,
+                    releases,
+                    root=folder,
+                    seed=seed,
+                    timeout=timeout,
+                    jobs=jobs,
+                    layer=layer,
+                    progress=tick,
+                )
+
+        result = _stoppable(work, out)
         if isinstance(result, int):
             return result
         runs = result

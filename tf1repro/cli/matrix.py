@@ -84,7 +84,11 @@ def handle_run(args: argparse.Namespace) -> int:
         )
     # Checked before the suite runs; the default name needs the release, so its folder is
     # checked with a stand-in name, and the real name again when it is written.
-    io.check_output_file(args.out or _default_out(args.release or "0.0"), option="--out")
+    # An empty --out is refused by the check, never taken for the default.
+    given: str | None = args.out
+    io.check_output_file(
+        given if given is not None else _default_out(args.release or "0.0"), option="--out"
+    )
     try:
         import pytest  # noqa: F401
     except ImportError:
@@ -94,7 +98,7 @@ def handle_run(args: argparse.Namespace) -> int:
     from tf1repro.matrix.run import run_suite
 
     record = run_suite(tests, args.release)
-    out = args.out or _default_out(record["release"])
+    out = given if given is not None else _default_out(record["release"])
     io.write_file(out, io.dumps_json(record).encode(), option="--out")
     print()
     print(render_markdown([record], title=f"TensorFlow {record['release']}"))

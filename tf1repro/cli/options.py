@@ -134,23 +134,6 @@ def seed(args: argparse.Namespace) -> int:
     return validate_seed(args.seed)
 
 
-def run_folder(text: str, option: str = "--out") -> Path:
-    """A folder of legacy run folders that exists or can be created, checked before any work.
-
-    Unlike ``output_dir`` it may hold sub-folders: ``legacy`` writes one run folder per script.
-    """
-    from tf1repro.cli import UsageError
-    from tf1repro.files import UnwritableError, check_writable_dir
-
-    if not text:
-        raise UsageError(f"{option} must name a folder; got ''")
-    try:
-        check_writable_dir(Path(text))
-    except UnwritableError as error:
-        raise UsageError(f"{option} {text!r} cannot be written: {error}") from None
-    return Path(text)
-
-
 def output_dir(text: str, option: str = "--out", names: Sequence[str] = ()) -> Path:
     """An output folder that exists or can be created, checked before any work starts.
 

@@ -1,8 +1,22 @@
-"""Signs of life for long work: a progress bar on stderr, only on a terminal, only when long."""
+"""Signs of life for long work: a progress bar on stderr, only on a terminal.
+
+Two kinds: ``step_bar`` for the steps of one long run (``reproduce``), and ``count_bar`` for
+commands that work through many items (golden records, compared cases, legacy scripts). Both
+draw nothing unless stderr is a terminal: a file or a pipe gets only the command's own output.
+The bars are transient (``leave=False``): the result printed after them is all that stays.
+
+A bar writes to a copy of the terminal's file descriptor taken when the bar is made, before the
+work starts: while TensorFlow runs, file descriptor 2 is sent to a scratch file (its start-up
+notices must not reach the user, see ``runtime``), and a bar drawn there would never be seen.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 from tf1repro.backends import Progress
@@ -14,11 +28,44 @@ LONG_RUN_STEPS = 20_000
 _EVERY = 500
 
 
+def on_terminal() -> bool:
+    """Whether stderr is a terminal (a closed or replaced stderr is not)."""
+    try:
+        return sys.stderr is not None and sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _copy_of_stderr() -> Any:
+    """stderr as a text stream on a file descriptor of its own (see the module docstring)."""
+    sys.stderr.flush()
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):
+        return sys.stderr  # no file descriptor (an in-memory stream): nothing can capture it
+    return os.fdopen(os.dup(fd), "w", buffering=1, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def terminal() -> Iterator[Any]:
+    """A copy of stderr for a bar to draw on while the block runs (closed after it)."""
+    stream = _copy_of_stderr()
+    try:
+        yield stream
+    finally:
+        if stream is not sys.stderr:
+            stream.close()
+
+
 def step_bar(*, enabled: bool) -> Progress | None:
-    """A callback for ``progress(step, total)`` that draws one tqdm bar per long run."""
+    """A callback for ``progress(step, total)`` that draws one tqdm bar per long run.
+
+    Call it before the work starts (it takes its copy of the terminal then).
+    """
     if not enabled:
         return None
     bar: list[Any] = []
+    stream = _copy_of_stderr()
 
     def advance(step: int, total: int) -> None:
         if total < LONG_RUN_STEPS:
@@ -26,7 +73,7 @@ def step_bar(*, enabled: bool) -> Progress | None:
         if step == 1:
             from tqdm import tqdm
 
-            bar[:] = [tqdm(total=total, unit="step", file=sys.stderr, leave=False)]
+            bar[:] = [tqdm(total=total, unit="step", file=stream, leave=False)]
         if step % _EVERY == 0 or step == total:
             bar[0].n = step
             bar[0].refresh()
@@ -34,3 +81,35 @@ def step_bar(*, enabled: bool) -> Progress | None:
             bar[0].close()
 
     return advance
+
+
+@contextlib.contextmanager
+def count_bar(what: str, unit: str, *, enabled: bool = True) -> Iterator[Progress | None]:
+    """A callback ``tick(done, total)`` drawing a bar of ``total`` items (``unit`` each) while
+    the block runs, labelled ``what``; None (no bar) unless ``enabled`` and stderr is a terminal.
+
+    ``tick`` may be called from several threads (``legacy check`` runs scripts in a pool).
+    """
+    if not (enabled and on_terminal()):
+        yield None
+        return
+    from tqdm import tqdm
+
+    lock = threading.Lock()
+    bar: list[Any] = []
+    with terminal() as stream:
+
+        def tick(done: int, total: int) -> None:
+            with lock:
+                if not bar:
+                    bar.append(tqdm(total=total, desc=what, unit=unit, file=stream, leave=False))
+                bar[0].total = total
+                bar[0].n = done
+                bar[0].refresh()
+
+        try:
+            yield tick
+        finally:
+            with lock:
+                if bar:
+                    bar[0].close()

@@ -73,13 +73,14 @@ def batch_sizes(text: str) -> list[int]:
 def handle(args: argparse.Namespace) -> int:
     from tf1repro.tutorial import load_tutorial
     from tf1repro.tutorials.article import TrainConfig
-    from tf1repro.tutorials.article.study import run_study, validate_runs
+    from tf1repro.tutorials.article.study import check_study_size, run_study, validate_runs
 
     overrides = options.config_overrides([load_tutorial("batch")], args.extra, skip=("batch_size",))
     config = TrainConfig(**overrides)
     seed = options.seed(args)
     runs = validate_runs(args.runs, seed)
     sizes = batch_sizes(args.batch_sizes)
+    check_study_size(config, sizes, runs)
     names = (TABLE_NAME, PLOT_NAME, JSON_NAME)
     io.check_output_folder(args.out, option="--out", names=names, expected_bytes=EXPECTED_BYTES)
 
@@ -113,7 +114,13 @@ def _progress_bar(total: int, enabled: bool) -> Iterator[Callable[[int], None] |
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, unit="run", file=sys.stderr, leave=False) as bar:
+    from tf1repro.cli.progress import terminal
+
+    # Its own copy of the terminal: a graph backend's stderr is captured while it trains.
+    with (
+        terminal() as stream,
+        tqdm(total=total, unit="run", file=stream, leave=False) as bar,
+    ):
 
         def advance(runs: int) -> None:
             bar.update(runs)

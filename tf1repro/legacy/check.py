@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from tf1repro.legacy.runner import NO_OPTIONS, Layer, cancel_all, run_script
 from tf1repro.legacy.sandbox import SKIPPED_FOLDERS
 
 STATUSES = ("ok", "failed", "timeout")
+#: ``progress(done, total)``: scripts finished so far, of how many.
+Progress = Callable[[int, int], None]
 
 
 def scripts_in(folder: Path, *, recursive: bool = False) -> list[Path]:
@@ -55,18 +58,22 @@ def check_folder(
     python: str | None = None,
     layer: Layer = NO_OPTIONS,
     fresh: bool = False,
+    progress: Progress | None = None,
 ) -> list[ScriptRun]:
     """Run each script into ``out/<its path below root, without .py>/``; results in the order
     given (``root``: the folder of the first script when not given).
 
     ``jobs`` children run at once (threads only wait on them; each child is its own process).
     Children are forked from a preloaded interpreter where that is safe (see ``preload``),
-    unless ``fresh``: then each starts in a fresh interpreter.
+    unless ``fresh``: then each starts in a fresh interpreter. ``progress(done, total)`` is
+    called before the first script and as each one finishes (from the pool's threads).
     """
     top = root if root is not None else (scripts[0].parent if scripts else Path("."))
+    finished = [0]
+    lock = threading.Lock()
 
     def run(script: Path) -> ScriptRun:
-        return run_script(
+        result = run_script(
             script,
             out / run_folder_name(script, top),
             seed=seed,
@@ -75,6 +82,14 @@ def check_folder(
             layer=layer,
             exclude=[out],
         )
+        if progress is not None:
+            with lock:
+                finished[0] += 1
+                progress(finished[0], len(scripts))
+        return result
+
+    if progress is not None:
+        progress(0, len(scripts))
 
     with (
         contextlib.nullcontext() if fresh else preloading(),

@@ -14,7 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tf1repro.legacy.check import check_folder, name_of, run_folder_name
+from tf1repro import io
+from tf1repro.legacy.check import Progress, check_folder, name_of, run_folder_name
 from tf1repro.legacy.logdiff import LogDiff, diff_logs
 from tf1repro.legacy.record import RECORD_FILE, STDOUT_FILE, ScriptRun
 from tf1repro.legacy.runner import Layer, interpreter_versions
@@ -58,10 +59,20 @@ def run_matrix(
     timeout: float,
     jobs: int,
     layer: Layer,
+    progress: Progress | None = None,
 ) -> dict[str, list[ScriptRun]]:
-    """Run every script on every release; run folders go to ``out/tf-<label>/``."""
-    return {
-        release.label: check_folder(
+    """Run every script on every release; run folders go to ``out/tf-<label>/``.
+
+    ``progress(done, total)`` counts the runs over all releases, release after release.
+    """
+    runs = {}
+    for number, release in enumerate(releases):
+
+        def counted(done: int, total: int, before: int = number) -> None:
+            if progress is not None:
+                progress(before * total + done, len(releases) * total)
+
+        runs[release.label] = check_folder(
             scripts,
             out / f"{RELEASE_PREFIX}{release.label}",
             root=root,
@@ -70,9 +81,9 @@ def run_matrix(
             jobs=jobs,
             python=release.python,
             layer=layer,
+            progress=counted,
         )
-        for release in releases
-    }
+    return runs
 
 
 def collect(out: Path, scripts: Sequence[Path], root: Path) -> dict[str, list[ScriptRun]]:
@@ -162,12 +173,18 @@ def compare(
     return table
 
 
+#: The largest printed log compared (far beyond any tutorial's output).
+LOG_LIMIT = 16 * 1024 * 1024
+
+
 def _log(out: Path, label: str, name: str) -> list[str]:
     path = out / f"{RELEASE_PREFIX}{label}" / Path(name).with_suffix("") / STDOUT_FILE
     try:
-        return path.read_text(errors="replace").splitlines()
-    except OSError:
+        data = io.read_bytes(path, limit=LOG_LIMIT)
+    except io.InputError:
         return []
+    # The script's own output: undecodable bytes become U+FFFD.
+    return data.decode("utf-8", errors="replace").splitlines()
 
 
 def render(

@@ -52,6 +52,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from tf1repro import io
+
 ZYGOTE = Path(__file__).with_name("zygote.py")
 #: How long a server may take to import TensorFlow before its runs fall back to fresh ones.
 START_SECONDS = 300.0
@@ -60,6 +62,8 @@ IMPORT_TIME_CHANGES = re.compile(r"environ|putenv|sys\.modules|importlib|sys\.pa
 
 _lock = threading.Lock()
 _active = False
+#: The scratch folder of ``preloading()``, holding one folder per server (socket and logs).
+_scratch: Path | None = None
 _servers: dict[tuple[str, bool, frozenset[tuple[str, str]]], Server | None] = {}
 _starting: dict[tuple[str, bool, frozenset[tuple[str, str]]], threading.Lock] = {}
 
@@ -67,8 +71,8 @@ _starting: dict[tuple[str, bool, frozenset[tuple[str, str]]], threading.Lock] = 
 class Server:
     """One running ``zygote.py``: its socket, its pipe from us, the modules it has loaded."""
 
-    def __init__(self, python: str, keras: bool, env: Mapping[str, str]) -> None:
-        self.folder = Path(tempfile.mkdtemp(prefix="tf1repro-preload-"))
+    def __init__(self, python: str, keras: bool, env: Mapping[str, str], scratch: Path) -> None:
+        self.folder = Path(tempfile.mkdtemp(dir=scratch))
         self.socket = str(self.folder / "socket")
         watch, self._keep = os.pipe()
         server_env = {name: value for name, value in env.items() if name != "TMPDIR"}
@@ -161,20 +165,25 @@ class ForkedChild:
 @contextlib.contextmanager
 def preloading() -> Iterator[None]:
     """Within this block, ``runner`` starts children from preloaded servers where it can;
-    every server is stopped when the block ends."""
-    global _active
-    with _lock:
-        _active = True
-    try:
-        yield
-    finally:
+    every server is stopped when the block ends.
+
+    The servers' sockets and logs live in one ``io.scratch_dir``: removed when the block ends,
+    and, should this process be killed (the servers then exit, see zygote), by the next one.
+    """
+    global _active, _scratch
+    with io.scratch_dir("preload") as scratch:
         with _lock:
-            _active = False
-            servers = [server for server in _servers.values() if server is not None]
-            _servers.clear()
-            _starting.clear()
-        for server in servers:
-            server.close()
+            _active, _scratch = True, scratch
+        try:
+            yield
+        finally:
+            with _lock:
+                _active, _scratch = False, None
+                servers = [server for server in _servers.values() if server is not None]
+                _servers.clear()
+                _starting.clear()
+            for server in servers:
+                server.close()
 
 
 def refusal(config: Mapping[str, Any], modules: set[str]) -> str | None:
@@ -249,7 +258,10 @@ def _server(
         with _lock:
             if key in _servers:
                 return _servers[key]
-        server: Server | None = Server(key[0], key[1], env)
+            scratch = _scratch
+        if scratch is None:  # preloading() has ended meanwhile
+            return None
+        server: Server | None = Server(key[0], key[1], env, scratch)
         assert server is not None
         if server.ready is None or server.ready.get("threads") != 1:
             server.close()

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tf1repro import io
+
 RECORD_FILE = "run.json"
 STDOUT_FILE = "stdout.txt"
 """What the script printed on standard output."""
@@ -16,6 +18,8 @@ TF_LOG_FILE = "tensorflow.log"
 """TensorFlow's own noise: C++ logs, its Python logger, warnings raised inside TF/Keras/absl."""
 FILES_FOLDER = "files"
 """The files the script wrote in its working folder, under their paths relative to it."""
+#: The largest ``run.json`` read back: a run record is a few KiB.
+RECORD_LIMIT = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,4 +85,11 @@ class ScriptRun:
 
     @classmethod
     def load(cls, folder: Path) -> ScriptRun:
-        return cls.from_dict(json.loads((folder / RECORD_FILE).read_text()))
+        """The ``run.json`` of a run folder, through the reader: a malformed one is an
+        ``io.InputError`` naming the file."""
+        path = folder / RECORD_FILE
+        fields = io.Fields(io.read_json(path, limit=RECORD_LIMIT), path)
+        try:
+            return cls.from_dict(fields.data)
+        except TypeError as error:
+            raise io.InputError(path, f"not a run record: {error}") from None

@@ -3,14 +3,18 @@
 One run, step by step (each step is one function, so that a faster way of starting children can
 replace ``_run_child`` alone):
 
-1. ``_stage``: a staging folder inside the run folder (``.tf1repro-staging-<pid>-*``) holding
-   the working copy of the script's folder (``sandbox``) and the child's config;
+1. ``_stage``: a scratch folder (``tf1repro.io.scratch_dir``, in the temporary folder) holding
+   the working copy of the script's folder (``sandbox``), the child's config and what the
+   child writes while it runs (logs, figures, its recording);
 2. ``_run_child``: the script runs under ``bootstrap.py`` in a fresh interpreter (or one forked
    from a preloaded interpreter, see ``preload``, which behaves the same), in its own
    process group, so that it can neither see nor change this process's state, and a timeout can
    stop it together with anything it started. The child dies with this process (see bootstrap);
-3. ``_record``: the outcome is classified and the run folder written all at once: logs,
-   figures, the files the script wrote (``files/``) and ``run.json``. The staging folder goes.
+3. ``_record``: the outcome is classified and the run folder published as one set
+   (``tf1repro.io.publish``): logs, figures, the files the script wrote (``files/``), the
+   records and ``run.json``. After a kill at any moment the run folder holds the whole previous
+   run or the whole new one. The scratch folder goes: on the way out, by the child's watcher
+   when this process is killed, else by the next scratch folder made after a crash.
 
 ``cancel_all`` stops every running child (Ctrl-C or SIGTERM of the caller): the runs raise
 ``Cancelled`` and write nothing.
@@ -21,11 +25,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tf1repro.files import write_atomically
+from tf1repro import io
 from tf1repro.legacy import bootstrap, preload
 from tf1repro.legacy.classify import classify
 from tf1repro.legacy.record import (
@@ -49,7 +51,6 @@ from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
 
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
-STAGING_PREFIX = ".tf1repro-staging-"
 #: The tail of the script's output searched for failures that clients print (git, pip...).
 OUTPUT_TAIL_BYTES = 64 * 1024
 
@@ -115,12 +116,10 @@ def run_script(
     script = script.resolve()
     # The child runs in its working copy: a relative ``out`` would point somewhere else there.
     out = Path(os.path.abspath(out))
-    created = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(out)
-    staging = Path(tempfile.mkdtemp(dir=out, prefix=f"{STAGING_PREFIX}{os.getpid()}-"))
-    try:
-        copy = _stage(script, staging, [out, *exclude])
+    check_run_folder(out)
+    with io.scratch_dir("legacy") as staging:
+        # The scratch folder is left out too, for a script that sits in the temporary folder.
+        copy = _stage(script, staging, [out, staging, *exclude])
         config = {
             "seed": seed,
             "work": str(copy.work),
@@ -150,15 +149,24 @@ def run_script(
             (exit_code, timed_out, seconds),
             record is not None,
         )
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        if created:
-            with contextlib.suppress(OSError):
-                out.rmdir()  # only when nothing was written
+
+
+#: The files every run folder holds, checked before any work (figures, files/ and records vary).
+RUN_FILES = (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE, RECORD_FILE)
+
+
+def check_run_folder(out: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Check, before any work, that a run can be published into ``out``; return it absolute.
+
+    Refused with an ``io.OutputError`` naming ``option``: anything ``io.check_output_folder``
+    refuses (a link, a file, a folder holding a sub-folder that is not a previous run's...).
+    """
+    return io.check_output_folder(out, option=option, names=RUN_FILES)
 
 
 def _stage(script: Path, staging: Path, exclude: Sequence[Path]) -> WorkingCopy:
-    """The working copy of the script's folder, without the run folders that sit inside it."""
+    """The working copy of the script's folder, without the run folders (and the scratch folder)
+    that sit inside it."""
     folder = script.parent
     left_out = []
     for path in exclude:
@@ -308,17 +316,17 @@ def _record(
         records=record_files,
     )
     files = {
-        out / name: (staging / name).read_bytes()
+        name: (staging / name).read_bytes()
         for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE, *figures)
         if (staging / name).is_file()
     }
     for relative in written:
-        files[out / FILES_FOLDER / relative] = (copy.work / relative).read_bytes()
+        files[f"{FILES_FOLDER}/{relative}"] = (copy.work / relative).read_bytes()
     for name, made in zip(record_files, records, strict=True):
-        files[out / name] = made.to_json().encode()
-    files[out / RECORD_FILE] = run.to_json().encode()
-    write_atomically(files)
-    _remove_stale_outputs(out, figures, written, record_files)
+        files[name] = made.to_json().encode()
+    files[RECORD_FILE] = run.to_json().encode()
+    # One set: figures, files and records of an earlier run into this folder go with it.
+    io.publish(out, files, option="--out")
     return run
 
 
@@ -355,46 +363,6 @@ def _tail(path: Path) -> str:
             return file.read().decode(errors="replace")
     except OSError:
         return ""
-
-
-def _remove_stale_outputs(
-    out: Path, figures: Sequence[str], written: Sequence[str], records: Sequence[str]
-) -> None:
-    """Figures, records and files from an earlier run into the same folder would pass for this
-    run's."""
-    for pattern, kept_names in (("figure_*.png", figures), (RECORD_PATTERN.format("*"), records)):
-        for path in out.glob(pattern):
-            if path.name not in kept_names:
-                path.unlink(missing_ok=True)
-    kept = set(written)
-    files = out / FILES_FOLDER
-    if not files.is_dir():
-        return
-    for path in sorted(files.rglob("*"), reverse=True):  # children before their folders
-        relative = path.relative_to(files).as_posix()
-        if path.is_dir() and not path.is_symlink():
-            with contextlib.suppress(OSError):
-                path.rmdir()  # only empty ones
-        elif relative not in kept:
-            path.unlink(missing_ok=True)
-
-
-def _remove_stale_staging(out: Path) -> None:
-    """Staging folders left by a run whose process is gone (the watcher could not run)."""
-    for path in out.glob(f"{STAGING_PREFIX}*"):
-        pid = path.name[len(STAGING_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and not _running(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def interpreter_versions(python: str) -> dict[str, str]:

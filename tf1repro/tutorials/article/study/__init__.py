@@ -154,6 +154,47 @@ def validate_batch_sizes(values: Sequence[object]) -> tuple[int, ...]:
     return tuple(dict.fromkeys(int(v) for v in values))  # type: ignore[call-overload]
 
 
+#: The most memory a study may hold (checked before it starts, see ``study_bytes``).
+MAX_STUDY_BYTES = 2 * 1024**3
+
+
+def study_bytes(config: TrainConfig, batch_sizes: Sequence[int], runs: int) -> int:
+    """About the most memory ``run_study`` holds: per batch size, every run's ``A`` and loss
+    after every step (float32) and its data (float64); and one chunk's sample indices (int64,
+    chunk x steps x batch size) while it trains."""
+    from tf1repro.tutorials.article.vectorised import CHUNK
+
+    sizes = set(batch_sizes)
+    kept = runs * (2 * 4 * config.steps + 8 * config.data_size) * len(sizes)
+    return kept + min(runs, CHUNK) * config.steps * max(sizes) * 8
+
+
+def check_study_size(config: TrainConfig, batch_sizes: Sequence[int], runs: int) -> None:
+    """Refuse, before any work, a study that would need more than ``MAX_STUDY_BYTES``."""
+    need = study_bytes(config, batch_sizes, runs)
+    if need <= MAX_STUDY_BYTES:
+        return
+    low, high = 0, runs  # the most runs that fit lie in [low, high): none take no memory
+    while high - low > 1:
+        middle = (low + high) // 2
+        fits = study_bytes(config, batch_sizes, middle) <= MAX_STUDY_BYTES
+        low, high = (middle, high) if fits else (low, middle)
+    what = f"about {need / 1024**3:.1f} GiB, the limit is {MAX_STUDY_BYTES / 1024**3:g} GiB"
+    if low < 1:
+        raise ParameterError(
+            "steps",
+            config.steps,
+            f"small enough that one run per batch size fits in memory ({what}); lower --steps "
+            "or the largest batch size",
+        )
+    raise ParameterError(
+        "runs",
+        runs,
+        f"an int in the range [1, {low}] with --steps {config.steps} and these batch sizes "
+        f"(the study would hold {what})",
+    )
+
+
 def validate_runs(runs: object, seed: int) -> int:
     if not isinstance(runs, int) or isinstance(runs, bool) or not 1 <= runs <= MAX_SEED + 1 - seed:
         raise ParameterError("runs", runs, f"an int in the range [1, {MAX_SEED + 1 - seed}]")
@@ -188,6 +229,7 @@ def run_study(
     seed = validate_seed(seed)
     runs = validate_runs(runs, seed)
     sizes = validate_batch_sizes(batch_sizes)
+    check_study_size(config, sizes, runs)
     seeds = np.arange(seed, seed + runs, dtype=np.int64)
     a0: dict[str, npt.NDArray[np.float32]] = {}
     results = []
