@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import run_python
 
 from tf1repro.legacy import Layer, run_script
 from tf1repro.legacy.standins import input_data
@@ -171,3 +172,16 @@ def test_soft_placement_runs_a_gpu_pinned_graph(tmp_path: Path) -> None:
     assert run.served == [
         {"api": "tf.Session device placement", "stand_in": "allow_soft_placement=True"}
     ]
+
+
+def test_the_package_s_build_facts_are_the_real_ones(tmp_path: Path) -> None:
+    """TF1 scripts print ``tf.__version__``: ``tensorflow`` is v1's names under the alias, but
+    the version and build facts are the installed package's."""
+    script = tmp_path / "version.py"
+    script.write_text("import tensorflow as tf\nprint(tf.__version__, tf.__git_version__)\n")
+    run = run_script(script, tmp_path / "out", timeout=120)
+    assert run.status == "ok", run.reason
+    code = "import tensorflow as tf; print(tf.__version__, tf.__git_version__)"
+    real = run_python("-c", code)
+    assert real.returncode == 0, real.stderr
+    assert (tmp_path / "out" / "stdout.txt").read_text() == real.stdout

@@ -148,14 +148,29 @@ def start_watcher(pipe: int, staging: Path) -> None:
     os.close(pipe)
 
 
+#: The real package's facts about its build that TF1 scripts read (``tf.__version__``...).
+BUILD_FACTS = (
+    "__version__",
+    "__git_version__",
+    "__compiler_version__",
+    "__cxx11_abi_flag__",
+    "__cxx_version__",
+    "__monolithic_build__",
+)
+
+
 class TensorFlowAlias(ModuleType):
     """What the script gets for ``tensorflow``: the attributes of ``tf.compat.v1``, the stand-ins
     of the compatibility layer, then the real package's loaded submodules."""
 
-    def __init__(self, v1: ModuleType, child: Child) -> None:
+    def __init__(self, v1: ModuleType, child: Child, package: ModuleType) -> None:
         super().__init__("tensorflow", v1.__doc__)
         self._v1 = v1
         self._child = child
+        # Scripts print `tf.__version__`; these are the real package's, not v1's.
+        for name in BUILD_FACTS:
+            if hasattr(package, name):
+                setattr(self, name, getattr(package, name))
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -316,7 +331,7 @@ class Child:
         self.patch_tensorflow(v1)
         if self.record is not None:
             self.start_recorder()
-        self.alias = TensorFlowAlias(v1, self)
+        self.alias = TensorFlowAlias(v1, self, tf)
         return self.alias
 
     def start_recorder(self) -> None:
