@@ -28,3 +28,21 @@ def test_help_does_not_import_tensorflow() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "False"
     assert "--learning-rate" in result.stdout
+
+
+def test_the_command_line_loads_before_numpy() -> None:
+    """Ctrl-C is one line from the moment ``main`` runs; until then Python's own handler would
+    print a traceback, so what loads before it must be small: not NumPy (about 0.1-1 s)."""
+    probe = "import sys, tf1repro.cli; print('numpy' in sys.modules)"
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_the_public_names_load_on_first_use() -> None:
+    import tf1repro
+
+    assert sorted(tf1repro.__all__) == sorted(tf1repro._HOMES)
+    assert set(tf1repro.__all__) <= set(dir(tf1repro))
+    for name in tf1repro.__all__:
+        assert getattr(tf1repro, name).__name__ == name

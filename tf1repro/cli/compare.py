@@ -8,7 +8,7 @@ from typing import Any
 
 from tf1repro.cli import UsageError, options
 from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, Report
-from tf1repro.reproduce import DEFAULT as DEFAULT_TUTORIAL
+from tf1repro.reproduction import DEFAULT as DEFAULT_TUTORIAL
 
 #: Exit code when some pair differs by more than the tolerance.
 EXIT_MISMATCH = 1
@@ -131,7 +131,7 @@ def _against_recording(args: argparse.Namespace, tolerance: float) -> Report | N
 
     from tf1repro import runtime
     from tf1repro.legacy.tutorial_check import Mismatch, check_tutorials
-    from tf1repro.reproduce import parts
+    from tf1repro.reproduction import parts
 
     folder = options.recording_folder(args.record)
     graphs = None if args.graph is None else options.numbers(args.graph, "--graph")
@@ -156,7 +156,7 @@ def _against_recording(args: argparse.Namespace, tolerance: float) -> Report | N
 def _cases(args: argparse.Namespace) -> tuple[list[tuple[str, Any, Any]], int]:
     from tf1repro.equivalence import case_label
     from tf1repro.errors import ParameterError
-    from tf1repro.reproduce import configs, parts
+    from tf1repro.reproduction import configs, parts
 
     seed = options.seed(args)
     script, tutorials = parts(args.tutorial)

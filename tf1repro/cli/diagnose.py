@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from tf1repro.backends import backends_of
     from tf1repro.equivalence import validate_tolerance
-    from tf1repro.reproduce import configs, parts
+    from tf1repro.reproduction import configs, parts
 
     seed = options.seed(args)
     tolerance = validate_tolerance(args.tolerance)

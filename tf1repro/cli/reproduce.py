@@ -39,12 +39,12 @@ def add_parser(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from tf1repro.reproduce import parts, reproduce
+    from tf1repro.reproduction import parts, reproduce
 
     seed = options.seed(args)
     _, tutorials = parts(args.tutorial)
     overrides = options.config_overrides(tutorials, args.extra)
-    from tf1repro.reproduce import configs
+    from tf1repro.reproduction import configs
 
     configs(tutorials, overrides)  # every bad value is refused before anything is written
     names = [f"run_{tutorial.name}.json" for tutorial in tutorials]

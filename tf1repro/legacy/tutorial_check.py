@@ -72,7 +72,7 @@ def check_tutorials(
     config fields for the parts. Raises ``ParameterError`` for the options, ``Mismatch`` when a
     tutorial's graph is not the recorded one.
     """
-    from tf1repro.reproduce import configs, parts
+    from tf1repro.reproduction import configs, parts
 
     recordings = load_recordings(folder)
     _, tutorials = parts(spec)
