@@ -261,6 +261,50 @@ def test_script_can_neither_see_nor_break_our_state(tmp_path: Path) -> None:
     assert "TF1REPRO_MEDDLED" not in os.environ
 
 
+def test_a_mistake_tensorflow_rejects_is_the_scripts_own(tmp_path: Path) -> None:
+    # The cookbook's production tips build a Saver before any variable; TF 1.x refused it too.
+    script = tmp_path / "saver_first.py"
+    script.write_text(
+        "import tensorflow as tf\n"
+        "x = tf.constant(1.0)\n"
+        "saver = tf.train.Saver()\n"
+        "w = tf.Variable(0.0)\n"
+    )
+    run = run_script(script, tmp_path / "out", timeout=120)
+    assert (run.status, run.kind, run.file, run.line) == (
+        "failed",
+        "script-error",
+        "saver_first.py",
+        3,
+    )
+    assert "(saver_first.py line 3: saver = tf.train.Saver())" in run.reason
+    assert "ValueError: No variables to save" in run.reason
+    # The traceback ends in TensorFlow's check, with no frame of the runner.
+    traceback = (tmp_path / "out" / "stderr.txt").read_text()
+    assert "tensorflow/python/training/saver.py" in traceback
+    assert "bootstrap.py" not in traceback and "runpy" not in traceback
+
+
+def test_stdin_feeds_input(tmp_path: Path) -> None:
+    script = tmp_path / "asks.py"
+    script.write_text(
+        "first = input('move: ')\n"
+        "second = input()\n"
+        "print('got', first, second)\n"
+        "try:\n"
+        "    input()\n"
+        "except EOFError:\n"
+        "    print('then end of input')\n"
+    )
+    empty = run_script(script, tmp_path / "empty", timeout=60)
+    assert (empty.status, empty.kind, empty.line) == ("failed", "interactive", 1)
+    assert "--stdin FILE" in empty.reason and empty.compat["stdin"] is False
+    fed = run_script(script, tmp_path / "fed", timeout=60, layer=Layer(stdin=b"4\nfive\n"))
+    assert fed.status == "ok", fed.reason
+    assert fed.compat["stdin"] is True
+    assert (tmp_path / "fed" / "stdout.txt").read_text() == "move: got 4 five\nthen end of input\n"
+
+
 def test_check_command_table_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     folder = tmp_path / "scripts"
     folder.mkdir()
@@ -332,6 +376,10 @@ def test_diff_command(
         (["run", "{script}", "--bogus"], "unrecognized arguments: --bogus"),
         (["check", "{tmp}", "--jobs", "0"], "--jobs must be an int in the range [1, inf)"),
         (["check", "{tmp}"], "DIR '{tmp}' holds no *.py scripts"),
+        (
+            ["run", "{script}", "--stdin", "{tmp}"],
+            "--stdin '{tmp}' not a regular file (folder)",
+        ),
         (["diff", "{tmp}/a", "{tmp}/b"], "RUN_A '{tmp}/a': cannot be read"),
         (["diff", "{script}", "{script}", "--rtol", "-1"], "--rtol must be a finite number >= 0"),
     ],

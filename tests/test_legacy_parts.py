@@ -224,7 +224,9 @@ def test_decisive_line_of_tensorflow_errors() -> None:
             },
             "",
             "contrib",
-            "uses tf.contrib.learn",
+            "uses tf.contrib.learn (helper.py line 4), which TensorFlow 2 removed and nothing "
+            "stands in for; port its parts: preprocessing.VocabularyProcessor to "
+            "tf.keras.layers.TextVectorization",
         ),
         (
             {
@@ -242,10 +244,42 @@ def test_decisive_line_of_tensorflow_errors() -> None:
             "NumPy 2 removed",
         ),
         (
+            # The cookbook's MNIST CNN: target_size = np.max(uint8 labels) + 1, then [target_size].
+            {
+                "type": "TypeError",
+                "message": "Value passed to parameter 'shape' has DataType uint8 not in list of "
+                "allowed values: int32, int64",
+            },
+            "",
+            "numpy2",
+            "a uint8 value plus a Python int stays uint8 (NumPy 1 made it int64)",
+        ),
+        (
             {"type": "ModuleNotFoundError", "message": "No module named 'cv2'"},
             "",
             "missing-module",
             "pip install opencv-python",
+        ),
+        (
+            {
+                "type": "InvalidArgumentError",
+                "message": "Graph execution error:\n\nDetected at node 'y'\nYou must feed a value "
+                "for placeholder tensor 'x' with dtype float\n\t [[{{node x}}]]",
+                "raised_in": "tensorflow.python.client.session",
+            },
+            "",
+            "script-error",
+            "You must feed a value for placeholder tensor 'x' with dtype float; a placeholder",
+        ),
+        (
+            {
+                "type": "FailedPreconditionError",
+                "message": "Attempting to use uninitialized value w\n\t [[{{node w/read}}]]",
+                "raised_in": "tensorflow.python.client.session",
+            },
+            "",
+            "script-error",
+            "global_variables_initializer",
         ),
     ],
 )
@@ -262,6 +296,36 @@ def test_failure_classes_say_what_to_do(
     assert (result.kind, result.line, result.file) == (kind, 4, "helper.py")
     assert says in result.reason and "(helper.py line 4)" in result.reason
     assert "\n" not in result.reason
+
+
+def test_a_script_mistake_is_one_that_tensorflow_itself_rejects() -> None:
+    saver = {
+        "type": "ValueError",
+        "message": "No variables to save",
+        "line": 44,
+        "file": "tips.py",
+        "code": "saver = tf.train.Saver()",
+        "raised_in": "tensorflow.python.training.saver",
+    }
+    result = classify(exit_code=1, exception=saver, timed_out=False, timeout=1)
+    assert (result.kind, result.file, result.line) == ("script-error", "tips.py", 44)
+    assert result.reason == (
+        "the script's own mistake, which TensorFlow 1.x rejects too (tips.py line 44: saver = "
+        "tf.train.Saver()): ValueError: No variables to save; tf.train.Saver() was built before "
+        "any variable it could save; build the model's variables first"
+    )
+    # The same words raised by the script's own code, or an unknown message raised by
+    # TensorFlow, may come from the move to TF 2: left an error.
+    own = classify(
+        exit_code=1, exception={**saver, "raised_in": "__main__"}, timed_out=False, timeout=1
+    )
+    other = classify(
+        exit_code=1,
+        exception={**saver, "message": "Shapes must be equal rank"},
+        timed_out=False,
+        timeout=1,
+    )
+    assert (own.kind, other.kind) == ("error", "error")
 
 
 def test_a_placeholder_data_path_is_missing_data() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import math
 import os
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 from tf1repro.cli import Parser, UsageError, options
 from tf1repro.config import validate_seed
 from tf1repro.errors import ParameterError
+from tf1repro.io import InputError, read_bytes
 
 EXIT_DIFFERENT = 1
 DEFAULT_TIMEOUT = 600.0
@@ -208,6 +210,11 @@ def _add_run_options(parser: argparse.ArgumentParser, seed: int | None = None) -
         "--soft-placement",
         action="store_true",
         help="place ops pinned to a missing device (e.g. /gpu:0) on one that exists",
+    )
+    parser.add_argument(
+        "--stdin",
+        metavar="FILE",
+        help="what each script reads on its standard input, for input() (default: nothing)",
     )
 
 
@@ -400,7 +407,15 @@ def _layer(args: argparse.Namespace) -> Any:
         data_dir = Path(args.data_dir)
         if not args.data_dir or not data_dir.is_dir():  # '' would be the current folder
             raise UsageError(f"--data-dir {args.data_dir!r} is not a folder")
-    return Layer(strict=args.strict, data_dir=data_dir, soft_placement=args.soft_placement)
+    stdin = None
+    if args.stdin is not None:
+        try:
+            stdin = read_bytes(args.stdin)
+        except InputError as error:
+            raise UsageError(f"--stdin {args.stdin!r} {error.problem}") from None
+    return Layer(
+        strict=args.strict, data_dir=data_dir, soft_placement=args.soft_placement, stdin=stdin
+    )
 
 
 def _scripts(args: argparse.Namespace) -> tuple[Path, list[Path]]:
@@ -561,7 +576,7 @@ def handle_check(args: argparse.Namespace) -> int:
             scripts,
             shard,
             seed=seed,
-            settings=_settings(args, timeout),
+            settings=_settings(args, timeout, layer),
             runs={label: result},
             logs=_check_logs(out),
         )
@@ -573,12 +588,14 @@ def handle_check(args: argparse.Namespace) -> int:
     return 0 if all(run.status == "ok" for run in result) else EXIT_DIFFERENT
 
 
-def _settings(args: argparse.Namespace, timeout: float) -> dict[str, Any]:
+def _settings(args: argparse.Namespace, timeout: float, layer: Any) -> dict[str, Any]:
     return {
         "timeout": timeout,
         "strict": bool(args.strict),
         "soft_placement": bool(args.soft_placement),
         "recursive": bool(args.recursive),
+        # Which answers the scripts were fed: a digest, so that shards fed other ones differ.
+        "stdin": None if layer.stdin is None else hashlib.sha256(layer.stdin).hexdigest(),
     }
 
 
@@ -656,7 +673,7 @@ def handle_matrix(args: argparse.Namespace) -> int:
             scripts,
             shard,
             seed=seed,
-            settings=_settings(args, timeout),
+            settings=_settings(args, timeout, layer),
             runs=runs,
             logs=logs,
             reference=reference,

@@ -44,8 +44,9 @@ What it changes for the script, and why:
   to the TensorFlow log with the C++ noise. Tracebacks hold no frame of this file or the
   stand-ins, and name the script's real folder, not the working copy.
 * **Outcome.** ``child.json`` records the versions, the exit code, the figures, the layer's
-  substitutions and, for an uncaught exception, its type, message and the file and line of the
-  script's code (the script or a helper module beside it) where it happened. On SIGUSR1 (the
+  substitutions and, for an uncaught exception, its type, message, the file, line and source
+  text of the script's code (the script or a helper module beside it) where it happened, and
+  the module that raised it (TensorFlow's own checks are told apart so). On SIGUSR1 (the
   parent's timeout) every thread's stack is dumped to ``stack.txt`` before the parent kills the
   process group.
 """
@@ -77,6 +78,8 @@ from typing import Any
 CONFIG_FILE = "config.json"
 STDERR_FILE = "stderr.txt"
 STACK_FILE = "stack.txt"
+#: What the script reads on its standard input (``--stdin``), copied into STAGING by the parent.
+STDIN_FILE = "stdin.txt"
 INFO_FILE = "child.json"
 RECORDING_FILE = "recording.json"
 FIGURE_PATTERN = "figure_{:02d}.png"
@@ -210,6 +213,7 @@ class Child:
         self.compat: bool = config["compat"]
         self.data_dir: str | None = config["data_dir"]
         self.soft_placement: bool = config["soft_placement"]
+        self.stdin: bool = config.get("stdin", False)
         self.record: dict[str, Any] | None = config.get("record")
         self.recorder: Any = None
         self.user_folder = str(self.work) + os.sep
@@ -232,6 +236,8 @@ class Child:
 
     def install(self) -> None:
         sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+        if self.stdin:
+            self.feed_stdin()
         sys.stderr = open(  # noqa: SIM115
             self.staging / STDERR_FILE, "w", buffering=1, encoding="utf-8", errors="replace"
         )
@@ -247,11 +253,20 @@ class Child:
                 "legacy_keras": self.legacy_keras or self.layer_notes.get("legacy_keras", "off"),
                 "soft_placement": self.soft_placement,
                 "data_dir": self.data_dir,
+                "stdin": self.stdin,
             }
         )
         if self.seed is not None:
             self.reseed()
         self.write_info(exit_code=None)
+
+    def feed_stdin(self) -> None:
+        """fd 0 (the parent's empty stdin) becomes the ``--stdin`` file, for ``input()`` and
+        for the programs the script starts."""
+        fd = os.open(self.staging / STDIN_FILE, os.O_RDONLY)
+        os.dup2(fd, 0)
+        os.close(fd)
+        sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
 
     def choose_keras(self) -> None:
         """Turn Keras 2 on when ``keras_choice`` says so; the environment variable must be set
@@ -579,6 +594,7 @@ class Child:
         frames = traceback.extract_tb(error.__traceback__)
         user = [frame for frame in frames if self.is_user_file(frame.filename)]
         file, line = (user[-1].filename, user[-1].lineno) if user else (None, None)
+        code = (user[-1].line or "").strip() if user else ""
         if isinstance(error, SyntaxError) and error.filename and self.is_user_file(error.filename):
             file, line = error.filename, error.lineno
         causes: list[dict[str, str]] = []
@@ -591,6 +607,8 @@ class Child:
             "message": self.shown(str(error)),
             "file": None if file is None else os.path.relpath(file, self.work),
             "line": line,
+            "code": code,
+            "raised_in": raised_in(error),
             "causes": causes,
         }
 
@@ -608,6 +626,17 @@ class Child:
         temporary = self.staging / f".{INFO_FILE}.tmp"
         temporary.write_text(json.dumps(info, indent=1))
         os.replace(temporary, self.staging / INFO_FILE)
+
+
+def raised_in(error: BaseException) -> str:
+    """The module whose code raised ``error`` (its innermost frame), e.g.
+    ``tensorflow.python.training.saver``: it tells TensorFlow's own checks from the script's."""
+    tb = error.__traceback__
+    if tb is None:
+        return ""
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return str(tb.tb_frame.f_globals.get("__name__", ""))
 
 
 def keyword_only(loss: Any) -> Any:

@@ -1,8 +1,9 @@
 """Why a legacy script did not run to the end, in one line a user can act on.
 
-The child reports an uncaught exception as its type, message, the chain of causes and the file
-and line of the script's own code where it happened (the innermost frame in the script or in a
-helper module beside it); a timeout comes with the stack the child dumped when it was stopped.
+The child reports an uncaught exception as its type, message, the chain of causes, the file,
+line and source text of the script's own code where it happened (the innermost frame in the
+script or in a helper module beside it) and the module that raised it; a timeout comes with the
+stack the child dumped when it was stopped.
 The known TF1-era failures are recognised from these, and from what the script printed (clients
 such as git report a network failure there). Every kind but ``error`` says what to do; ``error``
 is what is left, with the decisive line of the message.
@@ -114,6 +115,12 @@ GONE_FOR_GOOD = {
     "model to Keras (or run it on TensorFlow <= 2.15)",
 }
 
+#: What to port the ``tf.contrib`` parts that TensorFlow 2.0 dropped for good to.
+CONTRIB_GONE_FOR_GOOD = {
+    "tf.contrib.learn": "port its parts: preprocessing.VocabularyProcessor to "
+    "tf.keras.layers.TextVectorization, its estimators to Keras models",
+}
+
 #: TensorFlow's messages when an op is pinned to a device this machine does not have.
 DEVICE_MESSAGES = (
     "Could not satisfy explicit device specification",
@@ -121,6 +128,18 @@ DEVICE_MESSAGES = (
     "was explicitly assigned to /device:GPU",
     "explicitly assigned to /device:GPU",
 )
+
+#: TensorFlow's own checks that reject a mistake in the script, raised alike by TF 1.x: message
+#: -> what the script gets wrong. Only these, and only when TensorFlow's code raised them; any
+#: other error TensorFlow raises may come from the move to TF 2 and stays an ``error``.
+SCRIPT_MISTAKES = {
+    "No variables to save": "tf.train.Saver() was built before any variable it could save; "
+    "build the model's variables first",
+    "You must feed a value for placeholder tensor": "a placeholder the fetched tensors need is "
+    "missing from feed_dict",
+    "Attempting to use uninitialized value": "a variable is read before it was initialised; run "
+    "tf.global_variables_initializer() after building every variable",
+}
 
 #: Exceptions that mean "a file the script opens is not there".
 FILE_ERRORS = frozenset({"FileNotFoundError", "NotFoundError", "OSError", "IOError"})
@@ -132,6 +151,11 @@ _TF_ATTRIBUTE = re.compile(r"module 'tensorflow' \(tf\.compat\.v1\) has no attri
 #: NumPy 1.x names TF1 scripts used that NumPy 2 removed (np.float, np.asscalar, newshape=...).
 _NUMPY_REMOVED = re.compile(
     r"module 'numpy' has no attribute '\w+'|unexpected keyword argument 'newshape'"
+)
+#: A small NumPy integer where TensorFlow takes int32/int64 (a shape, a size): NumPy 2's promotion
+#: (NEP 50) keeps ``np.max(uint8_labels) + 1`` uint8, where NumPy 1 made it int64.
+_NUMPY_PROMOTION = re.compile(
+    r"has DataType (u?int8|u?int16|uint32) not in list of allowed values: int32, int64\b"
 )
 #: A data path left for the reader to fill in, as tutorials write it.
 _PLACEHOLDER_PATH = re.compile(r"""['"](/path/to/[^'"]*)['"]""")
@@ -254,12 +278,22 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
             name = f"tf.{named.group(2).removeprefix('tensorflow.')}.{named.group(1)}"
         else:
             name = contrib.group(1) if contrib else "tf.contrib"
-        unserved = " and nothing stands in for" if "no faithful stand-in" in message else ""
-        return failed(
-            "contrib",
-            f"uses {name}{at}, which TensorFlow 2 removed{unserved}; port that call to its "
-            "TF 2 home",
+        # The stand-in served tensorflow.contrib, so a name it cannot import has no stand-in.
+        served_contrib = named is not None and named.group(2) == "tensorflow.contrib"
+        unserved = (
+            " and nothing stands in for"
+            if "no faithful stand-in" in message or served_contrib
+            else ""
         )
+        gone = next(
+            (
+                advice
+                for part, advice in CONTRIB_GONE_FOR_GOOD.items()
+                if name == part or name.startswith(f"{part}.")
+            ),
+            "port that call to its TF 2 home",
+        )
+        return failed("contrib", f"uses {name}{at}, which TensorFlow 2 removed{unserved}; {gone}")
     removed = _TF_ATTRIBUTE.search(message)
     if removed:
         name = removed.group(1)
@@ -284,6 +318,16 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
             f"pins an op to a device this machine lacks{at}: {decisive}; rerun with "
             "--soft-placement to place it on the CPU",
         )
+    mistake = _script_mistake(exception, message)
+    if mistake:
+        code = str(exception.get("code") or "")
+        call = f": {code}" if code else ""
+        where = f" ({file} line {line}{call})" if line and file else at
+        return failed(
+            "script-error",
+            f"the script's own mistake, which TensorFlow 1.x rejects too{where}: {kind_name}: "
+            f"{decisive}; {mistake}",
+        )
     if any(
         link.get("type") in NETWORK_ERRORS
         or any(text in str(link.get("message", "")) for text in NETWORK_MESSAGES)
@@ -297,8 +341,8 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
     if kind_name == "EOFError" and "reading a line" in message:
         return failed(
             "interactive",
-            f"waits for keyboard input{at}; legacy run gives scripts an empty stdin: pass the "
-            "answers another way",
+            f"waits for keyboard input{at} and its stdin is empty: write the answers in a file, "
+            "one per line, and pass it with --stdin FILE",
         )
     numpy = _NUMPY_REMOVED.search(message)
     if numpy and kind_name in ("AttributeError", "TypeError"):
@@ -306,6 +350,16 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
             "numpy2",
             f"uses a NumPy API that NumPy {_numpy_version(exception)} removed{at}: {decisive}; "
             "port the call, or run in an environment with numpy<2",
+        )
+    promoted = _NUMPY_PROMOTION.search(message)
+    if promoted and kind_name == "TypeError":
+        small = promoted.group(1)
+        return failed(
+            "numpy2",
+            f"passes a NumPy {small} where TensorFlow takes int32 or int64{at}: {decisive}; most "
+            f"likely NumPy 2's promotion rules, under which a {small} value plus a Python int "
+            f"stays {small} (NumPy 1 made it int64): wrap the value in int(...), or run in an "
+            "environment with numpy<2",
         )
     python2 = _python2(kind_name, message, missing)
     if python2:
@@ -341,6 +395,16 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
     if network:
         return failed("network", f"{kind_name}{at} after a failed download: {network}")
     return failed("error", f"{kind_name}{at}: {decisive}")
+
+
+def _script_mistake(exception: Mapping[str, Any], message: str) -> str:
+    """What the script gets wrong, when one of TensorFlow's own checks rejected it, or ''."""
+    if not str(exception.get("raised_in", "")).startswith("tensorflow"):
+        return ""
+    for text, mistake in SCRIPT_MISTAKES.items():
+        if text in message:
+            return mistake
+    return ""
 
 
 def _numpy_version(exception: Mapping[str, Any]) -> str:

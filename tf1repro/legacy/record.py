@@ -56,7 +56,7 @@ class ScriptRun:
     """Files the script created or changed in its working folder, kept under ``files/``."""
     compat: dict[str, Any] = field(default_factory=dict)
     """The compatibility layer: ``on`` (False with ``--strict``), ``legacy_keras``,
-    ``soft_placement``, ``data_dir``."""
+    ``soft_placement``, ``data_dir``; and ``stdin`` (True when fed a ``--stdin`` file)."""
     substitutions: list[dict[str, str]] = field(default_factory=list)
     """Each removed API the script used (``api``) and the stand-in that served it
     (``stand_in``; empty when none did, which is what to port)."""

@@ -61,12 +61,15 @@ class Cancelled(Exception):
 
 @dataclass(frozen=True)
 class Layer:
-    """The compatibility layer of a run (see bootstrap): on unless ``strict``."""
+    """The compatibility layer of a run (see bootstrap): on unless ``strict``; and what the child
+    is given besides its folder: the MNIST folder, soft placement, its standard input."""
 
     strict: bool = False
     data_dir: Path | None = None
     """Where ``input_data`` looks for the MNIST files after the script's own ``train_dir``."""
     soft_placement: bool = False
+    stdin: bytes | None = None
+    """What each script reads on its standard input (``--stdin``); None: an empty stdin."""
 
 
 #: The default layer: on, MNIST only in the script's train_dir, placement as the script asks.
@@ -129,9 +132,12 @@ def run_script(
             "compat": not layer.strict,
             "data_dir": None if layer.data_dir is None else str(layer.data_dir.resolve()),
             "soft_placement": layer.soft_placement,
+            "stdin": layer.stdin is not None,
             "parent": os.getpid(),
             "record": None if record is None else record.to_child(),
         }
+        if layer.stdin is not None:
+            (staging / bootstrap.STDIN_FILE).write_bytes(layer.stdin)
         command = [python or sys.executable, bootstrap.__file__, str(staging)]
         exit_code, timed_out, seconds = _run_child(
             command, staging, config, _child_environment(seed, staging), timeout

@@ -31,7 +31,7 @@ from tf1repro.legacy.record import STDOUT_FILE, ScriptRun
 FORMAT = "tf1repro.legacy-shard/1"
 COMMANDS = ("check", "matrix")
 #: The settings every shard of one set must share: they change what a script does or prints.
-SETTINGS = ("timeout", "strict", "soft_placement", "recursive")
+SETTINGS = ("timeout", "strict", "soft_placement", "recursive", "stdin")
 #: The largest stdout a result file keeps of one run, from its end (the numbers compared).
 STDOUT_LIMIT = 16 * 1024 * 1024
 _SHARD = re.compile(r"([0-9]{1,6})/([0-9]{1,6})")
