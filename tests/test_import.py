@@ -46,3 +46,11 @@ def test_the_public_names_load_on_first_use() -> None:
     assert set(tf1repro.__all__) <= set(dir(tf1repro))
     for name in tf1repro.__all__:
         assert getattr(tf1repro, name).__name__ == name
+
+
+def test_the_installed_version_is_the_package_s() -> None:
+    from importlib.metadata import version
+
+    import tf1repro
+
+    assert version("tf1repro") == tf1repro.__version__

@@ -9,6 +9,10 @@ difference in a loss of 64 as 8 units of ``A``.
 
 A NaN or an infinity on either side, where the two do not hold the very same bits, is an
 infinite distance: it never passes a tolerance.
+
+What a tutorial evaluates after training (a test MSE, an accuracy, predictions) is compared too,
+one quantity per evaluated output over all its evaluation feeds, named ``NAME (evaluation)`` and
+placed after the last step: a port can train bit for bit and still evaluate differently.
 """
 
 from __future__ import annotations
@@ -99,8 +103,9 @@ class Comparison:
     def first_beyond(self, tolerance_ulps: float, first: Record, second: Record) -> int | None:
         """The first step at which some quantity differs by more than the tolerance."""
         steps = []
+        trained = first.quantities()
         for deviation in self.deviations:
-            if deviation.ulps > tolerance_ulps:
+            if deviation.ulps > tolerance_ulps and deviation.quantity in trained:
                 gaps = _gaps(
                     first.quantities()[deviation.quantity],
                     second.quantities()[deviation.quantity],
@@ -141,7 +146,45 @@ def compare_records(first: Record, second: Record) -> Comparison:
             f"the records hold different quantities: {sorted(mine)} and {sorted(theirs)}"
         )
     deviations = tuple(_deviation(name, mine[name], theirs[name]) for name in mine)
-    return Comparison(first.tutorial, (first.backend, second.backend), deviations)
+    evaluated = _evaluations(first, second)
+    return Comparison(first.tutorial, (first.backend, second.backend), deviations + evaluated)
+
+
+#: How an evaluated output is named among a comparison's quantities.
+EVALUATION_SUFFIX = " (evaluation)"
+
+
+def _evaluations(first: Record, second: Record) -> tuple[Deviation, ...]:
+    """One deviation per evaluated output, over every evaluation feed (labels in sorted order),
+    at the step after which it was evaluated: the last."""
+    mine, theirs = _evaluated(first), _evaluated(second)
+    if set(mine) != set(theirs):
+        raise ValueError(
+            f"the records evaluate different outputs: {sorted(mine)} and {sorted(theirs)}"
+        )
+    found = []
+    for name in mine:
+        if mine[name].shape != theirs[name].shape:
+            raise ValueError(f"the evaluated {name!r} has other shapes in the two records")
+        deviation = _deviation(name + EVALUATION_SUFFIX, mine[name], theirs[name])
+        if not deviation.identical:
+            deviation = replace(deviation, step=first.steps, first_step=first.steps)
+        found.append(deviation)
+    return tuple(found)
+
+
+def _evaluated(record: Record) -> dict[str, Array]:
+    """Each evaluated output, its values on every evaluation feed stacked in label order."""
+    values: dict[str, list[Array]] = {}
+    for label in sorted(record.evaluations):
+        for name, value in record.evaluations[label].items():
+            values.setdefault(name, []).append(np.asarray(value))
+    stacked = {}
+    for name, arrays in values.items():
+        if len({a.shape for a in arrays}) > 1 or len(arrays) != len(record.evaluations):
+            raise ValueError(f"the evaluated {name!r} is not one shape on every evaluation feed")
+        stacked[name] = np.stack(arrays)
+    return stacked
 
 
 def deviation(quantity: str, first: Array, second: Array, *, start: int = 1) -> Deviation:

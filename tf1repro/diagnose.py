@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tf1repro.backends import replay
-from tf1repro.compare import compare_records, scale_ulp
+from tf1repro.compare import EVALUATION_SUFFIX, Deviation, compare_records, scale_ulp
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 
@@ -69,6 +69,13 @@ class Diagnosis:
     step: int | None
     """The first step beyond the tolerance; None when the records agree."""
     gaps: tuple[StageGap, ...] = ()
+    evaluation: Deviation | None = None
+    """The evaluated output furthest beyond the tolerance, when every step agrees within it."""
+
+    @property
+    def agrees(self) -> bool:
+        """Whether every step and every evaluation is within the tolerance."""
+        return self.step is None and self.evaluation is None
 
     @property
     def stage(self) -> StageGap | None:
@@ -81,6 +88,13 @@ class Diagnosis:
 
     def verdict(self) -> str:
         first, second = self.backends
+        if self.step is None and self.evaluation is not None:
+            quantity = self.evaluation.quantity.removesuffix(EVALUATION_SUFFIX)
+            return (
+                f"{first} and {second} agree within {self.tolerance_ulps:g} ulps at every step, "
+                f"but the evaluated {quantity} differs by {self.evaluation.ulps:g} ulps after "
+                "training: the evaluation computes it differently"
+            )
         if self.step is None:
             return f"{first} and {second} agree within {self.tolerance_ulps:g} ulps at every step"
         gap = self.stage
@@ -133,8 +147,18 @@ class Diagnosis:
             "backends": list(self.backends),
             "tolerance_ulps": self.tolerance_ulps,
             "step": self.step,
-            "stage": None if stage is None else stage.stage,
-            "quantity": None if stage is None else stage.quantity,
+            "stage": "evaluation"
+            if self.evaluation is not None
+            else None
+            if stage is None
+            else stage.stage,
+            "quantity": (
+                self.evaluation.quantity
+                if self.evaluation is not None
+                else None
+                if stage is None
+                else stage.quantity
+            ),
             "verdict": self.verdict(),
             "gaps": [gap.to_dict() for gap in self.gaps],
         }
@@ -156,7 +180,13 @@ def diagnose(
     backends = (record.backend, other.backend)
     step = comparison.first_beyond(tolerance_ulps, record, other)
     if step is None:
-        return Diagnosis(record.tutorial, backends, tolerance_ulps, None)
+        evaluated = [
+            d
+            for d in comparison.deviations
+            if d.quantity.endswith(EVALUATION_SUFFIX) and d.ulps > tolerance_ulps
+        ]
+        worst = max(evaluated, key=lambda d: d.ulps, default=None)
+        return Diagnosis(record.tutorial, backends, tolerance_ulps, None, evaluation=worst)
     state = (
         dict(record.initial)
         if step == 1

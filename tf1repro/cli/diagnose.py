@@ -80,7 +80,7 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps(diagnosis.to_dict(), indent=1, allow_nan=False))
     else:
         print("\n".join(diagnosis.lines()))
-    return 0 if diagnosis.step is None else EXIT_DIFFERENT
+    return 0 if diagnosis.agrees else EXIT_DIFFERENT
 
 
 def _recorded(args: argparse.Namespace, folder: str, port: str, tolerance: float) -> int:
@@ -94,4 +94,4 @@ def _recorded(args: argparse.Namespace, folder: str, port: str, tolerance: float
         print(json.dumps([d.to_dict() for d in diagnoses], indent=1, allow_nan=False))
     else:
         print("\n".join(line for diagnosis in diagnoses for line in diagnosis.lines()))
-    return 0 if all(diagnosis.step is None for diagnosis in diagnoses) else EXIT_DIFFERENT
+    return 0 if all(diagnosis.agrees for diagnosis in diagnoses) else EXIT_DIFFERENT
