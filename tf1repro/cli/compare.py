@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tf1repro.cli import UsageError, options
@@ -71,57 +72,74 @@ def add_parser(subparsers: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from tf1repro import equivalence
 
-    against_record = args.record is not None and args.tutorial is not None
-    if args.graph is not None and not against_record:
-        raise UsageError("--graph needs --record and a TUTORIAL")
+    mode = _mode(args)
     if args.tolerance is None:
-        args.tolerance = 0.0 if against_record else DEFAULT_TOLERANCE_ULPS
+        # A tutorial against its script's recording: the same graph on the same TensorFlow.
+        args.tolerance = 0.0 if mode is _against_recording else DEFAULT_TOLERANCE_ULPS
     tolerance = equivalence.validate_tolerance(args.tolerance)
-    if args.record is not None and args.port is None and args.tutorial is None:
-        raise UsageError("--record needs --port or a TUTORIAL")
-    if not against_record:
+    if mode is not _against_recording:
         args.tutorial = args.tutorial or DEFAULT_TUTORIAL
         args.seed = 0 if args.seed is None else args.seed
-    if against_record:
-        if args.port is not None:
-            raise UsageError("give --port or a TUTORIAL to check against --record, not both")
-        if args.runs or args.logdir is not None:
-            raise UsageError("--record cannot be combined with --runs or --logdir")
-        report = _against_recording(args, tolerance)
-        if report is None:
-            return EXIT_MISMATCH
-    elif (recorded := options.recording(args)) is not None:
-        if args.runs or args.logdir is not None:
-            raise UsageError("--record cannot be combined with --runs or --logdir")
-        from tf1repro import runtime
-        from tf1repro.legacy.port_check import check_ports
-
-        runtime.configure(verbose=args.verbose)
-        report = check_ports(*recorded, tolerance_ulps=tolerance, verbose=args.verbose)
-    elif args.runs:
-        if args.logdir is not None:
-            raise UsageError("--logdir cannot be combined with --runs")
-        report = _recorded(args.runs, tolerance)
-    else:
-        cases, seed = _cases(args)
-        logdir = options.logdir(args)
-        from tf1repro import runtime
-
-        runtime.configure(verbose=args.verbose)
-        from tf1repro.cli.progress import count_bar
-
-        with count_bar("compare", "run", enabled=not args.json) as tick:
-            if logdir is None:
-                report, _ = equivalence.three_way(
-                    cases, seed, tolerance_ulps=tolerance, verbose=args.verbose, progress=tick
-                )
-            else:
-                report = _with_events(cases, seed, tolerance, logdir, args.verbose, tick)
+    report = mode(args, tolerance)
+    if report is None:
+        return EXIT_MISMATCH
     if args.json:
         print(json.dumps(report.to_dict(), indent=1, allow_nan=False))
     else:
         print("\n".join(report.table()))
     return 0 if report.passed else EXIT_MISMATCH
+
+
+def _mode(args: argparse.Namespace) -> Callable[[argparse.Namespace, float], Report | None]:
+    """The comparison the options ask for, once combinations that mean nothing are refused:
+    a TUTORIAL against a recording, a --port against one, --runs, or a TUTORIAL trained."""
+    against_record = args.record is not None and args.tutorial is not None
+    if args.graph is not None and not against_record:
+        raise UsageError("--graph needs --record and a TUTORIAL")
+    if args.record is not None and args.port is None and args.tutorial is None:
+        raise UsageError("--record needs --port or a TUTORIAL")
+    if against_record and args.port is not None:
+        raise UsageError("give --port or a TUTORIAL to check against --record, not both")
+    if args.record is not None or args.port is not None:
+        if args.runs or args.logdir is not None:
+            raise UsageError("--record cannot be combined with --runs or --logdir")
+        return _against_recording if against_record else _port_against_recording
+    if args.runs:
+        if args.logdir is not None:
+            raise UsageError("--logdir cannot be combined with --runs")
+        return _runs
+    return _trained
+
+
+def _port_against_recording(args: argparse.Namespace, tolerance: float) -> Report:
+    from tf1repro import runtime
+    from tf1repro.legacy.port_check import check_ports
+
+    recorded = options.recording(args)
+    assert recorded is not None  # this mode is chosen only with --record or --port
+    folder, port = recorded
+    runtime.configure(verbose=args.verbose)
+    return check_ports(folder, port, tolerance_ulps=tolerance, verbose=args.verbose)
+
+
+def _runs(args: argparse.Namespace, tolerance: float) -> Report:
+    return _recorded(args.runs, tolerance)
+
+
+def _trained(args: argparse.Namespace, tolerance: float) -> Report:
+    from tf1repro import equivalence, runtime
+    from tf1repro.cli.progress import count_bar
+
+    cases, seed = _cases(args)
+    logdir = options.logdir(args)
+    runtime.configure(verbose=args.verbose)
+    with count_bar("compare", "run", enabled=not args.json) as tick:
+        if logdir is None:
+            report, _ = equivalence.three_way(
+                cases, seed, tolerance_ulps=tolerance, verbose=args.verbose, progress=tick
+            )
+            return report
+        return _with_events(cases, seed, tolerance, logdir, args.verbose, tick)
 
 
 def _against_recording(args: argparse.Namespace, tolerance: float) -> Report | None:
