@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -41,17 +42,49 @@ def with_values(record: Record, group: str, name: str, values: object) -> Record
     return Record.from_dict(data)
 
 
+def _child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
+
+
 def run_python(
     *args: str, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python ARGS`` in a child process, as a user would, and capture its output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd or ROOT,
-        env=env,
+        env=_child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def run_pythons(
+    commands: Sequence[Sequence[str]], cwd: Path | None = None, timeout: float = 300
+) -> list[subprocess.CompletedProcess[str]]:
+    """``run_python`` for each command, all started at once: separate processes that each
+    import TensorFlow take the time of one where there are cores for them."""
+    children = [
+        subprocess.Popen(
+            [sys.executable, *args],
+            cwd=cwd or ROOT,
+            env=_child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for args in commands
+    ]
+    try:
+        results = []
+        for child in children:
+            out, err = child.communicate(timeout=timeout)
+            results.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
+        return results
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.communicate()

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT, run_python
 
 from tf1repro.cli import main
-from tf1repro.matrix import CHECK_NAMES
+from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES
 from tf1repro.matrix.probe import normalize
 from tf1repro.matrix.render import load_results, render_markdown, summary_line
 from tf1repro.matrix.run import outcome
@@ -134,6 +134,11 @@ def test_outcome_needs_every_check() -> None:
     assert outcome({**checks, "oracle": {"outcome": "not run"}}) == "incomplete"
     assert outcome({**checks, "replay": {"outcome": "failed"}}) == "failed"
     assert outcome({k: v for k, v in checks.items() if k != "goldens"}) == "incomplete"
+    # A second kernel path's run is complete with the kernel-dependent checks.
+    kernel = {name: {"outcome": "passed"} for name in KERNEL_CHECK_NAMES}
+    assert outcome(kernel) == "incomplete"
+    assert outcome(kernel, KERNEL_CHECK_NAMES) == "passed"
+    assert outcome({**kernel, "goldens": {"outcome": "failed"}}, KERNEL_CHECK_NAMES) == "failed"
 
 
 def test_collector_sorts_outcomes_into_checks(tmp_path: Path) -> None:

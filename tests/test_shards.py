@@ -45,9 +45,14 @@ def _folder(tmp_path: Path) -> Path:
     return folder
 
 
+#: These scripts never import TensorFlow: a fresh interpreter each is quicker than preloading
+#: one that imports it (the preloaded path has its own tests, test_legacy_preload.py).
+FRESH = "--fresh"
+
+
 def _check(folder: Path, out: Path, *extra: str) -> list[str]:
     return ["legacy", "check", str(folder), "--out", str(out), "--seed", "0", "--timeout", "60",
-            "--recursive", *extra]  # fmt: skip
+            "--recursive", FRESH, *extra]  # fmt: skip
 
 
 def test_shards_take_every_nth_script_by_sorted_path() -> None:
@@ -106,7 +111,7 @@ def test_matrix_shards_and_check_shards_of_two_releases_merge_into_the_matrix_ta
     (folder / "broken.py").write_text("import os\nassert not os.environ.get('NUDGE')\n")
     old, new = _interpreter(tmp_path / "old", False), _interpreter(tmp_path / "new", True)
     pythons = ["--python", f"2.12={old}", "--python", f"2.21={new}"]
-    matrix = ["legacy", "matrix", str(folder), *pythons, "--timeout", "60"]
+    matrix = ["legacy", "matrix", str(folder), *pythons, "--timeout", "60", FRESH]
     assert main([*matrix, "--out", str(tmp_path / "whole")]) == 1
     whole = capsys.readouterr().out
     assert whole.splitlines()[-1].startswith("3 scripts on 2 releases; 2 regression(s)")
@@ -128,7 +133,7 @@ def test_matrix_shards_and_check_shards_of_two_releases_merge_into_the_matrix_ta
             result = str(checks / f"{release}-{index}.json")
             argv = ["legacy", "check", str(folder), "--out", str(out), "--python", python,
                     "--seed", "0", "--timeout", "60", "--shard", f"{index}/2",
-                    "--release", release, "--result", result]  # fmt: skip
+                    "--release", release, "--result", result, FRESH]  # fmt: skip
             assert main(argv) in (0, 1)
     capsys.readouterr()
     assert main(["legacy", "merge", str(checks)]) == 1
@@ -164,6 +169,9 @@ def test_merge_refuses_sets_that_are_not_one_whole_run(
     other.mkdir()
     (other / "a.py").write_text("print('another folder')\n")
     foreign = shard("foreign", "2/2", where=other)
+    answers = tmp_path / "answers.txt"
+    answers.write_text("3\n")
+    fed = shard("fed", "2/2", "--stdin", str(answers))
     capsys.readouterr()
 
     for argv, message in [
@@ -172,6 +180,8 @@ def test_merge_refuses_sets_that_are_not_one_whole_run(
         ([one, reseeded], f"RESULTS {one} and {reseeded} are from different seeds (0 vs 1)"),
         ([one, thirds], f"RESULTS {one} and {thirds} are from different numbers of shards"),
         ([one, foreign], f"RESULTS {one} and {foreign} are from different folders (scripts: 3"),
+        # What a script reads on stdin is a setting: shards fed other input are another run.
+        ([one, fed], "stdin None vs timeout 60.0, strict False, soft_placement False, recursive"),
         ([one, two, "--reference", "9.9"], "--reference compares several releases; these "),
     ]:
         page = tmp_path / "page.md"

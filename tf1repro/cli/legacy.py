@@ -73,12 +73,7 @@ def add_parser(subparsers: Any) -> None:
     check.add_argument("dir", help="folder of TF1 scripts")
     _add_run_options(check)
     _add_folder_options(check, "legacy-check")
-    check.add_argument(
-        "--fresh",
-        action="store_true",
-        help="start every script in a fresh interpreter (default: fork it from one that has "
-        "imported TensorFlow, where the results cannot differ)",
-    )
+    _add_fresh_option(check)
     check.add_argument(
         "--python", help="interpreter to run the scripts with (default: the one running tf1repro)"
     )
@@ -113,6 +108,7 @@ def add_parser(subparsers: Any) -> None:
         help="an interpreter with one TensorFlow release (repeat; labelled with its TensorFlow "
         "version unless RELEASE= is given)",
     )
+    _add_fresh_option(matrix)
     matrix.add_argument(
         "--reference", help="the release the others are compared with (default: the first)"
     )
@@ -232,6 +228,15 @@ def _add_folder_options(parser: argparse.ArgumentParser, out: str) -> None:
         "--recursive",
         action="store_true",
         help="also run the scripts in DIR's subfolders (run folders keep their paths)",
+    )
+
+
+def _add_fresh_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="start every script in a fresh interpreter (default: fork it from one that has "
+        "imported TensorFlow, where the results cannot differ)",
     )
 
 
@@ -654,6 +659,7 @@ def handle_matrix(args: argparse.Namespace) -> int:
                     timeout=timeout,
                     jobs=jobs,
                     layer=layer,
+                    fresh=args.fresh,
                     progress=tick,
                 )
 

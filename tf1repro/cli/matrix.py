@@ -51,6 +51,24 @@ def add_parser(subparsers: Any) -> None:
         "--out",
         help=f"result file (default ./{DEFAULT_RESULTS}/tf-<release>.json)",
     )
+    run.add_argument(
+        "--kernel-checks-only",
+        action="store_true",
+        help=(
+            "run only the checks whose outcome can depend on the CPU kernels (replay, oracle, "
+            "goldens, determinism): for a release's second kernel path, whose other checks are "
+            "those of its default path"
+        ),
+    )
+    run.add_argument(
+        "--both-kernel-paths",
+        action="store_true",
+        help=(
+            "run the suite twice side by side, on TensorFlow's default CPU kernels and with "
+            "oneDNN off (TF_ENABLE_ONEDNN_OPTS=0, labelled <release>-onednn-off, written next "
+            "to --out with that suffix); needs --release"
+        ),
+    )
     run.set_defaults(handler=handle_run)
 
     report = actions.add_parser(
@@ -93,11 +111,18 @@ def handle_run(args: argparse.Namespace) -> int:
         import pytest  # noqa: F401
     except ImportError:
         raise UsageError("the matrix runs pytest: install it (pip install pytest)") from None
+    if args.both_kernel_paths:
+        if args.kernel_checks_only:
+            raise UsageError(
+                "--kernel-checks-only is for one path; --both-kernel-paths runs every check "
+                "on the default path and the kernel checks on the other"
+            )
+        return _run_both_paths(tests, args.release, given)
 
     from tf1repro.matrix.render import render_markdown, summary_line
     from tf1repro.matrix.run import run_suite
 
-    record = run_suite(tests, args.release)
+    record = run_suite(tests, args.release, kernel_checks_only=args.kernel_checks_only)
     out = given if given is not None else _default_out(record["release"])
     io.write_file(out, io.dumps_json(record).encode(), option="--out")
     print()
@@ -105,6 +130,18 @@ def handle_run(args: argparse.Namespace) -> int:
     print(summary_line(record))
     print(f"Wrote {out}")
     return 0 if record["outcome"] == "passed" else EXIT_CHECKS_FAILED
+
+
+def _run_both_paths(tests: Path, release: str | None, given: str | None) -> int:
+    from tf1repro.matrix.side_by_side import path_runs, run_both
+
+    if release is None:
+        # The children cannot both take the installed version for their label.
+        raise UsageError("--both-kernel-paths needs --release (the label of both result files)")
+    runs = path_runs(release, Path(given if given is not None else _default_out(release)))
+    for run in runs:
+        io.check_output_file(run.out, option="--out")
+    return run_both(tests, runs)
 
 
 def _default_out(release: str) -> str:

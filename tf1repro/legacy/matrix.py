@@ -59,9 +59,12 @@ def run_matrix(
     timeout: float,
     jobs: int,
     layer: Layer,
+    fresh: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, list[ScriptRun]]:
     """Run every script on every release; run folders go to ``out/tf-<label>/``.
+
+    Scripts start from a preloaded interpreter per release unless ``fresh`` (see check_folder).
 
     ``progress(done, total)`` counts the runs over all releases, release after release.
     """
@@ -81,6 +84,7 @@ def run_matrix(
             jobs=jobs,
             python=release.python,
             layer=layer,
+            fresh=fresh,
             progress=counted,
         )
     return runs

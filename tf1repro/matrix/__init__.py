@@ -18,6 +18,10 @@ class Check:
     name: str
     test_file: str
     proves: str
+    kernel_dependent: bool = True
+    """Its outcome can change with the CPU kernels (oneDNN or Eigen): numbers computed by
+    kernels whose order or fusion differs between paths. A release's second kernel path runs
+    only these (``tf1repro matrix run --kernel-checks-only``)."""
 
 
 #: The fidelity suite, in report order.
@@ -26,6 +30,8 @@ SUITE = (
         "structure",
         "test_graph_structure.py",
         "each graph holds the article's ops (Mul vs MatMul + Mean) and shapes",
+        # The graph as Python builds it; kernels are chosen later, when it runs.
+        kernel_dependent=False,
     ),
     Check(
         "replay",
@@ -51,13 +57,20 @@ SUITE = (
         "quiet",
         "test_quiet.py",
         "without --verbose, the reproduction prints nothing on stderr",
+        # tf1repro captures what TensorFlow prints, whichever notices a path prints.
+        kernel_dependent=False,
     ),
     Check(
         "initial values",
         "test_philox.py",
         "TensorFlow's seeded random_normal and tf1repro's NumPy mirror of it (Philox, "
         "Box-Muller) give the same bits, on thousands of graph seeds",
+        # RandomStandardNormal has no oneDNN kernel: Eigen's Philox on either path.
+        kernel_dependent=False,
     ),
 )
 
 CHECK_NAMES = tuple(check.name for check in SUITE)
+KERNEL_CHECK_NAMES = tuple(check.name for check in SUITE if check.kernel_dependent)
+#: How a result shows a check that its run left to the release's default path.
+ON_DEFAULT_PATH = "on default path"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tf1repro.io import Fields, InputError, read_json
-from tf1repro.matrix import CHECK_NAMES, SUITE
+from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, ON_DEFAULT_PATH, SUITE
 
 MARK = {"passed": "✅", "failed": "❌", "not run": "—"}
 
@@ -56,6 +56,8 @@ def validate(record: object, path: Path) -> None:
     if fields.has("kernels"):
         fields.string("kernels")
     fields.number("seconds")
+    if fields.has("kernel_checks_only"):
+        fields.boolean("kernel_checks_only")
     _strings(fields, "warnings")
     checks = fields.obj("checks")
     for name in CHECK_NAMES:
@@ -89,16 +91,26 @@ def summary_line(record: dict[str, Any]) -> str:
         f"keras {versions['keras']})"
     )
     checks = _checks(record)
-    failed = [name for name in CHECK_NAMES if checks[name]["outcome"] == "failed"]
-    missing = [name for name in CHECK_NAMES if checks[name]["outcome"] == "not run"]
+    names = _names(record)
+    failed = [name for name in names if checks[name]["outcome"] == "failed"]
+    missing = [name for name in names if checks[name]["outcome"] == "not run"]
+    kind = "kernel-dependent checks" if record.get("kernel_checks_only") else "checks"
     if not failed and not missing:
-        return f"{head}: all {len(CHECK_NAMES)} checks passed"
-    parts = []
-    if failed:
-        parts.append(f"{len(failed)} of {len(CHECK_NAMES)} checks failed ({', '.join(failed)})")
-    if missing:
-        parts.append(f"not run: {', '.join(missing)}")
-    return f"{head}: " + "; ".join(parts)
+        text = f"{head}: all {len(names)} {kind} passed"
+    else:
+        parts = []
+        if failed:
+            parts.append(f"{len(failed)} of {len(names)} {kind} failed ({', '.join(failed)})")
+        if missing:
+            parts.append(f"not run: {', '.join(missing)}")
+        text = f"{head}: " + "; ".join(parts)
+    left = [name for name in CHECK_NAMES if name not in names]
+    return f"{text} ({', '.join(left)}: {ON_DEFAULT_PATH})" if left else text
+
+
+def _names(record: dict[str, Any]) -> tuple[str, ...]:
+    """The checks a record's run was meant to run."""
+    return KERNEL_CHECK_NAMES if record.get("kernel_checks_only") else CHECK_NAMES
 
 
 def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibility") -> str:
@@ -114,7 +126,11 @@ def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibili
         "below).",
         "",
     ]
-    lines += [f"- **{check.name}**: {check.proves}." for check in SUITE]
+    lines += [
+        f"- **{check.name}**: {check.proves}."
+        + ("" if check.kernel_dependent else f" The same on every CPU kernel path: {_LEFT}.")
+        for check in SUITE
+    ]
     lines += ["", _header(), "|" + "---|" * (7 + len(CHECK_NAMES))]
     lines += [_row(record) for record in records]
     lines += ["", "## Details", ""]
@@ -167,14 +183,26 @@ _NOT_RUN: dict[str, Any] = {
 }
 
 
+#: What a kernel-independent check's description says about a second kernel path's row.
+_LEFT = f"a release's second path shows it as *{ON_DEFAULT_PATH}*"
+#: A check that a release's second kernel path leaves to its default path.
+_ON_DEFAULT: dict[str, Any] = {**_NOT_RUN, "on_default_path": True}
+
+
 def _checks(record: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The record's checks; a check added to the suite after the record was made is "not run"."""
-    return {name: record["checks"].get(name, _NOT_RUN) for name in CHECK_NAMES}
+    names = _names(record)
+    return {
+        name: record["checks"].get(name, _NOT_RUN if name in names else _ON_DEFAULT)
+        for name in CHECK_NAMES
+    }
 
 
 def _cell(check: dict[str, Any]) -> str:
     ran = check["passed"] + check["failed"]
-    if not ran:
+    if check.get("on_default_path"):
+        text = ON_DEFAULT_PATH
+    elif not ran:
         text = MARK["not run"]
     elif check["failed"]:
         text = f"{MARK['failed']} {check['failed']}/{ran} failed"

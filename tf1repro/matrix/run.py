@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tf1repro.matrix import CHECK_NAMES, SUITE
+from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, SUITE
 from tf1repro.matrix.collect import CheckCollector
-from tf1repro.matrix.figures import measure
 from tf1repro.matrix.probe import ProbeError, probe_tensorflow
 
 FORMAT = "tf1repro.matrix/1"
@@ -19,9 +18,13 @@ FORMAT = "tf1repro.matrix/1"
 MARKERS = "not slow and not docker"
 
 
-def run_suite(tests_dir: Path, release: str | None = None) -> dict[str, Any]:
+def run_suite(
+    tests_dir: Path, release: str | None = None, *, kernel_checks_only: bool = False
+) -> dict[str, Any]:
     """Probe TensorFlow, run the suite's test files under ``tests_dir`` with pytest, measure.
 
+    With ``kernel_checks_only``, only the checks whose outcome can depend on the CPU kernels
+    (``Check.kernel_dependent``), for a release's second kernel path; the record says so.
     Returns the result record (see ``outcome``); pytest's own report goes to stdout.
     """
     import pytest
@@ -34,25 +37,28 @@ def run_suite(tests_dir: Path, release: str | None = None) -> dict[str, Any]:
         return failed_result(release or "unknown", "import failed", str(error), today)
 
     collector = CheckCollector()
-    files = [str(tests_dir / check.test_file) for check in SUITE]
+    names = KERNEL_CHECK_NAMES if kernel_checks_only else CHECK_NAMES
+    files = [str(tests_dir / check.test_file) for check in SUITE if check.name in names]
     present = [path for path in files if Path(path).is_file()]
     # One test file that cannot be imported fails its check, not the whole suite.
     args = [*present, "-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
     code = int(pytest.main([*args, "-m", MARKERS], [collector]))
-    checks = {name: tally.to_dict() for name, tally in collector.tallies.items()}
-    for name, figures in measure(tests_dir / "golden").items():
-        checks[name]["figures"].update(figures)
+    if code == pytest.ExitCode.INTERRUPTED:
+        # pytest took the Ctrl-C and stopped: a partial suite is no result to write.
+        raise KeyboardInterrupt
+    # The figures come from the tests themselves (record_property): each golden is rerun once.
+    checks = {name: tally.to_dict() for name, tally in collector.tallies.items() if name in names}
     for check in checks.values():
         check["figures"] = {name: _figure(value) for name, value in check["figures"].items()}
 
     tensorflow = probe.versions["tensorflow"]
     from tf1repro import runtime
 
-    return {
+    record = {
         "format": FORMAT,
         "release": release or ".".join(tensorflow.split(".")[:2]),
         "date": today,
-        "outcome": outcome(checks),
+        "outcome": outcome(checks, names),
         "versions": probe.versions,
         "kernels": runtime.platform()["kernels"],
         "import_seconds": probe.import_seconds,
@@ -61,6 +67,9 @@ def run_suite(tests_dir: Path, release: str | None = None) -> dict[str, Any]:
         "pytest_exit": code,
         "seconds": round(time.perf_counter() - start, 1),
     }
+    if kernel_checks_only:
+        record["kernel_checks_only"] = True
+    return record
 
 
 def _figure(value: float) -> float | str:
@@ -68,10 +77,10 @@ def _figure(value: float) -> float | str:
     return value if math.isfinite(value) else str(value)
 
 
-def outcome(checks: dict[str, dict[str, Any]]) -> str:
-    """``passed`` when every check of the suite passed, ``failed`` when one failed, else
+def outcome(checks: dict[str, dict[str, Any]], names: tuple[str, ...] = CHECK_NAMES) -> str:
+    """``passed`` when every check of ``names`` passed, ``failed`` when one failed, else
     ``incomplete`` (a check had no test that ran)."""
-    states = [checks.get(name, {}).get("outcome", "not run") for name in CHECK_NAMES]
+    states = [checks.get(name, {}).get("outcome", "not run") for name in names]
     if "failed" in states:
         return "failed"
     return "passed" if all(state == "passed" for state in states) else "incomplete"

@@ -7,8 +7,7 @@ beside the article that train and need no download.
   (script ``02-08``).
 
 The registry imports this package, which imports its recipes so that their tutorials and
-scripts are registered; none of them imports TensorFlow, Matplotlib or scikit-learn until it
-trains, draws or loads iris.
+scripts are registered; none of them imports TensorFlow or Matplotlib until it trains or draws.
 """
 
 from tf1repro.tutorials.cookbook02 import back_propagation, combining, evaluating

@@ -2,12 +2,13 @@
 
 The original (``07_combining_everything_together.py``) separates I. setosa from the other two
 species by the line ``x1 = A * x2 + b`` over two features of scikit-learn's bundled iris data
-(``load_iris``, no download): ``x1`` is the petal length and ``x2`` the petal width. Three
-``[None, 1]`` placeholders (``x1``, ``x2``, the 0/1 target), ``A`` and ``b`` of shape ``[1, 1]``
-from ``random_normal``; the logits are ``x1 - (matmul(x2, A) + b)`` and the loss is the
-unreduced ``sigmoid_cross_entropy_with_logits`` of a batch of 20 (its gradient sums over the
-batch). ``GradientDescentOptimizer(0.05)``, 1000 steps; it prints ``A`` and ``b`` every 200
-steps (not the loss) and plots the fitted line over the data.
+(``load_iris``, no download; tf1repro ships the same rows, ``tf1repro.tutorials.iris``): ``x1``
+is the petal length and ``x2`` the petal width. Three ``[None, 1]`` placeholders (``x1``,
+``x2``, the 0/1 target), ``A`` and ``b`` of shape ``[1, 1]`` from ``random_normal``; the logits
+are ``x1 - (matmul(x2, A) + b)`` and the loss is the unreduced
+``sigmoid_cross_entropy_with_logits`` of a batch of 20 (its gradient sums over the batch).
+``GradientDescentOptimizer(0.05)``, 1000 steps; it prints ``A`` and ``b`` every 200 steps (not
+the loss) and plots the fitted line over the data.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
 from tf1repro.tutorials.cookbook02.common import LoggedConfig, logged_steps, png, printed
+from tf1repro.tutorials.iris import iris_data, iris_target
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,9 @@ class SetosaConfig(LoggedConfig):
 
 
 def iris_petals() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """Petal length and width of the 150 irises (``[150, 2]``) and 1.0 for a setosa, else 0.0.
-
-    scikit-learn is imported here, not at module level: listing the tutorials stays light.
-    """
-    from sklearn.datasets import load_iris
-
-    iris = load_iris()
-    petals = np.array(iris.data[:, 2:4])
-    setosa = np.where(iris.target == 0, 1.0, 0.0)
+    """Petal length and width of the 150 irises (``[150, 2]``) and 1.0 for a setosa, else 0.0."""
+    petals = np.array(iris_data()[:, 2:4])
+    setosa = np.where(iris_target() == 0, 1.0, 0.0)
     return petals, setosa
 
 

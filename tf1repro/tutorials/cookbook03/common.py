@@ -19,18 +19,15 @@ from tf1repro.config import MAX_STEPS, Config, Float, Int, param
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 from tf1repro.tutorial import Tutorial
+from tf1repro.tutorials.iris import iris_data
 
 #: Iris's columns: sepal length, sepal width, petal length, petal width.
 SEPAL_LENGTH, PETAL_WIDTH = 0, 3
 
 
 def iris() -> npt.NDArray[np.float64]:
-    """Iris's 150 rows of four measurements, from scikit-learn's bundled copy (no download)."""
-    # Imported here: scikit-learn is heavy, and only a run of these tutorials needs it.
-    from sklearn import datasets
-
-    data: npt.NDArray[np.float64] = np.asarray(datasets.load_iris().data)
-    return data
+    """Iris's 150 rows of four measurements, the rows of scikit-learn's ``load_iris()``."""
+    return iris_data()
 
 
 @dataclass(frozen=True)
