@@ -2,6 +2,7 @@
 
     nox -s tf-2.12 tf-2.21      # two releases (what CI runs)
     nox -t matrix               # every release 2.12 ... 2.21, then tf-nightly
+    nox -s all-releases         # the same, two sessions at a time (-- JOBS for another number)
     nox -s report               # matrix-results/*.json, plus the notes -> docs/compatibility.md
     nox -s legacy-matrix -- DIR 2.12 2.21   # your TF1 scripts in DIR on these releases
     nox -s legacy-shard -- DIR 2.21 2/4     # shard 2 of 4 of DIR on 2.21 (one CI job)
@@ -30,12 +31,17 @@ separate shells where memory allows (about 1.5 GB per running suite):
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nox
@@ -126,15 +132,19 @@ def _tf1repro_wheel(session: nox.Session) -> str:
 
 
 def _compiled(session: nox.Session) -> list[str]:
-    """Install options that write each module's bytecode (``.pyc``) at install time.
+    """Install options that write each module's bytecode (``.pyc``) at install time, where
+    Python will not write it on import (``PYTHONDONTWRITEBYTECODE``, common in CI and
+    container images).
 
-    pip does that by default, uv only when asked. Without it a suite whose tests start fresh
-    processes pays for compiling TensorFlow's Python in each of them wherever bytecode is not
-    written on import (``PYTHONDONTWRITEBYTECODE``, common in CI and container images):
-    measured on TF 2.21, 12-17 s per ``import tensorflow`` instead of about 5 s. Compiling
-    at install takes 11 s, once per virtualenv.
+    pip compiles at install by default, uv only when asked. Without bytecode, every fresh
+    process of the suite compiles TensorFlow's Python again: measured on TF 2.21, 12-17 s per
+    ``import tensorflow`` instead of about 5 s. Compiling everything at install adds about 11 s
+    to the virtualenv; where Python writes bytecode on import, the first import pays for the
+    modules it loads instead, and the virtualenv is ready sooner.
     """
-    return ["--compile-bytecode"] if session.venv_backend == "uv" else []
+    if session.venv_backend != "uv" or not os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        return []
+    return ["--compile-bytecode"]
 
 
 def _drop_venv(session: nox.Session) -> None:
@@ -192,6 +202,81 @@ def nightly(session: nox.Session) -> None:
         session.warn("tf-nightly failed checks (allowed); see its result file")
     finally:
         _drop_venv(session)
+
+
+#: How long a stopped job may take to end its sessions (each stops its suites) before its
+#: process group is killed.
+_JOB_GRACE_SECONDS = 30
+#: How a job starts nox (this interpreter's).
+_NOX = [sys.executable, "-m", "nox"]
+
+
+@nox.session(name="all-releases", python=False)
+def all_releases(session: nox.Session) -> None:
+    """Every release session and tf-nightly, JOBS at a time: ``nox -s all-releases [-- JOBS]``.
+
+    Each session runs as ``nox -s tf-<release>`` in a child process, its output in
+    ``.nox/all-releases/tf-<release>.log``, printed when it ends; the next session starts as
+    soon as one ends. While one session builds its virtualenv or finishes its longer kernel
+    path alone, another keeps the cores busy. JOBS defaults to 2 (a session runs two suites
+    at once, about 3 GB); Ctrl-C or SIGTERM stops every running session.
+    """
+    jobs = int(session.posargs[0]) if session.posargs else 2
+    if not 1 <= jobs <= 16:
+        session.error(f"JOBS must be 1 to 16; got {jobs}")
+    waiting = [*(f"tf-{release}" for release in RELEASES), "tf-nightly"]
+    folder = Path(".nox") / "all-releases"
+    folder.mkdir(parents=True, exist_ok=True)
+    running: dict[str, subprocess.Popen[bytes]] = {}
+    failed = []
+    previous = signal.signal(signal.SIGTERM, _stop_jobs)
+    try:
+        while waiting or running:
+            while waiting and len(running) < jobs:
+                name = waiting.pop(0)
+                with open(folder / f"{name}.log", "wb") as output:
+                    running[name] = subprocess.Popen(
+                        [*_NOX, "-s", name],
+                        stdout=output,
+                        stderr=subprocess.STDOUT,
+                        stdin=subprocess.DEVNULL,
+                        start_new_session=True,
+                    )
+            for name, child in list(running.items()):
+                if child.poll() is not None:
+                    del running[name]
+                    log = folder / f"{name}.log"
+                    print(f"\n===== {name} (exit {child.returncode}, {log}) =====", flush=True)
+                    sys.stdout.buffer.write(log.read_bytes())
+                    sys.stdout.flush()
+                    if child.returncode != 0:
+                        failed.append(name)
+            time.sleep(0.2)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        _end_jobs(list(running.values()))
+    if failed:
+        session.error(f"sessions failed: {', '.join(failed)}")
+
+
+def _stop_jobs(signum: int, frame: object) -> None:
+    # SIGTERM unwinds the session like Ctrl-C, so that its jobs are stopped too.
+    raise KeyboardInterrupt
+
+
+def _end_jobs(children: list[subprocess.Popen[bytes]]) -> None:
+    """Ctrl-C for every job still running (nox stops its session, which stops its suites),
+    then, after a grace period, its whole process group goes."""
+    running = [child for child in children if child.poll() is None]
+    for child in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(child.pid, signal.SIGINT)
+    for child in running:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(_JOB_GRACE_SECONDS)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait()
 
 
 @nox.session(python=PYTHON)

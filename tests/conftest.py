@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import background
 import pytest
 
 from tf1repro import Record, Reproduction, reproduce
@@ -31,6 +31,38 @@ def batch(article: Reproduction) -> Record:
     return article.records[1]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The fresh-process runs that collected tests use start now, beside the in-process tests.
+    background.start_used({name for item in session.items for name in item.fixturenames})
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    background.stop_all()
+
+
+@pytest.fixture(scope="session")
+def fresh_reproductions() -> tuple[Path, list[subprocess.CompletedProcess[str]]]:
+    """The article reproduced twice as a user runs it (``scripts/reproduce_article.py --seed
+    11``, with its plot), in two processes, and the folder holding their ``--out`` folders
+    (``background.FRESH_RUNS``). The determinism check compares the two; the quiet check reads
+    what the first printed."""
+    started = background.runs("fresh_reproductions")
+    return started.folder, started.results()
+
+
+@pytest.fixture(scope="session")
+def oracle_run() -> subprocess.CompletedProcess[str]:
+    """What the TF1-style article script prints (``background.ORACLE_CASE``), in a process of
+    its own."""
+    return background.runs("oracle_run").results()[0]
+
+
+@pytest.fixture(scope="session")
+def verbose_run() -> subprocess.CompletedProcess[str]:
+    """``scripts/reproduce_article.py --steps 5 --no-plot --verbose`` in a process of its own."""
+    return background.runs("verbose_run").results()[0]
+
+
 def with_values(record: Record, group: str, name: str, values: object) -> Record:
     """A copy of ``record`` with one array replaced (as a user editing the JSON would)."""
     import numpy as np
@@ -42,10 +74,6 @@ def with_values(record: Record, group: str, name: str, values: object) -> Record
     return Record.from_dict(data)
 
 
-def _child_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("TF_CPP")}
-
-
 def run_python(
     *args: str, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
@@ -53,7 +81,7 @@ def run_python(
     return subprocess.run(
         [sys.executable, *args],
         cwd=cwd or ROOT,
-        env=_child_env(),
+        env=background.child_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -70,7 +98,7 @@ def run_pythons(
         subprocess.Popen(
             [sys.executable, *args],
             cwd=cwd or ROOT,
-            env=_child_env(),
+            env=background.child_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

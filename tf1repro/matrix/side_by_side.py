@@ -29,6 +29,8 @@ OFF_SUFFIX = "-onednn-off"
 #: How long an interrupted child may take to stop on its own (pytest ends its tests, the
 #: tests stop their processes) before its whole process group is killed.
 STOP_GRACE_SECONDS = 10.0
+#: How often the runs are looked at, to say when each one ends.
+POLL_SECONDS = 0.2
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,20 @@ def run_both(tests: Path, runs: tuple[PathRun, ...]) -> int:
         start = time.monotonic()
         labels = ", ".join(run.label for run in runs)
         print(f"Running the suite on {len(runs)} kernel paths side by side: {labels}", flush=True)
-        codes = []
-        for run, child in zip(runs, children, strict=True):
-            codes.append(child.wait())
-            print(f"{run.label}: ended after {time.monotonic() - start:.0f} s", flush=True)
-        for run, log, code in zip(runs, logs, codes, strict=True):
+        codes: list[int | None] = [None] * len(runs)
+        while None in codes:
+            for index, child in enumerate(children):
+                if codes[index] is None and (code := child.poll()) is not None:
+                    codes[index] = code
+                    elapsed = time.monotonic() - start
+                    print(f"{runs[index].label}: ended after {elapsed:.0f} s", flush=True)
+            time.sleep(POLL_SECONDS)
+        ended = [code for code in codes if code is not None]
+        for run, log, code in zip(runs, logs, ended, strict=True):
             print(f"\n===== {run.label} (exit {code}) =====", flush=True)
             sys.stdout.buffer.write(log.read_bytes())
             sys.stdout.flush()
-    failed = [code if code > 0 else 1 for code in codes if code != 0]
+    failed = [code if code > 0 else 1 for code in ended if code != 0]
     return failed[0] if failed else 0
 
 
