@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -72,6 +73,14 @@ def with_values(record: Record, group: str, name: str, values: object) -> Record
     data = record.to_dict()
     data[group] = {**data[group], name: encode_array(np.asarray(values))}
     return Record.from_dict(data)
+
+
+def default_signals() -> None:
+    """A ``preexec_fn``: the child starts with Ctrl-C and SIGHUP at their defaults, as a command
+    started from a terminal does, even when this test run ignores them (a background job of a
+    non-interactive shell, ``nohup``), which tf1repro would honour and keep ignoring."""
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def run_python(

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import default_signals
 
 from tf1repro import io
 from tf1repro.cli import main
@@ -674,10 +675,7 @@ def test_a_stopped_command_prints_one_line_and_cleans_up(signum: int, code: int)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        # Whatever this test runner ignores, the child gets the signals' default dispositions.
-        preexec_fn=lambda: [
-            signal.signal(s, signal.SIG_DFL) for s in (signal.SIGINT, signal.SIGHUP)
-        ],
+        preexec_fn=default_signals,
     )
     assert child.stdout is not None and child.stderr is not None
     scratch = Path(child.stdout.readline().strip())

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, default_signals
 
 from tf1repro import io
 from tf1repro.cli import main
@@ -144,6 +144,7 @@ def _start_hanging_run(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_signals,
     )
     pids: list[int] = []
     deadline = time.monotonic() + START_SECONDS

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, default_signals
 
 from tf1repro.cli import main
 from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, SUITE
@@ -60,6 +60,7 @@ def start(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=default_signals,
     )
 
 
