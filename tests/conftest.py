@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import background
@@ -96,32 +95,3 @@ def run_python(
         timeout=timeout,
         check=False,
     )
-
-
-def run_pythons(
-    commands: Sequence[Sequence[str]], cwd: Path | None = None, timeout: float = 300
-) -> list[subprocess.CompletedProcess[str]]:
-    """``run_python`` for each command, all started at once: separate processes that each
-    import TensorFlow take the time of one where there are cores for them."""
-    children = [
-        subprocess.Popen(
-            [sys.executable, *args],
-            cwd=cwd or ROOT,
-            env=background.child_env(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for args in commands
-    ]
-    try:
-        results = []
-        for child in children:
-            out, err = child.communicate(timeout=timeout)
-            results.append(subprocess.CompletedProcess(child.args, child.returncode, out, err))
-        return results
-    finally:
-        for child in children:
-            if child.poll() is None:
-                child.kill()
-                child.communicate()

@@ -72,5 +72,13 @@ SUITE = (
 
 CHECK_NAMES = tuple(check.name for check in SUITE)
 KERNEL_CHECK_NAMES = tuple(check.name for check in SUITE if check.kernel_dependent)
+
+
+def checks_run(kernel_checks_only: bool) -> tuple[str, ...]:
+    """The checks a run covers: every one, or the kernel-dependent ones for a release's second
+    kernel path (``tf1repro matrix run --kernel-checks-only``)."""
+    return KERNEL_CHECK_NAMES if kernel_checks_only else CHECK_NAMES
+
+
 #: How a result shows a check that its run left to the release's default path.
 ON_DEFAULT_PATH = "on default path"

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tf1repro.io import Fields, InputError, read_json
-from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, ON_DEFAULT_PATH, SUITE
+from tf1repro.matrix import CHECK_NAMES, ON_DEFAULT_PATH, SUITE, checks_run
 
 MARK = {"passed": "✅", "failed": "❌", "not run": "—"}
 
@@ -110,7 +110,7 @@ def summary_line(record: dict[str, Any]) -> str:
 
 def _names(record: dict[str, Any]) -> tuple[str, ...]:
     """The checks a record's run was meant to run."""
-    return KERNEL_CHECK_NAMES if record.get("kernel_checks_only") else CHECK_NAMES
+    return checks_run(bool(record.get("kernel_checks_only")))
 
 
 def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibility") -> str:

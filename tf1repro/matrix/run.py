@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, SUITE
+from tf1repro.matrix import CHECK_NAMES, SUITE, checks_run
 from tf1repro.matrix.collect import CheckCollector
 from tf1repro.matrix.probe import ProbeError, probe_tensorflow
 
@@ -37,7 +37,7 @@ def run_suite(
         return failed_result(release or "unknown", "import failed", str(error), today)
 
     collector = CheckCollector()
-    names = KERNEL_CHECK_NAMES if kernel_checks_only else CHECK_NAMES
+    names = checks_run(kernel_checks_only)
     files = [str(tests_dir / check.test_file) for check in SUITE if check.name in names]
     present = [path for path in files if Path(path).is_file()]
     # One test file that cannot be imported fails its check, not the whole suite.
