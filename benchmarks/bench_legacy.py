@@ -35,10 +35,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tf1repro.legacy.check import check_folder, run_folder_name, scripts_in  # noqa: E402
+from tf1repro.legacy.folder import check_folder, run_folder_name, scripts_in  # noqa: E402
 from tf1repro.legacy.preload import preloading  # noqa: E402
-from tf1repro.legacy.record import ScriptRun  # noqa: E402
 from tf1repro.legacy.runner import run_script  # noqa: E402
+from tf1repro.legacy.script_run import ScriptRun  # noqa: E402
 
 BARE = 'import tensorflow\n\nprint("imported")\n'
 GOAL_SECONDS = 0.5

@@ -3,7 +3,7 @@
     python benchmarks/bench_study.py              # 10,000 runs x 7 batch sizes x 100 steps
 
 * initial A: every run's TensorFlow ``random_normal`` draw, by TensorFlow (one op per seed, the
-  old path) and by ``tf1repro.philox`` (the new one); the bits must agree.
+  old path) and by ``tf1repro.tutorials.article.philox`` (the new one); the bits must agree.
 * NumPy training: the vectorised NumPy trainer with its FMA dot product as it was (``fma32`` on
   every term, the old path) and as it is (a float64 chain, ``fma32`` only where a sum is a
   float32 midpoint); every run's A and loss must agree. Both columns share the trainer's other
@@ -203,7 +203,7 @@ def main() -> None:
     )
     print(f"{'':34} {'old path':>9} {'new path':>9} {'old/new':>8}")
     print(
-        f"{'initial A (TF -> tf1repro.philox)':34} {init_old:8.2f}s {init_new:8.2f}s "
+        f"{'initial A (TF -> philox mirror)':34} {init_old:8.2f}s {init_new:8.2f}s "
         f"{init_old / init_new:7.0f}x  bits identical: {init_same}"
     )
     print(

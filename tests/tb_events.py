@@ -1,6 +1,6 @@
 """Test-only readers of TensorBoard event files: what a test reads back from what was written.
 
-The package only writes event files (``tf1repro.tensorboard_logs``); these read them with
+The package only writes event files (``tf1repro.backends.tensorboard``); these read them with
 TensorFlow's own iterator, in both forms the package writes: TF1's ``simple_value`` (the graph
 and NumPy backends) and TF2's ``tf.summary`` tensors (the eager backend).
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from tf1repro.tensorboard_logs import EVENT_FILE_PREFIX
+from tf1repro.backends.tensorboard import EVENT_FILE_PREFIX
 
 
 def read_scalars(folder: Path) -> dict[str, dict[int, float]]:

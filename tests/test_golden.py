@@ -20,6 +20,7 @@ from conftest import ROOT, with_values
 from tf1repro import Record, load_tutorial, runtime
 from tf1repro.cli import main
 from tf1repro.compare import compare_records, scale_ulp
+from tf1repro.files import MANIFEST
 from tf1repro.golden import (
     cases,
     diff_records,
@@ -28,7 +29,6 @@ from tf1repro.golden import (
     rerun,
     ulps_at_value,
 )
-from tf1repro.io import MANIFEST
 from tf1repro.record import load_record
 from tf1repro.tutorial import tutorial_names
 

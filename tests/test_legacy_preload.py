@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from test_legacy_compat import write_mnist
 
-from tf1repro.legacy.check import check_folder, scripts_in
+from tf1repro.legacy.folder import check_folder, scripts_in
 from tf1repro.legacy.preload import refusal
 from tf1repro.legacy.runner import Layer
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, default_signals
 
-from tf1repro import io
+from tf1repro import files
 from tf1repro.cli import main
 from tf1repro.legacy import run_script, sandbox
 
@@ -71,7 +71,7 @@ def test_script_reads_its_siblings_and_writes_only_into_its_run(
     assert sorted(path.relative_to(folder) for path in folder.rglob("*")) == before
     assert (folder / "notes.txt").read_text() == "old\n"
     assert scratch_folders(scratch) == []
-    manifest = io.read_json(out / io.MANIFEST)["files"]
+    manifest = files.read_json(out / files.MANIFEST)["files"]
     assert manifest == sorted(
         ["files/notes.txt", "files/temp/logs/events.txt", "run.json", "stderr.txt", "stdout.txt"]
         + (["tensorflow.log"] if (out / "tensorflow.log").exists() else [])
@@ -271,7 +271,7 @@ def test_run_folders_are_checked_before_any_script_runs(
 PUBLISH_KILLER = r"""
 import os, signal, sys
 from pathlib import Path
-from tf1repro import io
+from tf1repro import files
 from tf1repro.legacy import run_script
 
 kill_at, script, out = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
@@ -290,8 +290,8 @@ def counted(function):
 
 for name in ("fsync", "replace", "rename", "link", "unlink", "rmdir", "mkdir", "symlink"):
     setattr(os, name, counted(getattr(os, name)))
-io._rename_exchange = counted(io._rename_exchange)
-real_publish = io.publish
+files._rename_exchange = counted(files._rename_exchange)
+real_publish = files.publish
 
 def publish(*args, **kwargs):
     global counting
@@ -301,7 +301,7 @@ def publish(*args, **kwargs):
     finally:
         counting = False
 
-io.publish = publish
+files.publish = publish
 run_script(script, out)
 print(calls)
 """
@@ -317,9 +317,9 @@ def _run_folder_state(out: Path) -> str:
     """``old`` or ``new`` when ``out`` holds exactly that run's files (and the user's notes)."""
     names = sorted(path.relative_to(out).as_posix() for path in out.rglob("*") if not path.is_dir())
     assert (out / "notes.txt").read_text() == "the user's"
-    record = io.read_json(out / "run.json")
-    manifest = io.read_json(out / io.MANIFEST)["files"]
-    assert sorted([*manifest, io.MANIFEST, "notes.txt"]) == names
+    record = files.read_json(out / "run.json")
+    manifest = files.read_json(out / files.MANIFEST)["files"]
+    assert sorted([*manifest, files.MANIFEST, "notes.txt"]) == names
     stdout = (out / "stdout.txt").read_text()
     if stdout == "old\n":
         assert record["files"] == ["a.txt"]
@@ -361,10 +361,10 @@ def test_a_kill_at_any_call_of_the_run_folders_publish_leaves_the_old_run_or_the
         from tf1repro.legacy.runner import check_run_folder
 
         check_run_folder(out)
-        with io.scratch_dir("test"):
+        with files.scratch_dir("test"):
             pass
         left = [p.name for p in out.parent.rglob("*") if "tf1repro-" in p.name]
-        assert left == [io.MANIFEST], (kill_at, left)
+        assert left == [files.MANIFEST], (kill_at, left)
         assert scratch_folders(scratch) == [], kill_at
         if child.returncode == 0:
             assert int(child.stdout) == kill_at - 1 and _run_folder_state(out) == "new"

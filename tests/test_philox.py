@@ -1,4 +1,5 @@
-"""tf1repro.philox draws what TensorFlow's seeded random_normal draws, bit for bit (tolerance 0).
+"""The article's Philox mirror draws what TensorFlow's seeded random_normal draws, bit for bit
+(tolerance 0).
 
 The mirror has three parts, each tested against TensorFlow on the installed release: the seed
 attributes (``tf.get_seed``), the Philox4x32-10 stream (many seeds, and one seed's stream far
@@ -18,14 +19,14 @@ import pytest
 from conftest import run_python
 
 from tf1repro import runtime, train
-from tf1repro.philox import (
+from tf1repro.tutorials.article import TrainConfig, part_config
+from tf1repro.tutorials.article.philox import (
     MAX_INT32,
     graph_random_normal,
     op_seeds,
     philox4x32,
     random_standard_normal,
 )
-from tf1repro.tutorials.article import TrainConfig, part_config
 from tf1repro.tutorials.article.vectorised.initial import (
     _no_grappler,
     _random_op,

@@ -12,7 +12,7 @@ from conftest import ROOT
 
 from tf1repro import Record, Reproduction
 from tf1repro.backends import draw_inputs
-from tf1repro.io import InputError, read_json
+from tf1repro.files import InputError, read_json
 from tf1repro.record import RecordError, load_record
 from tf1repro.tutorial import load_tutorial
 

@@ -90,7 +90,7 @@ def study_out(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]
 
 def test_study_writes_table_plot_and_json(study_out: tuple[Path, str, str]) -> None:
     out, stdout, stderr = study_out
-    # The three outputs, published as one set with its manifest (see tf1repro.io.publish).
+    # The three outputs, published as one set with its manifest (see tf1repro.files.publish).
     names = sorted(p.name for p in out.iterdir())
     assert names == [".tf1repro-set.json", "study.json", "study.md", "study.png"]
     assert (out / "study.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

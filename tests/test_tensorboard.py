@@ -17,9 +17,9 @@ from conftest import with_values
 from tb_events import event_files, read_graph_def, read_scalars
 
 from tf1repro import Record, replay, train
+from tf1repro.backends.tensorboard import EventLog, scalar_tags, write_records, write_v1_events
 from tf1repro.cli import main
 from tf1repro.record import load_record
-from tf1repro.tensorboard_logs import EventLog, scalar_tags, write_records, write_v1_events
 from tf1repro.tutorials.article import StochasticConfig
 
 

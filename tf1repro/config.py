@@ -29,7 +29,7 @@ MAX_STEPS = 1_000_000
 
 @dataclass(frozen=True)
 class Int:
-    """An int in ``[low, high]`` (``high=None``: no upper bound)."""
+    """An int in ``[low, high]`` (``high=None``: no upper bound). ``bool`` is not an int here."""
 
     low: int
     high: int | None = None
@@ -38,38 +38,109 @@ class Int:
         upper = "inf)" if self.high is None else f"{self.high}]"
         return f"an int in the range [{self.low}, {upper}"
 
+    def allows(self, value: object) -> bool:
+        return (
+            is_int(value)
+            and value >= self.low  # type: ignore[operator]
+            and (self.high is None or value <= self.high)  # type: ignore[operator]
+        )
+
     def check(self, name: str, value: object) -> int:
-        if not is_int(value) or value < self.low or (self.high is not None and value > self.high):  # type: ignore[operator]
+        if not self.allows(value):
             raise ParameterError(name, value, self.describe())
         return int(value)  # type: ignore[call-overload, no-any-return]
 
 
 @dataclass(frozen=True)
 class Float:
-    """A finite float, optionally ``> 0``; it must stay non-zero and finite in float32."""
+    """A finite real number (an int is accepted and widened); ``bool`` is not a number here.
+
+    ``positive``: ``> 0``, and still non-zero and finite in float32 (a learning rate of 1e-50 is
+    0 in float32 and would silently train nothing). ``low`` and ``high``: inclusive bounds.
+    """
 
     positive: bool = False
+    low: float | None = None
+    high: float | None = None
 
     def describe(self) -> str:
-        return "a finite float > 0 (and > 0 in float32)" if self.positive else "a finite float"
+        if self.positive:
+            bound = f" <= {self.high}" if self.high is not None else ""
+            return f"a finite float > 0 (and > 0 in float32){bound}"
+        if self.low is not None and self.high is not None:
+            return f"a finite float in the range [{self.low}, {self.high}]"
+        if self.low is not None:
+            return f"a finite float >= {self.low}"
+        if self.high is not None:
+            return f"a finite float <= {self.high}"
+        return "a finite float"
 
-    def check(self, name: str, value: object) -> float:
-        ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-        ok = ok and math.isfinite(value)  # type: ignore[arg-type]
-        if ok and self.positive:
-            # A learning rate of 1e-50 is 0 in float32 and would silently train nothing; one
-            # above float32's range would overflow: both are refused here, once.
+    def allows(self, value: object) -> bool:
+        if not isinstance(value, numbers.Real) or isinstance(value, bool):
+            return False
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond float's range, e.g. 10**400
+            return False
+        if not math.isfinite(number):
+            return False
+        if (self.low is not None and number < self.low) or (
+            self.high is not None and number > self.high
+        ):
+            return False
+        if self.positive:
             import numpy as np
 
             with np.errstate(over="ignore"):
-                as32 = np.float32(value)  # type: ignore[arg-type]
-            ok = bool(value > 0 and 0 < as32 < np.inf)  # type: ignore[operator]
-        if not ok:
+                as32 = np.float32(number)
+            return bool(number > 0 and 0 < as32 < np.inf)
+        return True
+
+    def check(self, name: str, value: object) -> float:
+        if not self.allows(value):
             raise ParameterError(name, value, self.describe())
         return float(value)  # type: ignore[arg-type]
 
 
-Constraint = Int | Float
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of strings."""
+
+    options: tuple[str, ...]
+
+    def describe(self) -> str:
+        return "one of " + ", ".join(repr(option) for option in self.options)
+
+    def allows(self, value: object) -> bool:
+        return isinstance(value, str) and value in self.options
+
+    def check(self, name: str, value: object) -> str:
+        if not self.allows(value):
+            raise ParameterError(name, value, self.describe())
+        return value  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Bool:
+    """``True`` or ``False`` (not 0, 1 or a string)."""
+
+    def describe(self) -> str:
+        return "true or false"
+
+    def allows(self, value: object) -> bool:
+        return isinstance(value, bool)
+
+    def check(self, name: str, value: object) -> bool:
+        if not self.allows(value):
+            raise ParameterError(name, value, self.describe())
+        return value  # type: ignore[return-value]
+
+
+Constraint = Int | Float | Choice | Bool
+"""What a value may be: the one way tf1repro states a constraint, for config fields, command-line
+options, file fields and records alike. Each has ``describe()`` (the words of the error),
+``allows(value)`` and ``check(name, value)``, which returns the value as a plain Python scalar
+or raises ``ParameterError`` naming ``name``."""
 
 
 def param(default: Any, constraint: Constraint, help: str) -> Any:

@@ -159,7 +159,7 @@ def diff_records(golden: Record, current: Record) -> GoldenDiff | None:
 
 def golden_files(directory: Path) -> list[Path]:
     """The golden records in ``directory``, in a stable order (hidden files, such as the
-    manifest ``tf1repro.io.publish`` keeps, are not goldens)."""
+    manifest ``tf1repro.files.publish`` keeps, are not goldens)."""
     return sorted(path for path in directory.glob("*.json") if not path.name.startswith("."))
 
 

@@ -203,11 +203,11 @@ class Record:
 
 
 def load_record(path: str | os.PathLike[str]) -> Record:
-    """Read and validate a record file (through ``tf1repro.io``'s reader).
+    """Read and validate a record file (through ``tf1repro.files``'s reader).
 
-    Raises ``tf1repro.io.InputError`` naming the file and the field that is wrong.
+    Raises ``tf1repro.files.InputError`` naming the file and the field that is wrong.
     """
-    from tf1repro.io import InputError, read_json
+    from tf1repro.files import InputError, read_json
 
     data = read_json(path)
     try:

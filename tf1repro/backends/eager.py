@@ -12,8 +12,8 @@ cannot be undone, and a port measured in such a process would not be TF2 at all.
 standard input and reads the reply from its standard output. The child loads the tutorial by the
 record's ``tutorial`` field (a built-in name or a file path), so a tutorial in a user's own file
 works too; for a recording of an unmodified script, the request names the port to load instead
-(``tf1repro.port``). TensorFlow's log lines in the child are kept and shown only when it fails,
-or always with ``verbose=True``.
+(``tf1repro.recording.port``). TensorFlow's log lines in the child are kept and shown only when
+it fails, or always with ``verbose=True``.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def replay_all(
 
     With ``logdirs``, TensorBoard event files (every variable and fetch per step) are written
     there with ``tf.summary``. ``ports`` gives, per record, the ``path.py:Class`` of a
-    ``tf1repro.port.Port`` to replay instead (for recordings of unmodified scripts). Raises
-    ``DivergenceError`` at the first non-finite value.
+    ``tf1repro.recording.port.Port`` to replay instead (for recordings of unmodified scripts).
+    Raises ``DivergenceError`` at the first non-finite value.
     """
     if ports is None:
         ports = [None] * len(records)
@@ -213,7 +213,7 @@ def _stepper(tf: Any, record: Record, port_spec: str | None = None) -> EagerStep
         tutorial, config = tutorial_of(record)
         port = tutorial.port_v2(tf, config, record.initial)
     else:
-        from tf1repro.port import bound, load_port
+        from tf1repro.recording.port import bound, load_port
 
         port = bound(load_port(port_spec), tf, record)
     if set(port.variables) != set(record.initial):
@@ -266,7 +266,7 @@ def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Re
 
 def _write_events(tf: Any, logdir: str, *groups: Mapping[str, Array]) -> None:
     """Every element of every variable and fetch as a scalar per step (``tf.summary``)."""
-    from tf1repro.tensorboard_logs import scalar_tags
+    from tf1repro.backends.tensorboard import scalar_tags
 
     writer = tf.summary.create_file_writer(logdir)
     with writer.as_default():

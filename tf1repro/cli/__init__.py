@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 
 from tf1repro import signals
 from tf1repro.errors import DivergenceError, ParameterError
-from tf1repro.io import InputError, OutputError
+from tf1repro.files import InputError, OutputError
 
 #: Subcommand modules under tf1repro.cli, in the order ``--help`` lists them.
 COMMANDS = (

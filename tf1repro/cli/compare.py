@@ -113,7 +113,7 @@ def _mode(args: argparse.Namespace) -> Callable[[argparse.Namespace, float], Rep
 
 def _port_against_recording(args: argparse.Namespace, tolerance: float) -> Report:
     from tf1repro import runtime
-    from tf1repro.legacy.port_check import check_ports
+    from tf1repro.recording.port_check import check_ports
 
     recorded = options.recording(args)
     assert recorded is not None  # this mode is chosen only with --record or --port
@@ -148,7 +148,7 @@ def _against_recording(args: argparse.Namespace, tolerance: float) -> Report | N
     import sys
 
     from tf1repro import runtime
-    from tf1repro.legacy.tutorial_check import Mismatch, check_tutorials
+    from tf1repro.recording.restatement import Mismatch, check_tutorials
     from tf1repro.reproduction import parts
 
     folder = options.recording_folder(args.record)
@@ -217,7 +217,7 @@ def _with_events(
     progress: Any,
 ) -> Report:
     from tf1repro import equivalence
-    from tf1repro.tensorboard_logs import EventLog, write_v1_events
+    from tf1repro.backends.tensorboard import EventLog, write_v1_events
 
     with EventLog(logdir) as log:
         report, by_case = equivalence.three_way(

@@ -86,7 +86,7 @@ def handle(args: argparse.Namespace) -> int:
 def _recorded(args: argparse.Namespace, folder: str, port: str, tolerance: float) -> int:
     """``--record RUN --port FILE``: each port against its recorded graph."""
     from tf1repro import runtime
-    from tf1repro.legacy.port_check import diagnose_ports
+    from tf1repro.recording.port_check import diagnose_ports
 
     runtime.configure(verbose=args.verbose)
     diagnoses = diagnose_ports(folder, port, tolerance_ulps=tolerance, verbose=args.verbose)

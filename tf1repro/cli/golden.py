@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
     runtime.configure(verbose=args.verbose)
     if args.update:
         from tf1repro.cli.progress import count_bar
-        from tf1repro.io import publish
+        from tf1repro.files import publish
 
         files = {}
         with count_bar("golden --update", "run") as tick:
@@ -80,7 +80,7 @@ def handle(args: argparse.Namespace) -> int:
                 files[case.file_name] = case.train().to_json().encode()
         if args.tutorials:
             # Updating some tutorials keeps the other goldens: the folder is one published set.
-            from tf1repro.io import read_bytes
+            from tf1repro.files import read_bytes
 
             for path in golden.golden_files(directory):
                 files.setdefault(path.name, read_bytes(path))
@@ -134,7 +134,7 @@ def _checked(path: Path, record: Any) -> Any:
     file is that file's fault, named with its field (not an option the user never gave)."""
     from tf1repro.backends import tutorial_of
     from tf1repro.errors import ParameterError
-    from tf1repro.io import InputError
+    from tf1repro.files import InputError
 
     try:
         tutorial_of(record)

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tf1repro import io
+from tf1repro import files
 from tf1repro.cli import Parser, UsageError
 
 DEFAULT_RESULTS = "matrix-results"
@@ -104,7 +104,7 @@ def handle_run(args: argparse.Namespace) -> int:
     # checked with a stand-in name, and the real name again when it is written.
     # An empty --out is refused by the check, never taken for the default.
     given: str | None = args.out
-    io.check_output_file(
+    files.check_output_file(
         given if given is not None else _default_out(args.release or "0.0"), option="--out"
     )
     try:
@@ -124,7 +124,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
     record = run_suite(tests, args.release, kernel_checks_only=args.kernel_checks_only)
     out = given if given is not None else _default_out(record["release"])
-    io.write_file(out, io.dumps_json(record).encode(), option="--out")
+    files.write_file(out, files.dumps_json(record).encode(), option="--out")
     print()
     print(render_markdown([record], title=f"TensorFlow {record['release']}"))
     print(summary_line(record))
@@ -140,7 +140,7 @@ def _run_both_paths(tests: Path, release: str | None, given: str | None) -> int:
         raise UsageError("--both-kernel-paths needs --release (the label of both result files)")
     runs = path_runs(release, Path(given if given is not None else _default_out(release)))
     for run in runs:
-        io.check_output_file(run.out, option="--out")
+        files.check_output_file(run.out, option="--out")
     return run_both(tests, runs)
 
 
@@ -152,7 +152,7 @@ def handle_report(args: argparse.Namespace) -> int:
     from tf1repro.matrix.render import load_results, render_markdown
 
     if args.out is not None:
-        io.check_output_file(args.out, option="--out")
+        files.check_output_file(args.out, option="--out")
     notes = "" if args.notes is None else _notes(args.notes)
     records = load_results(Path(text) for text in args.results)
     if not records:
@@ -160,13 +160,13 @@ def handle_report(args: argparse.Namespace) -> int:
     page = render_markdown(records, title="Compatibility across TensorFlow releases") + notes
     print(page, end="")
     if args.out is not None:
-        io.write_file(args.out, page.encode(), option="--out")
+        files.write_file(args.out, page.encode(), option="--out")
     return 0
 
 
 def _notes(path: str) -> str:
     """The notes file's Markdown, less its leading HTML comment, as a section after a blank line."""
-    text = io.read_text(path)
+    text = files.read_text(path)
     if text.startswith("<!--"):
         end = text.find("-->")
         text = text[end + 3 :] if end >= 0 else text

@@ -137,9 +137,9 @@ def seed(args: argparse.Namespace) -> int:
 def output_dir(text: str, option: str = "--out", names: Sequence[str] = ()) -> Path:
     """An output folder that exists or can be created, checked before any work starts.
 
-    Returns the path as given (for messages); ``tf1repro.io.publish`` writes into it later.
+    Returns the path as given (for messages); ``tf1repro.files.publish`` writes into it later.
     """
-    from tf1repro.io import check_output_folder
+    from tf1repro.files import check_output_folder
 
     check_output_folder(text, option=option, names=names)
     return Path(text)
@@ -157,7 +157,7 @@ def add_recording(parser: argparse.ArgumentParser, *, tutorial: bool = False) ->
     parser.add_argument(
         "--port",
         metavar="FILE.py[:CLASS]",
-        help="the TF2 port(s) of the recorded script: every tf1repro.port.Port in FILE.py, or "
+        help="the TF2 port(s) of the recorded script: every tf1repro Port in FILE.py, or "
         "CLASS alone",
     )
 

@@ -59,12 +59,12 @@ def handle(args: argparse.Namespace) -> int:
     files = {**figures, **result.record_files()}
     events = []
     if logdir is not None:
-        from tf1repro.tensorboard_logs import write_records
+        from tf1repro.backends.tensorboard import write_records
 
         events = write_records(
             [(t.name, r) for t, r in zip(result.tutorials, result.records, strict=True)], logdir
         )
-    from tf1repro.io import publish
+    from tf1repro.files import publish
 
     publish(out, files, option="--out")
     written = [out / name for name in files]

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from tf1repro import io
+from tf1repro import files
 from tf1repro.cli import UsageError, options
 
 TABLE_NAME = "study.md"
@@ -82,7 +82,7 @@ def handle(args: argparse.Namespace) -> int:
     sizes = batch_sizes(args.batch_sizes)
     check_study_size(config, sizes, runs)
     names = (TABLE_NAME, PLOT_NAME, JSON_NAME)
-    io.check_output_folder(args.out, option="--out", names=names, expected_bytes=EXPECTED_BYTES)
+    files.check_output_folder(args.out, option="--out", names=names, expected_bytes=EXPECTED_BYTES)
 
     from tf1repro import runtime
     from tf1repro.tutorials.article.study import figure, table
@@ -90,19 +90,19 @@ def handle(args: argparse.Namespace) -> int:
     runtime.configure(verbose=args.verbose)
     with _progress_bar(runs * len(set(sizes)), enabled=not args.json) as advance:
         study = run_study(config, sizes, runs, seed, backend=args.backend, progress=advance)
-    document = io.dumps_json(study.to_dict())
-    files = {
+    document = files.dumps_json(study.to_dict())
+    outputs = {
         TABLE_NAME: table.markdown(study).encode(),
         PLOT_NAME: figure.study_png(study),
         JSON_NAME: document.encode(),
     }
     # One set: a kill while writing leaves the previous study's three files or the new three.
-    io.publish(args.out, files, option="--out")
+    files.publish(args.out, outputs, option="--out")
     if args.json:
         sys.stdout.write(document)
     else:
         print(table.text(study))
-        print(f"\nWrote {', '.join(files)} to {args.out}/")
+        print(f"\nWrote {', '.join(outputs)} to {args.out}/")
     return 0
 
 

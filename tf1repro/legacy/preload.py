@@ -52,7 +52,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tf1repro import io
+from tf1repro import files
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 #: How long a server may take to import TensorFlow before its runs fall back to fresh ones.
@@ -167,11 +167,11 @@ def preloading() -> Iterator[None]:
     """Within this block, ``runner`` starts children from preloaded servers where it can;
     every server is stopped when the block ends.
 
-    The servers' sockets and logs live in one ``io.scratch_dir``: removed when the block ends,
+    The servers' sockets and logs live in one ``files.scratch_dir``: removed when the block ends,
     and, should this process be killed (the servers then exit, see zygote), by the next one.
     """
     global _active, _scratch
-    with io.scratch_dir("preload") as scratch:
+    with files.scratch_dir("preload") as scratch:
         with _lock:
             _active, _scratch = True, scratch
         try:

@@ -3,7 +3,7 @@
 One run, step by step (each step is one function, so that a faster way of starting children can
 replace ``_run_child`` alone):
 
-1. ``_stage``: a scratch folder (``tf1repro.io.scratch_dir``, in the temporary folder) holding
+1. ``_stage``: a scratch folder (``tf1repro.files.scratch_dir``, in the temporary folder) holding
    the working copy of the script's folder (``sandbox``), the child's config and what the
    child writes while it runs (logs, figures, its recording);
 2. ``_run_child``: the script runs under ``bootstrap.py`` in a fresh interpreter (or one forked
@@ -11,7 +11,7 @@ replace ``_run_child`` alone):
    process group, so that it can neither see nor change this process's state, and a timeout can
    stop it together with anything it started. The child dies with this process (see bootstrap);
 3. ``_record``: the outcome is classified and the run folder published as one set
-   (``tf1repro.io.publish``): logs, figures, the files the script wrote (``files/``), the
+   (``tf1repro.files.publish``): logs, figures, the files the script wrote (``files/``), the
    records and ``run.json``. After a kill at any moment the run folder holds the whole previous
    run or the whole new one. The scratch folder goes: on the way out, by the child's watcher
    when this process is killed, else by the next scratch folder made after a crash.
@@ -35,10 +35,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tf1repro import io
+from tf1repro import files
 from tf1repro.legacy import bootstrap, preload
 from tf1repro.legacy.classify import classify
-from tf1repro.legacy.record import (
+from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
+from tf1repro.legacy.script_run import (
     FILES_FOLDER,
     RECORD_FILE,
     STDERR_FILE,
@@ -46,8 +47,7 @@ from tf1repro.legacy.record import (
     TF_LOG_FILE,
     ScriptRun,
 )
-from tf1repro.legacy.recordings import RECORD_PATTERN, Recording, records_of
-from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
+from tf1repro.recording.reader import RECORD_PATTERN, Recording, records_of
 
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
@@ -112,7 +112,7 @@ def run_script(
     its working folder). ``python`` is the interpreter to use (default: this one), e.g. one from
     a virtualenv with another TensorFlow release. ``exclude`` lists folders inside the script's
     folder that its working copy leaves out (``out`` always is). With ``record``, every graph
-    that trains is recorded (``record_N.json``, see ``tf1repro.legacy.recordings``).
+    that trains is recorded (``record_N.json``, see ``tf1repro.recording.reader``).
     """
     if _cancelled.is_set():
         raise Cancelled(str(script))
@@ -120,7 +120,7 @@ def run_script(
     # The child runs in its working copy: a relative ``out`` would point somewhere else there.
     out = Path(os.path.abspath(out))
     check_run_folder(out)
-    with io.scratch_dir("legacy") as staging:
+    with files.scratch_dir("legacy") as staging:
         # The scratch folder is left out too, for a script that sits in the temporary folder.
         copy = _stage(script, staging, [out, staging, *exclude])
         config = {
@@ -164,10 +164,10 @@ RUN_FILES = (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE, RECORD_FILE)
 def check_run_folder(out: str | os.PathLike[str], option: str = "--out") -> Path:
     """Check, before any work, that a run can be published into ``out``; return it absolute.
 
-    Refused with an ``io.OutputError`` naming ``option``: anything ``io.check_output_folder``
+    Refused with an ``files.OutputError`` naming ``option``: anything ``files.check_output_folder``
     refuses (a link, a file, a folder holding a sub-folder that is not a previous run's...).
     """
-    return io.check_output_folder(out, option=option, names=RUN_FILES)
+    return files.check_output_folder(out, option=option, names=RUN_FILES)
 
 
 def _stage(script: Path, staging: Path, exclude: Sequence[Path]) -> WorkingCopy:
@@ -321,18 +321,18 @@ def _record(
         substitutions=info.get("substitutions", []),
         records=record_files,
     )
-    files = {
+    outputs = {
         name: (staging / name).read_bytes()
         for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE, *figures)
         if (staging / name).is_file()
     }
     for relative in written:
-        files[f"{FILES_FOLDER}/{relative}"] = (copy.work / relative).read_bytes()
+        outputs[f"{FILES_FOLDER}/{relative}"] = (copy.work / relative).read_bytes()
     for name, made in zip(record_files, records, strict=True):
-        files[name] = made.to_json().encode()
-    files[RECORD_FILE] = run.to_json().encode()
+        outputs[name] = made.to_json().encode()
+    outputs[RECORD_FILE] = run.to_json().encode()
     # One set: figures, files and records of an earlier run into this folder go with it.
-    io.publish(out, files, option="--out")
+    files.publish(out, outputs, option="--out")
     return run
 
 

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from tf1repro import io
-from tf1repro.legacy.check import name_of
-from tf1repro.legacy.matrix import Logs
-from tf1repro.legacy.record import STDOUT_FILE, ScriptRun
+from tf1repro import files
+from tf1repro.legacy.folder import name_of
+from tf1repro.legacy.releases import Logs
+from tf1repro.legacy.script_run import STDOUT_FILE, ScriptRun
 
 FORMAT = "tf1repro.legacy-shard/1"
 COMMANDS = ("check", "matrix")
@@ -84,7 +84,7 @@ def digest(scripts: Sequence[Path], root: Path) -> str:
     """SHA-256 of every script's name and bytes: equal on two machines with the same folder."""
     hashed = hashlib.sha256()
     for name, script in sorted(zip(relative_names(scripts, root), scripts, strict=True)):
-        content = io.read_bytes(script)
+        content = files.read_bytes(script)
         hashed.update(f"{name}\0{len(content)}\0".encode())
         hashed.update(content)
     return hashed.hexdigest()
@@ -140,12 +140,12 @@ class ShardResult:
         }
 
     def to_json(self) -> bytes:
-        return io.dumps_json(self.to_dict()).encode()
+        return files.dumps_json(self.to_dict()).encode()
 
     @classmethod
     def load(cls, path: Path) -> ShardResult:
-        """Read and validate a result file; ``io.InputError`` names the file and field."""
-        fields = io.Fields(io.read_json(path), path)
+        """Read and validate a result file; ``files.InputError`` names the file and field."""
+        fields = files.Fields(files.read_json(path), path)
         fields.only(
             "format", "command", "folder", "scripts", "digest", "shard", "seed", "settings",
             "releases", "reference", "rtol", "runs",
@@ -186,13 +186,13 @@ class ShardResult:
         )
 
 
-def _string(fields: io.Fields, name: str, value: object) -> str:
+def _string(fields: files.Fields, name: str, value: object) -> str:
     if not isinstance(value, str):
         raise fields.error(name, "must be a list of strings")
     return value
 
 
-def _entry(fields: io.Fields) -> Entry:
+def _entry(fields: files.Fields) -> Entry:
     fields.only("name", "record", "stdout")
     record = fields.obj("record")
     try:
@@ -243,8 +243,8 @@ def _entry_of(run: ScriptRun, label: str, folder: Path, logs: Logs) -> Entry:
 def stdout_of(run_folder: Path) -> list[str]:
     """What a run printed, as lines (undecodable bytes as U+FFFD: it is the script's output)."""
     try:
-        data = io.read_bytes(run_folder / STDOUT_FILE, limit=STDOUT_LIMIT)
-    except io.InputError:
+        data = files.read_bytes(run_folder / STDOUT_FILE, limit=STDOUT_LIMIT)
+    except files.InputError:
         return []
     return data.decode("utf-8", errors="replace").splitlines()
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tf1repro.io import Fields, InputError, read_json
+from tf1repro.files import Fields, InputError, read_json
 from tf1repro.matrix import CHECK_NAMES, ON_DEFAULT_PATH, SUITE, checks_run
 
 MARK = {"passed": "✅", "failed": "❌", "not run": "—"}

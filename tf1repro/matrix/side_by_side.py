@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from tf1repro import io
+from tf1repro import files
 
 #: The label suffix and environment of the second path (see tf1repro.kernel_path).
 OFF_SUFFIX = "-onednn-off"
@@ -65,7 +65,7 @@ def path_runs(release: str, out: Path) -> tuple[PathRun, PathRun]:
 def run_both(tests: Path, runs: tuple[PathRun, ...]) -> int:
     """Run every path's suite at once; print each report when all have ended; 0 when every
     run passed, else the first failing run's exit code (1 for failed checks)."""
-    with io.scratch_dir("matrix") as scratch, _children() as children:
+    with files.scratch_dir("matrix") as scratch, _children() as children:
         logs = []
         for run in runs:
             log = scratch / f"{run.label}.log"

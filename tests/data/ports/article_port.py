@@ -2,7 +2,7 @@
 
 from typing import ClassVar
 
-from tf1repro.port import Port
+from tf1repro.recording.port import Port
 from tf1repro.tutorial import V2Port
 
 NAMES = {"Placeholder": "x", "Placeholder_1": "y", "Variable": "A"}

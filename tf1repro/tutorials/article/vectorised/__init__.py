@@ -4,8 +4,8 @@ A study of thousands of seeds cannot afford the article's graph and session per 
 ``r`` is the run ``tf1repro.graph.train(trainer, config, seeds[r])`` would make: the same data
 and indices (drawn exactly as ``draw_inputs`` draws them for that seed) and, by default, the
 same initial ``A`` (TensorFlow's seeded ``random_normal`` for that graph seed, which
-``tf1repro.philox`` computes without TensorFlow). Only the summation order of a few batched
-kernels may differ; ``docs/theory.md`` and the tests state by how much.
+``tutorials.article.philox`` computes without TensorFlow). Only the summation order of a few
+batched kernels may differ; ``docs/theory.md`` and the tests state by how much.
 
 >>> from tf1repro.tutorials.article import TrainConfig
 >>> from tf1repro.tutorials.article.vectorised import train_many

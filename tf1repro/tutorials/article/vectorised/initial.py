@@ -7,8 +7,9 @@ seed, with the same attributes, in one graph: the same numbers as the single-run
 fraction of the cost. Such a graph is thousands of small stateful ops, which Grappler's passes
 handle slowly, so its session runs with Grappler off (it changes no value: each op draws alone).
 
-``mirror_initial_values`` gives the same bits without TensorFlow: ``tf1repro.philox`` mirrors
-the op's Philox generator and Box-Muller transform (tested against TensorFlow on every release).
+``mirror_initial_values`` gives the same bits without TensorFlow: ``philox`` (beside this
+package) mirrors the op's Philox generator and Box-Muller transform (tested against
+TensorFlow on every release).
 ``numpy_initial_values`` draws the same N(0, 1) distribution from a NumPy stream keyed by the
 seed, but other values.
 """
@@ -20,9 +21,9 @@ import functools
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro import philox, runtime
+from tf1repro import runtime
 from tf1repro.tutorial import load_tutorial
-from tf1repro.tutorials.article import TrainConfig, part_config
+from tf1repro.tutorials.article import TrainConfig, part_config, philox
 
 #: Ops per graph: graph construction slows down as a graph grows.
 OPS_PER_GRAPH = 1000

@@ -40,7 +40,7 @@ def records_of(
     recording: Path, script: Path, seed: int | None, versions: Mapping[str, str]
 ) -> list[Record]:
     """The records in the child's ``recording`` file (none when it wrote no file)."""
-    from tf1repro.io import read_json
+    from tf1repro.files import read_json
 
     if not recording.is_file():
         return []
@@ -78,9 +78,9 @@ def records_of(
 def load_recordings(folder: str | os.PathLike[str]) -> dict[int, Record]:
     """The records of a run folder made with ``--record``, by graph number (1, 2, ...).
 
-    Raises ``tf1repro.io.InputError`` naming the file (or ``run.json``) that is wrong.
+    Raises ``tf1repro.files.InputError`` naming the file (or ``run.json``) that is wrong.
     """
-    from tf1repro.io import InputError, read_json
+    from tf1repro.files import InputError, read_json
     from tf1repro.record import load_record
 
     path = Path(folder)

@@ -27,9 +27,9 @@ from tf1repro import load_tutorial
 from tf1repro.cli import main
 from tf1repro.errors import ParameterError
 from tf1repro.legacy import run_script
-from tf1repro.legacy.recordings import Recording, load_recordings
-from tf1repro.legacy.tutorial_check import pairing, recorded_as, recorded_seed
 from tf1repro.record import Record
+from tf1repro.recording.reader import Recording, load_recordings
+from tf1repro.recording.restatement import pairing, recorded_as, recorded_seed
 
 ORACLES = ROOT / "tests" / "oracle"
 TIMEOUT = 900.0

@@ -19,7 +19,7 @@ So this module calls the same C functions as TensorFlow, one element at a time t
 ``ctypes``: a few microseconds per pair of values, and the same bits as TensorFlow's kernel on
 the same machine.
 
->>> from tf1repro.philox import graph_random_normal
+>>> from tf1repro.tutorials.article.philox import graph_random_normal
 >>> graph_random_normal([1], graph_seeds=[0, 1, 2]).shape    # one op per graph seed
 (3, 1)
 """
@@ -226,7 +226,9 @@ def _libm() -> ctypes.CDLL:
     """The C math library, whose float32 ``logf``, ``sincosf``, ``sinf``, ``cosf`` TF calls."""
     name = ctypes.util.find_library("m") or ctypes.util.find_library("c")
     if name is None:
-        raise OSError("tf1repro.philox needs the C math library (libm), which was not found")
+        raise OSError(
+            "tf1repro.tutorials.article.philox needs the C math library (libm), which was not found"
+        )
     library = ctypes.CDLL(name)
     c_float, pointer = ctypes.c_float, ctypes.POINTER(ctypes.c_float)
     for function in ("logf", "sinf", "cosf"):

@@ -30,9 +30,9 @@ from tf1repro.compare import Comparison, Deviation, deviation
 from tf1repro.config import Config, validate_seed
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
-from tf1repro.legacy.recorder import tensor_name
-from tf1repro.legacy.recordings import RECORD_PATTERN, load_recordings
 from tf1repro.record import Record
+from tf1repro.recording.reader import RECORD_PATTERN, load_recordings
+from tf1repro.recording.recorder import tensor_name
 from tf1repro.tutorial import Tutorial, V1Graph, get_script, script_names
 
 #: The two sides of every comparison: the script's recording, the tutorial's graph.

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro.io import publish, scratch_dir
+from tf1repro.files import publish, scratch_dir
 from tf1repro.record import Record
 
 EVENT_FILE_PREFIX = "events.out.tfevents."
@@ -62,7 +62,7 @@ class EventLog:
         return self._scratch / label / backend
 
     def publish(self) -> list[Path]:
-        """Publish every event file into ``logdir`` as one set (``tf1repro.io.publish``): the
+        """Publish every event file into ``logdir`` as one set (``tf1repro.files.publish``): the
         events of an earlier command there are replaced, so TensorBoard never draws two
         trajectories of one case on top of each other. Returns the published paths."""
         files = {

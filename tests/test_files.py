@@ -1,4 +1,4 @@
-"""The one reader and the one writer (tf1repro.io) and the signal wrapper (tf1repro.signals).
+"""The one reader and the one writer (tf1repro.files) and the signal wrapper (tf1repro.signals).
 
 Every refusal is an ``InputError`` / ``OutputError`` whose one line names the path and what is
 wrong. The atomicity tests kill a child process (SIGKILL) right after each file-system call of
@@ -26,11 +26,11 @@ from pathlib import Path
 import pytest
 from conftest import default_signals
 
-from tf1repro import io
+from tf1repro import files
 from tf1repro.cli import main
-from tf1repro.io import InputError, OutputError
+from tf1repro.files import InputError, OutputError
 
-IO_SOURCE = Path(io.__file__)
+IO_SOURCE = Path(files.__file__)
 SCRATCH_NAMES = ("tf1repro-tmp-", "tf1repro-stage-", "tf1repro-old-", "tf1repro-scratch-")
 
 
@@ -51,8 +51,8 @@ def leftovers(*folders: Path) -> list[str]:
     """Every file or folder of the writer's scratch naming under ``folders``."""
     found = []
     for folder in folders:
-        for _root, dirs, files in os.walk(folder):
-            found += [n for n in dirs + files if any(part in n for part in SCRATCH_NAMES)]
+        for _root, dirs, names in os.walk(folder):
+            found += [n for n in dirs + names if any(part in n for part in SCRATCH_NAMES)]
     return found
 
 
@@ -65,7 +65,7 @@ def test_reader_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
     os.mkfifo(fifo)
     result: list[BaseException] = []
     # No writer ever opens the FIFO: a reader that opened it blocking would never return.
-    reader = threading.Thread(target=lambda: result.append(_error(io.read_json, fifo)))
+    reader = threading.Thread(target=lambda: result.append(_error(files.read_json, fifo)))
     reader.start()
     reader.join(timeout=60)
     assert not reader.is_alive(), "reading a FIFO blocked"
@@ -90,7 +90,7 @@ def test_reader_checks_the_open_file_too(tmp_path: Path, monkeypatch: pytest.Mon
         os, "stat", lambda path, **kw: regular if path == fifo else real_stat(path, **kw)
     )
     with pytest.raises(InputError, match=r"not a regular file \(FIFO\)"):
-        io.read_bytes(fifo)
+        files.read_bytes(fifo)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +99,7 @@ def test_reader_checks_the_open_file_too(tmp_path: Path, monkeypatch: pytest.Mon
 )
 def test_reader_refuses_devices_and_folders(path: str, kind: str) -> None:
     with pytest.raises(InputError) as caught:
-        io.read_bytes(path)
+        files.read_bytes(path)
     assert one_line(caught.value) == f"{path}: not a regular file ({kind})"
     assert caught.value.path == path and caught.value.field is None
 
@@ -107,7 +107,7 @@ def test_reader_refuses_devices_and_folders(path: str, kind: str) -> None:
 def test_reader_refuses_a_folder_named_like_a_file(tmp_path: Path) -> None:
     (tmp_path / "x.json").mkdir()
     with pytest.raises(InputError, match=r"x\.json: not a regular file \(folder\)$"):
-        io.read_json(tmp_path / "x.json")
+        files.read_json(tmp_path / "x.json")
 
 
 def test_reader_refuses_a_socket(tmp_path: Path) -> None:
@@ -115,15 +115,15 @@ def test_reader_refuses_a_socket(tmp_path: Path) -> None:
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(path))
         with pytest.raises(InputError, match=r"not a regular file \(socket\)"):
-            io.read_bytes(path)
+            files.read_bytes(path)
 
 
 def test_reader_limits_the_size(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_bytes(b"1" * 101)
-    assert io.read_bytes(path, limit=101) == b"1" * 101
+    assert files.read_bytes(path, limit=101) == b"1" * 101
     with pytest.raises(InputError, match=r"big\.json: larger than 100 bytes \(101 bytes\)$"):
-        io.read_bytes(path, limit=100)
+        files.read_bytes(path, limit=100)
 
 
 def test_reader_limits_files_that_report_no_size() -> None:
@@ -131,12 +131,12 @@ def test_reader_limits_files_that_report_no_size() -> None:
     status = Path("/proc/self/status")
     assert status.stat().st_size == 0
     with pytest.raises(InputError, match=r"status: larger than 10 bytes$"):
-        io.read_bytes(status, limit=10)
+        files.read_bytes(status, limit=10)
 
 
 def test_reader_names_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(InputError) as caught:
-        io.read_text(tmp_path / "none.json")
+        files.read_text(tmp_path / "none.json")
     assert (
         one_line(caught.value)
         == f"{tmp_path / 'none.json'}: cannot be read: No such file or directory"
@@ -147,7 +147,7 @@ def test_reader_refuses_invalid_utf8(tmp_path: Path) -> None:
     path = tmp_path / "bin.json"
     path.write_bytes(b'{"a": "\xff"}')
     with pytest.raises(InputError, match=r"not UTF-8 text: invalid byte 0xff at offset 7$"):
-        io.read_json(path)
+        files.read_json(path)
 
 
 @pytest.mark.parametrize(
@@ -170,28 +170,28 @@ def test_strict_json_refusals(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "r.json"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        io.read_json(path)
+        files.read_json(path)
     assert one_line(caught.value).startswith(f"{path}: {message}")
 
 
 def test_strict_json_accepts_lookalikes_inside_strings() -> None:
     text = json.dumps({"note": "NaN Infinity " + "[" * 1000, "x": [1.5, -2, None, True]})
-    assert io.loads_json(text, source="t") == json.loads(text)
-    assert io.loads_json("[" * 64 + "]" * 64, source="t") is not None
+    assert files.loads_json(text, source="t") == json.loads(text)
+    assert files.loads_json("[" * 64 + "]" * 64, source="t") is not None
 
 
 def test_dumps_json_is_strict_and_stable() -> None:
     assert (
-        io.dumps_json({"b": [1, 2.5], "a": "é"})
+        files.dumps_json({"b": [1, 2.5], "a": "é"})
         == '{\n "b": [\n  1,\n  2.5\n ],\n "a": "\\u00e9"\n}\n'
     )
     with pytest.raises(ValueError):
-        io.dumps_json({"loss": float("nan")})
+        files.dumps_json({"loss": float("nan")})
 
 
 def test_fields_name_the_dotted_field() -> None:
     data = {"config": {"steps": "x", "rate": 0.1}, "runs": [{"seed": 1}, {"seed": 2}, {"seed": -1}]}
-    fields = io.Fields(data, "run_batch.json")
+    fields = files.Fields(data, "run_batch.json")
     with pytest.raises(InputError) as caught:
         fields.obj("config").integer("steps", low=1)
     assert (
@@ -212,15 +212,15 @@ def test_fields_name_the_dotted_field() -> None:
     with pytest.raises(InputError, match=r"field 'runs': must be a string, got \[\{\"seed\""):
         fields.string("runs")
     with pytest.raises(InputError, match=r"^a\.json: must be a JSON object, got a list$"):
-        io.Fields([], "a.json")
+        files.Fields([], "a.json")
     with pytest.raises(InputError, match=r"^a\.json: must be a JSON object, got null$"):
-        io.Fields(None, "a.json")
-    flag = io.Fields({"on": 1}, "f.json")
+        files.Fields(None, "a.json")
+    flag = files.Fields({"on": 1}, "f.json")
     with pytest.raises(InputError, match="must be true or false, got 1"):
         flag.boolean("on")
-    assert io.Fields({"n": True}, "f").get("n", bool) is True
+    assert files.Fields({"n": True}, "f").get("n", bool) is True
     with pytest.raises(InputError, match="must be an int, got true"):
-        io.Fields({"n": True}, "f").integer("n")
+        files.Fields({"n": True}, "f").integer("n")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,14 +240,14 @@ def make_device(path: Path) -> Path:
 def test_system_device_is_refused_by_the_check() -> None:
     # Only the check: it refuses before it creates anything.
     with pytest.raises(OutputError) as caught:
-        io.check_output_file("/dev/null", option="--out")
+        files.check_output_file("/dev/null", option="--out")
     assert one_line(caught.value) == "--out '/dev/null' is not a regular file (character device)"
     assert caught.value.option == "--out" and caught.value.path == "/dev/null"
     assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
     with pytest.raises(
         OutputError, match=r"^--out '/dev/null' is not a folder \(character device\)$"
     ):
-        io.check_output_folder("/dev/null", option="--out")
+        files.check_output_folder("/dev/null", option="--out")
 
 
 def test_writer_refuses_special_files(tmp_path: Path) -> None:
@@ -259,7 +259,7 @@ def test_writer_refuses_special_files(tmp_path: Path) -> None:
             path, "folder"
         )
         with pytest.raises(OutputError, match=rf"is not a regular file \({kind}\)$"):
-            io.write_file(path, b"data", option="--out")
+            files.write_file(path, b"data", option="--out")
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and not stat.S_ISREG(os.lstat(device).st_mode)
     assert leftovers(tmp_path) == []
 
@@ -274,7 +274,7 @@ def test_writer_refuses_links_and_leaves_their_targets_alone(tmp_path: Path) -> 
     loop_b.symlink_to(loop_a)
     for path in (link, dangling, loop_a):
         with pytest.raises(OutputError) as caught:
-            io.write_file(path, b"new", option="--out")
+            files.write_file(path, b"new", option="--out")
         assert one_line(caught.value).endswith(
             "is a symbolic link; tf1repro does not replace links"
         )
@@ -283,9 +283,9 @@ def test_writer_refuses_links_and_leaves_their_targets_alone(tmp_path: Path) -> 
     with pytest.raises(
         OutputError, match=r"cannot be created: .*la: Too many levels of symbolic links$"
     ):
-        io.check_output_file(loop_a / "x.json", option="--out")
+        files.check_output_file(loop_a / "x.json", option="--out")
     with pytest.raises(OutputError, match=r"cannot be created: .*dangling is a dangling link"):
-        io.check_output_file(dangling / "x.json", option="--out")
+        files.check_output_file(dangling / "x.json", option="--out")
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -306,7 +306,7 @@ def test_writer_refuses_bad_paths(tmp_path: Path, name: str, message: str) -> No
     (tmp_path / "protected.txt").chmod(0o444)
     path = name if name == "" else str(tmp_path / name) if name != "." else str(tmp_path) + "/."
     with pytest.raises(OutputError) as caught:
-        io.write_file(path, b"x", option="--out")
+        files.write_file(path, b"x", option="--out")
     assert message.format(tmp=tmp_path) in one_line(caught.value)
     assert (tmp_path / "protected.txt").read_text() == "read only"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "protected.txt"]
@@ -314,12 +314,12 @@ def test_writer_refuses_bad_paths(tmp_path: Path, name: str, message: str) -> No
 
 def test_check_creates_nothing_and_sees_free_space(tmp_path: Path) -> None:
     target = tmp_path / "a" / "b" / "out.json"
-    assert io.check_output_file(target, option="--out") == target
+    assert files.check_output_file(target, option="--out") == target
     assert list(tmp_path.iterdir()) == []
     with pytest.raises(
         OutputError, match=r"cannot be written: \d+ bytes free in .*, about \d+ needed"
     ):
-        io.check_output_file(target, option="--out", expected_bytes=1 << 62)
+        files.check_output_file(target, option="--out", expected_bytes=1 << 62)
 
 
 def test_write_file_writes_atomically_with_plain_permissions(
@@ -327,10 +327,10 @@ def test_write_file_writes_atomically_with_plain_permissions(
 ) -> None:
     os.umask(0o027)
     target = tmp_path / "new" / "out.json"
-    assert io.write_file(target, b"one", option="--out") == target
+    assert files.write_file(target, b"one", option="--out") == target
     assert target.read_bytes() == b"one"
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~0o027
-    io.write_file(target, b"two", option="--out")
+    files.write_file(target, b"two", option="--out")
     assert target.read_bytes() == b"two"
     assert leftovers(tmp_path) == []
 
@@ -344,7 +344,7 @@ def test_write_file_turns_a_write_failure_into_one_line(
     monkeypatch.setattr(os, "fsync", full)
     target = tmp_path / "out.json"
     with pytest.raises(OutputError) as caught:
-        io.write_file(target, b"x", option="--out")
+        files.write_file(target, b"x", option="--out")
     assert one_line(caught.value) == f"--out '{target}' cannot be written: No space left on device"
     assert list(tmp_path.iterdir()) == []
 
@@ -362,7 +362,7 @@ def test_checks_remove_stale_temporaries_of_dead_writers(tmp_path: Path) -> None
     live.write_text("mine, in use")
     not_ours = tmp_path / ".tf1repro-tmp-notapid"
     not_ours.write_text("user's")
-    io.check_output_file(tmp_path / "x.json", option="--out")
+    files.check_output_file(tmp_path / "x.json", option="--out")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, not_ours.name])
 
 
@@ -370,7 +370,7 @@ def test_an_interrupted_two_rename_swap_is_put_back(tmp_path: Path) -> None:
     aside = tmp_path / f".out.tf1repro-old-{_dead_pid()}-abcd"
     aside.mkdir()
     (aside / "study.md").write_text("old set")
-    io.check_output_folder(tmp_path / "out", option="--out")
+    files.check_output_folder(tmp_path / "out", option="--out")
     assert (tmp_path / "out" / "study.md").read_text() == "old set"
     assert leftovers(tmp_path) == []
 
@@ -398,18 +398,20 @@ def test_publish_replaces_the_set_and_keeps_the_users_files(
     tmp_path: Path, umask_022: None
 ) -> None:
     out = tmp_path / "out"
-    io.publish(out, {"a.md": b"old a", "b.png": b"old b", "sub/c.json": b"old c"}, option="--out")
+    files.publish(
+        out, {"a.md": b"old a", "b.png": b"old b", "sub/c.json": b"old c"}, option="--out"
+    )
     (out / "notes.txt").write_text("mine")
     (out / "sub" / "mine.txt").write_text("mine too")
     (out / "link").symlink_to("notes.txt")
     notes_inode = (out / "notes.txt").stat().st_ino
     out.chmod(0o750)
 
-    paths = io.publish(out, {"a.md": b"new a", "d.txt": b"new d"}, option="--out")
+    paths = files.publish(out, {"a.md": b"new a", "d.txt": b"new d"}, option="--out")
 
     assert paths == [out / "a.md", out / "d.txt"]
     state = folder_state(out)
-    manifest = json.loads(state.pop(io.MANIFEST))
+    manifest = json.loads(state.pop(files.MANIFEST))
     assert manifest == {"format": "tf1repro.set/1", "files": ["a.md", "d.txt"]}
     # b.png and sub/c.json were tf1repro's and are not in the new set: gone.
     assert state == {
@@ -430,8 +432,8 @@ def test_publish_through_a_link_to_a_folder(tmp_path: Path) -> None:
     real = tmp_path / "real"
     real.mkdir()
     (tmp_path / "alias").symlink_to(real)
-    assert io.check_output_folder(tmp_path / "alias", option="--out", names=["a"]) == real
-    io.publish(tmp_path / "alias", {"a": b"1"}, option="--out")
+    assert files.check_output_folder(tmp_path / "alias", option="--out", names=["a"]) == real
+    files.publish(tmp_path / "alias", {"a": b"1"}, option="--out")
     assert os.path.islink(tmp_path / "alias") and (real / "a").read_text() == "1"
 
 
@@ -441,7 +443,7 @@ def test_publish_refuses_what_it_cannot_keep(
     out = tmp_path / "out"
     (out / "project").mkdir(parents=True)
     with pytest.raises(OutputError) as caught:
-        io.check_output_folder(out, option="--out", names=["a.md"])
+        files.check_output_folder(out, option="--out", names=["a.md"])
     assert one_line(caught.value) == (
         f"--out '{out}' holds 'project' (folder), which is not one of tf1repro's outputs; "
         "publish into a folder of its own"
@@ -449,20 +451,20 @@ def test_publish_refuses_what_it_cannot_keep(
     (out / "project").rmdir()
     os.mkfifo(out / "a.md")
     with pytest.raises(OutputError, match=r"a\.md' is not a regular file \(FIFO\)$"):
-        io.publish(out, {"a.md": b"x"}, option="--out")
+        files.publish(out, {"a.md": b"x"}, option="--out")
     (out / "a.md").unlink()
     (out / "a.md").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(OutputError, match="is a symbolic link"):
-        io.publish(out, {"a.md": b"x"}, option="--out")
+        files.publish(out, {"a.md": b"x"}, option="--out")
     (out / "a.md").unlink()
     monkeypatch.chdir(out)
     with pytest.raises(OutputError, match="is the current folder or holds it"):
-        io.check_output_folder(".", option="--out")
+        files.check_output_folder(".", option="--out")
     with pytest.raises(OutputError, match="is the current folder or holds it"):
-        io.check_output_folder(tmp_path, option="--out")
+        files.check_output_folder(tmp_path, option="--out")
     assert os.listdir(out) == [] and leftovers(tmp_path) == []
     with pytest.raises(OutputError, match=r"^--out '' is empty"):
-        io.publish("", {"a": b""}, option="--out")
+        files.publish("", {"a": b""}, option="--out")
 
 
 def test_the_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
@@ -471,7 +473,7 @@ def test_the_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "in_a").write_text("")
-    io._rename_exchange(tmp_path / "a", tmp_path / "b")
+    files._rename_exchange(tmp_path / "a", tmp_path / "b")
     assert os.listdir(tmp_path / "b") == ["in_a"] and os.listdir(tmp_path / "a") == []
 
 
@@ -479,10 +481,10 @@ def test_publish_without_the_exchange(tmp_path: Path, monkeypatch: pytest.Monkey
     def unsupported(a: Path, b: Path) -> None:
         raise OSError(errno.EINVAL, "not here")
 
-    monkeypatch.setattr(io, "_rename_exchange", unsupported)
+    monkeypatch.setattr(files, "_rename_exchange", unsupported)
     out = tmp_path / "out"
-    io.publish(out, {"a": b"1"}, option="--out")
-    io.publish(out, {"a": b"2"}, option="--out")
+    files.publish(out, {"a": b"1"}, option="--out")
+    files.publish(out, {"a": b"2"}, option="--out")
     assert folder_state(out)["a"] == "2" and leftovers(tmp_path) == []
 
 
@@ -493,8 +495,8 @@ def test_a_failure_between_the_two_renames_puts_the_old_set_back(
         raise OSError(errno.EINVAL, "not here")
 
     out = tmp_path / "out"
-    io.publish(out, {"a": b"old"}, option="--out")
-    monkeypatch.setattr(io, "_rename_exchange", unsupported)
+    files.publish(out, {"a": b"old"}, option="--out")
+    monkeypatch.setattr(files, "_rename_exchange", unsupported)
     real_rename = os.rename
 
     def failing_second(source: str | Path, destination: str | Path) -> None:
@@ -504,17 +506,17 @@ def test_a_failure_between_the_two_renames_puts_the_old_set_back(
 
     monkeypatch.setattr(os, "rename", failing_second)
     with pytest.raises(OutputError, match=r"cannot be written: Input/output error$"):
-        io.publish(out, {"a": b"new"}, option="--out")
+        files.publish(out, {"a": b"new"}, option="--out")
     assert folder_state(out)["a"] == "old" and leftovers(tmp_path) == []
 
 
 # A child that runs one write and SIGKILLs itself right after its N-th file-system call.
-# tf1repro.io is loaded from its file alone, so that a child starts in milliseconds.
+# tf1repro.files is loaded from its file alone, so that a child starts in milliseconds.
 KILLER = r"""
 import errno, importlib.util, json, os, signal, sys
 spec = importlib.util.spec_from_file_location("tf1repro_io", sys.argv[1])
-io = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(io)
+files = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(files)
 kill_at, action, target, payload, exchange = (
     int(sys.argv[2]), sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), sys.argv[6])
 calls = 0
@@ -534,11 +536,11 @@ def unsupported(a, b):
 
 for name in ("fsync", "replace", "rename", "link", "unlink", "rmdir", "mkdir", "symlink"):
     setattr(os, name, counted(getattr(os, name)))
-io._rename_exchange = counted(io._rename_exchange) if exchange == "yes" else unsupported
+files._rename_exchange = counted(files._rename_exchange) if exchange == "yes" else unsupported
 if action == "publish":
-    io.publish(target, {k: v.encode() for k, v in payload.items()}, option="--out")
+    files.publish(target, {k: v.encode() for k, v in payload.items()}, option="--out")
 else:
-    io.write_file(target, payload.encode(), option="--out")
+    files.write_file(target, payload.encode(), option="--out")
 print(calls)
 """
 
@@ -580,20 +582,20 @@ def test_a_kill_at_any_call_leaves_the_old_set_or_the_new(tmp_path: Path, exchan
     for kill_at in range(1, 200):
         base = tmp_path / str(kill_at)
         out = base / "out"
-        io.publish(out, {k: v.encode() for k, v in OLD_SET.items()}, option="--out")
+        files.publish(out, {k: v.encode() for k, v in OLD_SET.items()}, option="--out")
         (out / "notes.txt").write_text("the user's")
         ended = run_killed(kill_at, "publish", out, NEW_SET, exchange)
         if exchange == "no":
             # The two-rename swap may leave the target missing; any check puts it back.
-            io.check_output_folder(out, option="--out")
+            files.check_output_folder(out, option="--out")
         state = folder_state(out)
-        manifest = json.loads(state.pop(io.MANIFEST))
+        manifest = json.loads(state.pop(files.MANIFEST))
         assert state.pop("notes.txt") == "the user's", kill_at
         assert state in (OLD_SET, NEW_SET), (kill_at, state)
         assert manifest["files"] == sorted(state), kill_at
         outcomes.add("new" if state == NEW_SET else "old")
         # The next run's check removes whatever the killed one left.
-        io.check_output_folder(out, option="--out", names=list(NEW_SET))
+        files.check_output_folder(out, option="--out", names=list(NEW_SET))
         assert leftovers(base) == [], kill_at
         if ended is not None:
             assert ended == kill_at - 1 and state == NEW_SET
@@ -612,7 +614,7 @@ def test_a_kill_at_any_call_of_write_file_leaves_one_whole_file(tmp_path: Path) 
         target.write_text("old")
         ended = run_killed(kill_at, "write", target, "new", "yes")
         assert target.read_text() in ("old", "new"), kill_at
-        io.check_output_file(target, option="--out")
+        files.check_output_file(target, option="--out")
         assert os.listdir(base) == ["result.json"], kill_at
         if ended is not None:
             assert target.read_text() == "new"
@@ -627,7 +629,7 @@ def test_a_kill_at_any_call_of_write_file_leaves_one_whole_file(tmp_path: Path) 
 
 
 def test_scratch_dir_is_removed_even_on_an_interrupt() -> None:
-    with pytest.raises(KeyboardInterrupt), io.scratch_dir("test") as scratch:
+    with pytest.raises(KeyboardInterrupt), files.scratch_dir("test") as scratch:
         (scratch / "events").write_text("x")
         raise KeyboardInterrupt
     assert not scratch.exists()
@@ -635,10 +637,10 @@ def test_scratch_dir_is_removed_even_on_an_interrupt() -> None:
 
 
 def test_scratch_dir_removes_those_of_killed_processes() -> None:
-    stale = Path(io.tempfile.gettempdir()) / f"tf1repro-scratch-legacy-{_dead_pid()}-abcd"
+    stale = Path(files.tempfile.gettempdir()) / f"tf1repro-scratch-legacy-{_dead_pid()}-abcd"
     stale.mkdir()
     (stale / "run.json").write_text("{}")
-    with io.scratch_dir("test"):
+    with files.scratch_dir("test"):
         assert not stale.exists()
 
 
@@ -646,7 +648,7 @@ def test_scratch_dir_removes_those_of_killed_processes() -> None:
 # folder until it is stopped.
 WORKER = r"""
 import sys, time
-from tf1repro import cli, io
+from tf1repro import cli, files
 
 def build_parser():
     parser = cli.Parser(prog="tf1repro")
@@ -656,7 +658,7 @@ def build_parser():
     return parser
 
 def handle(args):
-    with io.scratch_dir("work") as scratch:
+    with files.scratch_dir("work") as scratch:
         print(scratch, flush=True)
         while True:
             time.sleep(0.01)

@@ -18,8 +18,8 @@ from conftest import ROOT
 from tf1repro.backends import train
 from tf1repro.cli import main
 from tf1repro.legacy import run_script
-from tf1repro.legacy.recordings import Recording, load_recordings
 from tf1repro.record import Record, RecordError
+from tf1repro.recording.reader import Recording, load_recordings
 
 CORPUS = ROOT / "tests" / "legacy_corpus"
 ARTICLE = CORPUS / "article_batch_stochastic.py"
@@ -49,7 +49,7 @@ for i in range(40):
 
 #: Its TF2 port; ``{reduce}`` is reduce_mean, or reduce_sum for the deliberately wrong one.
 LINE_PORT = """
-from tf1repro.port import Port
+from tf1repro.recording.port import Port
 from tf1repro.tutorial import V2Port
 
 

@@ -1,12 +1,12 @@
 """A TF2 port checked against the recording of the unmodified TF1 script it ports.
 
-``check_ports`` replays each port (``tf1repro.port.Port``) on its graph's recorded feeds from the
-recorded initial values, on the eager backend, and compares every variable and fetch step by
-step with the recording (``tf1repro.compare``). ``diagnose_ports`` goes on from the first step
+``check_ports`` replays each port (``tf1repro.recording.port.Port``) on its graph's recorded feeds
+from the recorded initial values, on the eager backend, and compares every variable and fetch step
+by step with the recording (``tf1repro.compare``). ``diagnose_ports`` goes on from the first step
 beyond the tolerance: the port runs that step from the recorded state before it, and its forward
-pass from the recorded state after it (where the recording read its fetches, on the same
-feeds), so a wrong forward pass is told from a wrong gradient or update. A recording holds no
-gradients: those two stages are one.
+pass from the recorded state after it (where the recording read its fetches, on the same feeds), so
+a wrong forward pass is told from a wrong gradient or update. A recording holds no gradients: those
+two stages are one.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from tf1repro.compare import compare_records
 from tf1repro.diagnose import Diagnosis, stage_gaps
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
-from tf1repro.legacy.recordings import load_recordings
-from tf1repro.port import Port, load_ports
 from tf1repro.record import Record
+from tf1repro.recording.port import Port, load_ports
+from tf1repro.recording.reader import load_recordings
 
 
 def check_ports(

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tf1repro.legacy.preload import preloading
-from tf1repro.legacy.record import ScriptRun
 from tf1repro.legacy.runner import NO_OPTIONS, Layer, cancel_all, run_script
 from tf1repro.legacy.sandbox import SKIPPED_FOLDERS
+from tf1repro.legacy.script_run import ScriptRun
 
 STATUSES = ("ok", "failed", "timeout")
 #: ``progress(done, total)``: scripts finished so far, of how many.

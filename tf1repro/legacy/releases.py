@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tf1repro import io
-from tf1repro.legacy.check import Progress, check_folder, name_of, run_folder_name
+from tf1repro import files
+from tf1repro.legacy.folder import Progress, check_folder, name_of, run_folder_name
 from tf1repro.legacy.logdiff import LogDiff, diff_logs
-from tf1repro.legacy.record import RECORD_FILE, STDOUT_FILE, ScriptRun
 from tf1repro.legacy.runner import Layer, interpreter_versions
+from tf1repro.legacy.script_run import RECORD_FILE, STDOUT_FILE, ScriptRun
 
 #: The printed log of a script (by name) on a release (by label), as lines.
 Logs = Callable[[str, str], list[str]]
@@ -184,8 +184,8 @@ LOG_LIMIT = 16 * 1024 * 1024
 def _log(out: Path, label: str, name: str) -> list[str]:
     path = out / f"{RELEASE_PREFIX}{label}" / Path(name).with_suffix("") / STDOUT_FILE
     try:
-        data = io.read_bytes(path, limit=LOG_LIMIT)
-    except io.InputError:
+        data = files.read_bytes(path, limit=LOG_LIMIT)
+    except files.InputError:
         return []
     # The script's own output: undecodable bytes become U+FFFD.
     return data.decode("utf-8", errors="replace").splitlines()

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tf1repro import io
+from tf1repro import files
 
 RECORD_FILE = "run.json"
 STDOUT_FILE = "stdout.txt"
@@ -86,10 +86,10 @@ class ScriptRun:
     @classmethod
     def load(cls, folder: Path) -> ScriptRun:
         """The ``run.json`` of a run folder, through the reader: a malformed one is an
-        ``io.InputError`` naming the file."""
+        ``files.InputError`` naming the file."""
         path = folder / RECORD_FILE
-        fields = io.Fields(io.read_json(path, limit=RECORD_LIMIT), path)
+        fields = files.Fields(files.read_json(path, limit=RECORD_LIMIT), path)
         try:
             return cls.from_dict(fields.data)
         except TypeError as error:
-            raise io.InputError(path, f"not a run record: {error}") from None
+            raise files.InputError(path, f"not a run record: {error}") from None

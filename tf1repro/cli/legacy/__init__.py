@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 from tf1repro.cli import Parser, UsageError, options
 from tf1repro.config import validate_seed
 from tf1repro.errors import ParameterError
-from tf1repro.io import InputError, read_bytes
+from tf1repro.files import InputError, read_bytes
 
 EXIT_DIFFERENT = 1
 DEFAULT_TIMEOUT = 600.0
@@ -325,7 +325,7 @@ def _runs_folder(text: str, folder: Path, scripts: list[Path], releases: list[st
     folder that will be published into it (``OUT/<script>/``, or ``OUT/tf-<release>/<script>/``
     for each of ``releases``) must be one that ``legacy run`` could write. It may hold earlier
     runs (``--collect`` reads them back)."""
-    from tf1repro.legacy.check import run_folder_name
+    from tf1repro.legacy.folder import run_folder_name
     from tf1repro.legacy.runner import check_run_folder
 
     out = Path(text)
@@ -339,7 +339,7 @@ def _runs_folder(text: str, folder: Path, scripts: list[Path], releases: list[st
 def _shard(args: argparse.Namespace, out: Path) -> tuple[Any, Path | None]:
     """The ``--shard`` (None: every script; ``--result`` alone makes it 1/1) and the result
     file to write (None: none), checked before any script runs."""
-    from tf1repro.io import check_output_file
+    from tf1repro.files import check_output_file
     from tf1repro.legacy.shards import Shard, parse_shard
 
     if args.shard is None:
@@ -358,7 +358,7 @@ def _shard(args: argparse.Namespace, out: Path) -> tuple[Any, Path | None]:
 
 
 def _write_result(result: Any, path: Path, ran: int, total: int) -> None:
-    from tf1repro.io import write_file
+    from tf1repro.files import write_file
 
     write_file(path, result.to_json(), option="--result")
     print(
@@ -394,7 +394,7 @@ def interpreter(value: str | None, option: str = "--python") -> str | None:
 
 
 def _recording(args: argparse.Namespace) -> Any:
-    from tf1repro.legacy.recordings import Recording
+    from tf1repro.recording.reader import Recording
 
     steps = args.record_steps
     if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps < 1):
@@ -424,7 +424,7 @@ def _layer(args: argparse.Namespace) -> Any:
 
 
 def _scripts(args: argparse.Namespace) -> tuple[Path, list[Path]]:
-    from tf1repro.legacy.check import scripts_in
+    from tf1repro.legacy.folder import scripts_in
 
     folder = Path(args.dir)
     if not folder.is_dir():
@@ -509,7 +509,7 @@ def handle_run(args: argparse.Namespace) -> int:
     if isinstance(result, int):
         return result
     run = result
-    from tf1repro.io import read_bytes
+    from tf1repro.files import read_bytes
 
     # The script's own output, echoed as it was (undecodable bytes and all).
     sys.stdout.flush()
@@ -539,7 +539,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
 def handle_check(args: argparse.Namespace) -> int:
     from tf1repro.cli.progress import count_bar
-    from tf1repro.legacy.check import check_folder, table
+    from tf1repro.legacy.folder import check_folder, table
     from tf1repro.legacy.shards import result_of, select
 
     seed = _seed(args)
@@ -606,11 +606,11 @@ def _settings(args: argparse.Namespace, timeout: float, layer: Any) -> dict[str,
 
 def _release_label(release: str | None, python: str | None) -> str:
     """``--release`` checked, else the TensorFlow version of the interpreter (``none``)."""
-    from tf1repro.legacy import matrix
+    from tf1repro.legacy import releases
     from tf1repro.legacy.runner import interpreter_versions
 
     if release is not None:
-        if not matrix.LABEL.match(release):
+        if not releases.LABEL.match(release):
             raise UsageError(
                 f"--release must be letters, digits, '.', '_' or '-' (e.g. 2.21); got {release!r}"
             )
@@ -624,7 +624,7 @@ def _release_label(release: str | None, python: str | None) -> str:
 
 def handle_matrix(args: argparse.Namespace) -> int:
     from tf1repro.cli.progress import count_bar
-    from tf1repro.legacy import matrix, shards
+    from tf1repro.legacy import releases, shards
 
     seed = _seed(args)
     timeout = _positive("timeout", args.timeout)
@@ -640,20 +640,20 @@ def handle_matrix(args: argparse.Namespace) -> int:
     if args.collect:
         if args.python:
             raise UsageError("--collect runs nothing: leave out --python")
-        runs = matrix.collect(out, selected, folder)
+        runs = releases.collect(out, selected, folder)
         if not runs:
             raise UsageError(f"--out {args.out!r} holds no tf-RELEASE/ run folders to collect")
     else:
-        releases = _releases(args.python)
-        labels = [f"{matrix.RELEASE_PREFIX}{release.label}" for release in releases]
+        interpreters = _releases(args.python)
+        labels = [f"{releases.RELEASE_PREFIX}{release.label}" for release in interpreters]
         _runs_folder(args.out, folder, selected, labels)
 
         def work() -> dict[str, list[Any]]:
             with count_bar("legacy matrix", "run") as tick:
-                return matrix.run_matrix(
+                return releases.run_matrix(
                     selected,
                     out,
-                    releases,
+                    interpreters,
                     root=folder,
                     seed=seed,
                     timeout=timeout,
@@ -671,7 +671,7 @@ def handle_matrix(args: argparse.Namespace) -> int:
     reference = args.reference or labels[0]
     if reference not in runs:
         raise UsageError(f"--reference {reference!r} is not one of the releases: {labels}")
-    logs = matrix.folder_logs(out)
+    logs = releases.folder_logs(out)
     if result_path is not None:
         record = shards.result_of(
             "matrix",
@@ -686,18 +686,18 @@ def handle_matrix(args: argparse.Namespace) -> int:
             rtol=rtol,
         )
         _write_result(record, result_path, len(selected), len(scripts))
-    compared = matrix.compare(matrix.by_name(runs, folder), reference, logs, rtol)
-    print("\n".join(matrix.render(compared, labels, reference, logs, rtol)))
-    return EXIT_DIFFERENT if matrix.regressed(compared) else 0
+    compared = releases.compare(releases.by_name(runs, folder), reference, logs, rtol)
+    print("\n".join(releases.render(compared, labels, reference, logs, rtol)))
+    return EXIT_DIFFERENT if releases.regressed(compared) else 0
 
 
 def handle_merge(args: argparse.Namespace) -> int:
-    from tf1repro import io
-    from tf1repro.legacy import matrix, shards
-    from tf1repro.legacy.check import table
+    from tf1repro import files
+    from tf1repro.legacy import releases, shards
+    from tf1repro.legacy.folder import table
 
     if args.out is not None:
-        io.check_output_file(args.out, option="--out")
+        files.check_output_file(args.out, option="--out")
     paths = shards.result_files(Path(text) for text in args.results)
     if not paths:
         raise UsageError(f"RESULTS {' '.join(args.results)} holds no *.json result files")
@@ -731,18 +731,20 @@ def handle_merge(args: argparse.Namespace) -> int:
         rtol = merged.rtol if args.rtol is None else _rtol(args.rtol)
         logs = merged.logs()
         by_name = {label: {e.name: e.run for e in merged.runs[label]} for label in labels}
-        compared = matrix.compare(by_name, reference, logs, rtol)
-        text = "\n".join(matrix.render(compared, labels, reference, logs, rtol))
-        code = EXIT_DIFFERENT if matrix.regressed(compared) else 0
+        compared = releases.compare(by_name, reference, logs, rtol)
+        text = "\n".join(releases.render(compared, labels, reference, logs, rtol))
+        code = EXIT_DIFFERENT if releases.regressed(compared) else 0
     print(text)
     if args.out is not None:
-        io.write_file(args.out, shards.markdown(merged, text, len(paths)).encode(), option="--out")
+        files.write_file(
+            args.out, shards.markdown(merged, text, len(paths)).encode(), option="--out"
+        )
     return code
 
 
 def _releases(values: list[str]) -> list[Any]:
     """The --python interpreters of ``legacy matrix``, checked, labelled, at least two."""
-    from tf1repro.legacy import matrix
+    from tf1repro.legacy.releases import LABEL, release_of
 
     if len(values) < 2:
         raise UsageError(
@@ -756,10 +758,10 @@ def _releases(values: list[str]) -> list[Any]:
             label, path = "", value
         checked = interpreter(path)
         assert checked is not None
-        if label and not matrix.LABEL.match(label):
+        if label and not LABEL.match(label):
             raise UsageError(f"--python release {label!r} must be letters, digits, '.', '_' or '-'")
         try:
-            release = matrix.release_of(f"{label}={checked}")
+            release = release_of(f"{label}={checked}")
         except (OSError, ValueError) as error:
             raise UsageError(f"--python {path!r} cannot be used: {error}") from None
         releases.append(release)
@@ -800,7 +802,7 @@ LOG_LIMIT = 64 * 1024 * 1024
 
 
 def _log_lines(name: str, text: str) -> list[str]:
-    from tf1repro.io import InputError, read_bytes
+    from tf1repro.files import InputError, read_bytes
 
     path = Path(text)
     if path.is_dir():
