@@ -189,21 +189,29 @@ def check(
 def tolerated(diff: GoldenDiff) -> float | None:
     """The worst distance of ``diff`` when its tutorial tolerates it, else None.
 
-    Only a run on another TensorFlow release or kernel path than the golden's is tolerated,
-    and only within the tutorial's ``golden_tolerance_ulps``; differing feeds or initial values
-    never are.
+    Only a run of another origin than the golden's (``same_origin``) is tolerated, and only
+    within the tutorial's ``golden_tolerance_ulps``; differing feeds or initial values never are.
     """
     from tf1repro.compare import compare_records
 
     golden, current = diff.golden, diff.current
-    same_origin = golden.versions.get("tensorflow") == current.versions.get(
-        "tensorflow"
-    ) and golden.platform.get("kernels") == current.platform.get("kernels")
-    if same_origin or diff.what != "steps":
+    if same_origin(golden, current) or diff.what != "steps":
         return None
     tutorial, _ = tutorial_of(golden)
     worst = compare_records(golden, current).worst
     return worst if worst <= tutorial.golden_tolerance_ulps else None
+
+
+def same_origin(golden: Record, current: Record) -> bool:
+    """Whether two runs come from the same TensorFlow release, CPU kernel path and CPU vendor:
+    there a golden is reproduced bit for bit. A golden that does not say its CPU vendor (made
+    before records said it) is of unknown origin, so its tutorial's stated tolerance applies."""
+    return (
+        golden.versions.get("tensorflow") == current.versions.get("tensorflow")
+        and golden.platform.get("kernels") == current.platform.get("kernels")
+        and "cpu" in golden.platform
+        and golden.platform.get("cpu") == current.platform.get("cpu")
+    )
 
 
 def _bits(values: npt.ArrayLike) -> npt.NDArray[Any]:
@@ -232,4 +240,6 @@ def _versions(record: Record) -> str:
     """The versions that made a record, and its kernel path when it says (see kernel_path)."""
     text = ", ".join(f"{name} {version}" for name, version in sorted(record.versions.items()))
     kernels = record.platform.get("kernels")
-    return f"{text} (kernels {kernels})" if kernels else text
+    text = f"{text} (kernels {kernels})" if kernels else text
+    cpu = record.platform.get("cpu")
+    return f"{text} on {cpu}" if cpu else text

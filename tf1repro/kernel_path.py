@@ -80,6 +80,26 @@ _FUSED, _ROUNDED, _IN_ORDER = F32(2**-11 + 2**-24), F32(2**-11), F32(7)
 
 
 @functools.cache
+def cpu_vendor() -> str:
+    """The CPU's vendor (``GenuineIntel``, ``AuthenticAMD``...), or ``unknown``.
+
+    It decides bits too: Eigen's float reciprocal (in the gradient of ``log1p``, for one) starts
+    from the CPU's reciprocal estimate (``rcpps``), whose bits each vendor defines its own way,
+    and refines it with one Newton step, so the last bit can differ between vendors on the same
+    TensorFlow and kernel path.
+    """
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                if key.strip() == "vendor_id" and value.strip():
+                    return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+@functools.cache
 def detect_kernel_path() -> KernelPath:
     """Measure the path this process's TensorFlow runs; cached, since TF fixes it at import.
 

@@ -61,10 +61,11 @@ def versions() -> dict[str, str]:
 
 
 def platform() -> dict[str, str]:
-    """How this process's TensorFlow computes, beyond versions: its CPU kernel path."""
-    from tf1repro.kernel_path import detect_kernel_path
+    """How this process's TensorFlow computes, beyond versions: its CPU kernel path and the
+    CPU's vendor (see ``tf1repro.kernel_path.cpu_vendor``)."""
+    from tf1repro.kernel_path import cpu_vendor, detect_kernel_path
 
-    return {"kernels": detect_kernel_path().label}
+    return {"kernels": detect_kernel_path().label, "cpu": cpu_vendor()}
 
 
 @contextlib.contextmanager

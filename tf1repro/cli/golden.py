@@ -110,7 +110,7 @@ def handle(args: argparse.Namespace) -> int:
             tutorial = load_tutorial(record.tutorial)
             print(
                 f"within   {diff.render()}\n  tolerated: {worst:g} ulps, within the tutorial's "
-                f"{tutorial.golden_tolerance_ulps:g} on another release "
+                f"{tutorial.golden_tolerance_ulps:g} on another release, kernel path or CPU "
                 f"({tutorial.golden_tolerance_reason})"
             )
     equal = len(results) - differ - within

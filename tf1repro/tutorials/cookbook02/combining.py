@@ -56,13 +56,14 @@ class Setosa(Tutorial):
     # Goldens keep the first 200 steps, two seeds: a full run's feeds take 1 MB of JSON.
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"steps200": {"steps": 200}}
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
-    golden_tolerance_ulps: ClassVar[float] = 1.0
+    golden_tolerance_ulps: ClassVar[float] = 2.0
     golden_tolerance_reason: ClassVar[str] = (
-        "measured by the version matrix: b by at most 1 ulp on TF 2.12-2.20 against the 2.21 "
-        "goldens (from step 5 on), from the Reciprocal in the gradient of the cross-entropy's "
-        "log1p: Eigen's float reciprocal is an estimate refined by a Newton step, not a rounded "
-        "division, and 2.21 rounds about 1 value in 4 differently (Grappler on or off alike); "
-        "bit for bit on 2.21 and nightly"
+        "the Reciprocal in the gradient of the cross-entropy's log1p: Eigen's float reciprocal is "
+        "the CPU's estimate (rcpps) refined by one Newton step, not a rounded division. Measured: "
+        "b by at most 1 ulp on TF 2.12-2.20 against the 2.21 goldens (2.21 rounds about 1 value "
+        "in 4 differently, Grappler on or off alike), and by at most 1.5 ulp over 200 steps on "
+        "2.21 on an AMD EPYC against goldens made on another vendor's CPU, whose estimates differ; "
+        "bit for bit on the release, kernel path and CPU vendor that made a golden"
     )
 
     def data(self, rng: np.random.RandomState, config: SetosaConfig) -> dict[str, Any]:
