@@ -35,7 +35,7 @@ What it changes for the script, and why:
   seeds the eager context); each ``reset_default_graph()`` reseeds ``random`` and NumPy as well.
 * **Recording** (``--record``): every ``Session.run`` is observed, and what each graph's
   training steps fed, started from and computed is written to ``recording.json`` in STAGING at
-  the end (``recorder.py``); the script's own calls and numbers are not changed.
+  the end (``tf1repro/recording/recorder.py``); the script's own calls and numbers are not changed.
 * **Figures.** matplotlib uses Agg (set by the parent); ``plt.show()`` saves each open figure as
   ``figure_NN.png`` in STAGING and closes it; figures still open at the end are saved too.
 * **Output.** File descriptor 1 (stdout) and 2 (TensorFlow's C++ logs) were opened by the parent.
@@ -87,7 +87,7 @@ FIGURE_PATTERN = "figure_{:02d}.png"
 #: The stand-in modules, loaded from their files under the names of what they replace.
 STANDINS = Path(__file__).resolve().parent / "standins"
 #: The Session observer of ``--record``, loaded from its file once TensorFlow is imported.
-RECORDER = Path(__file__).resolve().parent / "recorder.py"
+RECORDER = Path(__file__).resolve().parent.parent / "recording" / "recorder.py"
 INPUT_DATA = "tensorflow.examples.tutorials.mnist.input_data"
 
 #: This file and the preloaded interpreter that may run it (zygote.py): their frames are the
