@@ -19,18 +19,22 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import default_signals
+from conftest import default_signals, run_python
 
 from tf1repro import files
 from tf1repro.cli import main
-from tf1repro.files import InputError, OutputError
+from tf1repro.files import InputError, OutputError, publishing
+from tf1repro.files.leftovers import beside
 
-IO_SOURCE = Path(files.__file__)
+# The tests stand in for the one-step exchange in the module that calls it, and the kill tests
+# load that module from its file.
+PUBLISHING_SOURCE = Path(publishing.__file__)
 SCRATCH_NAMES = ("tf1repro-tmp-", "tf1repro-stage-", "tf1repro-old-", "tf1repro-scratch-")
 
 
@@ -54,6 +58,14 @@ def leftovers(*folders: Path) -> list[str]:
         for _root, dirs, names in os.walk(folder):
             found += [n for n in dirs + names if any(part in n for part in SCRATCH_NAMES)]
     return found
+
+
+def test_the_file_layer_imports_neither_numpy_nor_tensorflow() -> None:
+    # Commands that only read or write files load fast, and the kill tests' children too.
+    probe = "import sys, tf1repro.files; print(sorted({'numpy', 'tensorflow'} & set(sys.modules)))"
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,7 +97,7 @@ def test_reader_checks_the_open_file_too(tmp_path: Path, monkeypatch: pytest.Mon
     fifo = tmp_path / "swapped.json"
     os.mkfifo(fifo)
     real_stat = os.stat
-    regular = real_stat(IO_SOURCE)
+    regular = real_stat(__file__)
     monkeypatch.setattr(
         os, "stat", lambda path, **kw: regular if path == fifo else real_stat(path, **kw)
     )
@@ -195,11 +207,12 @@ def test_fields_name_the_dotted_field() -> None:
     with pytest.raises(InputError) as caught:
         fields.obj("config").integer("steps", low=1)
     assert (
-        str(caught.value) == "run_batch.json: field 'config.steps': must be an int >= 1, got \"x\""
+        str(caught.value)
+        == "run_batch.json: field 'config.steps': must be an int in the range [1, inf), got \"x\""
     )
     assert caught.value.field == "config.steps" and caught.value.path == "run_batch.json"
     with pytest.raises(
-        InputError, match=r"field 'runs\[2\]\.seed': must be an int >= 0 and <= 9, got -1$"
+        InputError, match=r"field 'runs\[2\]\.seed': must be an int in the range \[0, 9\], got -1$"
     ):
         [run.integer("seed", low=0, high=9) for run in fields.objs("runs")]
     assert fields.obj("config").number("rate") == 0.1
@@ -219,8 +232,13 @@ def test_fields_name_the_dotted_field() -> None:
     with pytest.raises(InputError, match="must be true or false, got 1"):
         flag.boolean("on")
     assert files.Fields({"n": True}, "f").get("n", bool) is True
-    with pytest.raises(InputError, match="must be an int, got true"):
-        files.Fields({"n": True}, "f").integer("n")
+    with pytest.raises(InputError, match=r"must be an int in the range \[0, inf\), got true$"):
+        files.Fields({"n": True}, "f").integer("n", low=0)
+    # An int too large for a float is one line too, not an OverflowError.
+    with pytest.raises(InputError, match=r"field 'n': must be a finite float, got 1000000000"):
+        files.Fields({"n": 10**400}, "f").number("n")
+    with pytest.raises(InputError, match=r"field 'k': must be one of 'a', 'b', got \"c\"$"):
+        files.Fields({"k": "c"}, "f").string("k", choices=["a", "b"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -366,12 +384,15 @@ def test_checks_remove_stale_temporaries_of_dead_writers(tmp_path: Path) -> None
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, not_ours.name])
 
 
-def test_an_interrupted_two_rename_swap_is_put_back(tmp_path: Path) -> None:
-    aside = tmp_path / f".out.tf1repro-old-{_dead_pid()}-abcd"
+# A name over 200 bytes is cut (with a hash) in the moved-aside folder's name: only the check
+# of that very folder knows it is its own.
+@pytest.mark.parametrize("name", ["out", "o" * 230])
+def test_an_interrupted_two_rename_swap_is_put_back(tmp_path: Path, name: str) -> None:
+    aside = beside(tmp_path / name, "old", f"{_dead_pid()}-abcd")
     aside.mkdir()
     (aside / "study.md").write_text("old set")
-    files.check_output_folder(tmp_path / "out", option="--out")
-    assert (tmp_path / "out" / "study.md").read_text() == "old set"
+    files.check_output_folder(tmp_path / name, option="--out")
+    assert (tmp_path / name / "study.md").read_text() == "old set"
     assert leftovers(tmp_path) == []
 
 
@@ -473,7 +494,7 @@ def test_the_exchange_swaps_two_folders_in_one_step(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "in_a").write_text("")
-    files._rename_exchange(tmp_path / "a", tmp_path / "b")
+    publishing._rename_exchange(tmp_path / "a", tmp_path / "b")
     assert os.listdir(tmp_path / "b") == ["in_a"] and os.listdir(tmp_path / "a") == []
 
 
@@ -481,7 +502,7 @@ def test_publish_without_the_exchange(tmp_path: Path, monkeypatch: pytest.Monkey
     def unsupported(a: Path, b: Path) -> None:
         raise OSError(errno.EINVAL, "not here")
 
-    monkeypatch.setattr(files, "_rename_exchange", unsupported)
+    monkeypatch.setattr(publishing, "_rename_exchange", unsupported)
     out = tmp_path / "out"
     files.publish(out, {"a": b"1"}, option="--out")
     files.publish(out, {"a": b"2"}, option="--out")
@@ -496,7 +517,7 @@ def test_a_failure_between_the_two_renames_puts_the_old_set_back(
 
     out = tmp_path / "out"
     files.publish(out, {"a": b"old"}, option="--out")
-    monkeypatch.setattr(files, "_rename_exchange", unsupported)
+    monkeypatch.setattr(publishing, "_rename_exchange", unsupported)
     real_rename = os.rename
 
     def failing_second(source: str | Path, destination: str | Path) -> None:
@@ -511,12 +532,17 @@ def test_a_failure_between_the_two_renames_puts_the_old_set_back(
 
 
 # A child that runs one write and SIGKILLs itself right after its N-th file-system call.
-# tf1repro.files is loaded from its file alone, so that a child starts in milliseconds.
+# The publishing module is loaded from its file alone (its siblings from the same tree), so
+# that a child starts in milliseconds: nothing but the file layer is imported.
 KILLER = r"""
 import errno, importlib.util, json, os, signal, sys
-spec = importlib.util.spec_from_file_location("tf1repro_io", sys.argv[1])
-files = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(files)
+from pathlib import Path
+source = Path(sys.argv[1])
+sys.path.insert(0, str(source.parents[2]))
+spec = importlib.util.spec_from_file_location("tf1repro_publishing", source)
+publishing = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(publishing)
+assert not {"numpy", "tensorflow"} & set(sys.modules)
 kill_at, action, target, payload, exchange = (
     int(sys.argv[2]), sys.argv[3], sys.argv[4], json.loads(sys.argv[5]), sys.argv[6])
 calls = 0
@@ -536,11 +562,12 @@ def unsupported(a, b):
 
 for name in ("fsync", "replace", "rename", "link", "unlink", "rmdir", "mkdir", "symlink"):
     setattr(os, name, counted(getattr(os, name)))
-files._rename_exchange = counted(files._rename_exchange) if exchange == "yes" else unsupported
+publishing._rename_exchange = (
+    counted(publishing._rename_exchange) if exchange == "yes" else unsupported)
 if action == "publish":
-    files.publish(target, {k: v.encode() for k, v in payload.items()}, option="--out")
+    publishing.publish(target, {k: v.encode() for k, v in payload.items()}, option="--out")
 else:
-    files.write_file(target, payload.encode(), option="--out")
+    publishing.write_file(target, payload.encode(), option="--out")
 print(calls)
 """
 
@@ -554,7 +581,7 @@ def run_killed(
             sys.executable,
             "-c",
             KILLER,
-            str(IO_SOURCE),
+            str(PUBLISHING_SOURCE),
             str(kill_at),
             action,
             str(target),
@@ -637,7 +664,7 @@ def test_scratch_dir_is_removed_even_on_an_interrupt() -> None:
 
 
 def test_scratch_dir_removes_those_of_killed_processes() -> None:
-    stale = Path(files.tempfile.gettempdir()) / f"tf1repro-scratch-legacy-{_dead_pid()}-abcd"
+    stale = Path(tempfile.gettempdir()) / f"tf1repro-scratch-legacy-{_dead_pid()}-abcd"
     stale.mkdir()
     (stale / "run.json").write_text("{}")
     with files.scratch_dir("test"):
@@ -763,7 +790,7 @@ def test_matrix_report_refuses_bad_inputs_and_outputs(
     assert main(["matrix", "report", str(good)]) == 2
     assert capsys.readouterr().err == (
         f"tf1repro matrix: error: {good / 'bad.json'}: field 'checks.replay.passed': "
-        'must be an int >= 0, got "3"\n'
+        'must be an int in the range [0, inf), got "3"\n'
     )
     record["checks"]["replay"]["passed"] = 3  # type: ignore[index]
     (good / "bad.json").write_text(json.dumps(record))

@@ -272,6 +272,7 @@ PUBLISH_KILLER = r"""
 import os, signal, sys
 from pathlib import Path
 from tf1repro import files
+from tf1repro.files import publishing
 from tf1repro.legacy import run_script
 
 kill_at, script, out = int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
@@ -290,7 +291,7 @@ def counted(function):
 
 for name in ("fsync", "replace", "rename", "link", "unlink", "rmdir", "mkdir", "symlink"):
     setattr(os, name, counted(getattr(os, name)))
-files._rename_exchange = counted(files._rename_exchange)
+publishing._rename_exchange = counted(publishing._rename_exchange)
 real_publish = files.publish
 
 def publish(*args, **kwargs):
