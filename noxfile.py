@@ -8,11 +8,12 @@
     nox -s legacy-shard -- DIR 2.21 2/4     # shard 2 of 4 of DIR on 2.21 (one CI job)
 
 Each session installs one release with tf1repro into a fresh Python 3.11 virtualenv and runs
-``tf1repro matrix run --both-kernel-paths`` (the fidelity suite on TensorFlow's default CPU
-kernels and, side by side, the kernel-dependent checks with oneDNN off), which writes
-``matrix-results/tf-<release>.json`` and ``tf-<release>-onednn-off.json``. A session deletes
-its virtualenv when it ends; set ``TF1REPRO_KEEP_VENVS=1`` (with ``nox -r``) to keep and reuse
-them. tf-nightly is reported but allowed to fail: its session records the failure and succeeds.
+``python -m tools.matrix run --both-kernel-paths`` from the checkout (the fidelity suite on
+TensorFlow's default CPU kernels and, side by side, the kernel-dependent checks with oneDNN off),
+which writes ``matrix-results/tf-<release>.json`` and ``tf-<release>-onednn-off.json``. A
+session deletes its virtualenv when it ends; set ``TF1REPRO_KEEP_VENVS=1`` (with ``nox -r``) to
+keep and reuse them. tf-nightly is reported but allowed to fail: its session records the failure
+and succeeds.
 
 Virtualenvs are made by ``uv`` when it is installed (the test extra has it), else by
 virtualenv and pip. uv keeps every wheel it has unpacked in one local cache and links the
@@ -21,6 +22,9 @@ TensorFlow, and the packages every release shares (NumPy, matplotlib, pytest...)
 once for all. tf1repro itself goes in as a wheel, not editable: the package users install,
 built from its sdist once per state of the source (``.nox/tf1repro-wheels/<digest>/``) and
 installed by every session until the source changes, in the same resolution as TensorFlow.
+The release matrix (tools/matrix) and the suite it runs (tests/) are the checkout's own and not
+in the wheel: they run from the checkout, the sessions' working directory, against the
+installed tf1repro (see ``tools.installed_tf1repro_first``).
 
 A session keeps two cores busy (its two kernel paths). Sessions are independent (each writes
 only its own result files), so on a machine with more cores several can run side by side in
@@ -74,10 +78,10 @@ def _run_suite(session: nox.Session, release: str) -> None:
     """The suite on both CPU kernel paths, side by side: TensorFlow's default (oneDNN on x86-64
     Linux) and Eigen's kernels alone (``TF_ENABLE_ONEDNN_OPTS=0``, a common setting), as
     ``<release>`` and ``<release>-onednn-off`` (see tf1repro.kernel_path and
-    tf1repro.matrix.side_by_side). Both always run and leave their result file."""
+    tools.matrix.side_by_side). Both always run and leave their result file."""
     RESULTS.mkdir(exist_ok=True)
     session.run(
-        "tf1repro", "matrix", "run", "--both-kernel-paths",
+        "python", "-m", "tools.matrix", "run", "--both-kernel-paths",
         "--release", release, "--out", _result_path(release),
     )  # fmt: skip
 
@@ -285,8 +289,9 @@ def report(session: nox.Session) -> None:
     session.install("numpy")
     session.install("--no-deps", _tf1repro_wheel(session))
     session.run(
-        "tf1repro",
-        "matrix",
+        "python",
+        "-m",
+        "tools.matrix",
         "report",
         str(RESULTS),
         "--out",

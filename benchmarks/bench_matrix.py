@@ -30,9 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def matrix_run(*options: str, env: dict[str, str]) -> float:
-    command = [sys.executable, "-m", "tf1repro", "matrix", "run", "--tests", str(ROOT / "tests")]
+    command = [sys.executable, "-m", "tools.matrix", "run", "--tests", str(ROOT / "tests")]
     start = time.perf_counter()
-    subprocess.run([*command, *options], env=env, stdout=subprocess.DEVNULL, check=True)
+    # From the checkout's root, where the release matrix (tools/) lives.
+    subprocess.run([*command, *options], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, check=True)
     return time.perf_counter() - start
 
 

@@ -44,7 +44,7 @@ for release in "${releases[@]}"; do
         command=()
         if [ -n "$variant" ]; then
             options=(-e TF_ENABLE_ONEDNN_OPTS=0)
-            command=(tf1repro matrix run --release "$label" --out /home/tf1repro/result.json)
+            command=(python -m tools.matrix run --release "$label" --out /home/tf1repro/result.json)
         fi
         "$engine" rm -f "$container" >/dev/null 2>&1
         "$engine" create --name "$container" "${options[@]}" "$image" "${command[@]}" >/dev/null
@@ -63,7 +63,8 @@ for release in "${releases[@]}"; do
 done
 
 if [ -n "$last" ]; then
-    "$engine" run --rm -v "$out:/results:ro" "$last" tf1repro matrix report /results >"$out/compatibility.md" \
+    "$engine" run --rm -v "$out:/results:ro" "$last" python -m tools.matrix report /results \
+        >"$out/compatibility.md" \
         && echo "== all reports: $out/compatibility.md"
     [ "${KEEP_IMAGES:-0}" = 1 ] || "$engine" rmi "$last" >/dev/null
 fi

@@ -27,9 +27,9 @@ import pytest
 from conftest import ROOT
 
 from tf1repro.golden import cases, golden_files
-from tf1repro.matrix import CHECK_NAMES, SUITE
-from tf1repro.matrix.run import MARKERS
 from tf1repro.tutorial import tutorial_names
+from tools.matrix import CHECK_NAMES, SUITE
+from tools.matrix.run import MARKERS
 
 pytestmark = pytest.mark.docker
 
@@ -196,7 +196,7 @@ def test_the_image_runs_as_a_user_and_the_suite_is_its_default(built: Built) -> 
     whoami = _podman("run", "--rm", built.image, "id", "-u")
     assert whoami.returncode == 0 and whoami.stdout.strip() not in ("", "0"), whoami
     command = _podman("image", "inspect", "--format", "{{json .Config.Cmd}}", built.image)
-    assert json.loads(command.stdout)[:3] == ["tf1repro", "matrix", "run"]
+    assert json.loads(command.stdout)[:4] == ["python", "-m", "tools.matrix", "run"]
 
 
 #: A user's TF1 scripts. Both compute the same bits on either kernel path: products and

@@ -5,6 +5,8 @@ Building and running the image is tests/test_docker.py (opt-in: ``pytest -m dock
 
 from __future__ import annotations
 
+import fnmatch
+import json
 import re
 import shutil
 import subprocess
@@ -53,7 +55,32 @@ def test_dockerfile_promises() -> None:
     # Runs as a non-root user, by default the suite with its report.
     user = re.findall(r"^USER (\S+)$", text, re.MULTILINE)
     assert user and user[-1] not in ("root", "0")
-    assert re.search(r'^CMD \["tf1repro", "matrix", "run"', text, re.MULTILINE)
+    assert re.search(r'^CMD \["python", "-m", "tools\.matrix", "run"', text, re.MULTILINE)
+
+
+def test_the_image_holds_the_tooling_and_suite_its_command_runs() -> None:
+    # The release matrix is the checkout's tooling, not the wheel's: the image runs it from
+    # the checkout it copies in, as its working directory, where `python -m` finds it.
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    command = re.search(r"^CMD (\[.*\])$", text, re.MULTILINE)
+    assert command is not None
+    module = json.loads(command[1])[2]
+    entry = f"{module.replace('.', '/')}/__main__.py"
+    assert (ROOT / entry).is_file()
+    workdir = re.findall(r"^WORKDIR (\S+)$", text, re.MULTILINE)
+    assert workdir and re.search(r"^COPY (--\S+ )*\. \.$", text, re.MULTILINE)
+    assert text.index(f"WORKDIR {workdir[-1]}") < text.index("COPY ")
+    # .dockerignore keeps neither the tooling nor the suite (a folder's pattern drops its files).
+    ignored = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    for needed in (entry, "tests/golden/x", "tests/conftest.py", "tests/oracle/x"):
+        parts = needed.split("/")
+        prefixes = ["/".join(parts[: end + 1]) for end in range(len(parts))]
+        kept = [p for p in ignored if any(fnmatch.fnmatch(prefix, p) for prefix in prefixes)]
+        assert not kept, (needed, kept)
 
 
 def test_scripts_parse() -> None:

@@ -31,6 +31,7 @@ from tf1repro import files
 from tf1repro.cli import main
 from tf1repro.files import InputError, OutputError, publishing
 from tf1repro.files.leftovers import beside
+from tools.matrix.cli import main as matrix_main
 
 # The tests stand in for the one-step exchange in the module that calls it, and the kill tests
 # load that module from its file.
@@ -761,8 +762,11 @@ def test_matrix_report_refuses_bad_inputs_and_outputs(
 ) -> None:
     fifo = tmp_path / "r.json"
     os.mkfifo(fifo)
-    assert main(["matrix", "report", str(fifo)]) == 2
-    assert capsys.readouterr().err == f"tf1repro matrix: error: {fifo}: not a regular file (FIFO)\n"
+    assert matrix_main(["report", str(fifo)]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"python -m tools.matrix: error: {fifo}: not a regular file (FIFO)\n"
+    )
 
     good = tmp_path / "good"
     good.mkdir()
@@ -787,9 +791,9 @@ def test_matrix_report_refuses_bad_inputs_and_outputs(
         },
     }
     (good / "bad.json").write_text(json.dumps(record))
-    assert main(["matrix", "report", str(good)]) == 2
+    assert matrix_main(["report", str(good)]) == 2
     assert capsys.readouterr().err == (
-        f"tf1repro matrix: error: {good / 'bad.json'}: field 'checks.replay.passed': "
+        f"python -m tools.matrix: error: {good / 'bad.json'}: field 'checks.replay.passed': "
         'must be an int in the range [0, inf), got "3"\n'
     )
     record["checks"]["replay"]["passed"] = 3  # type: ignore[index]
@@ -801,21 +805,21 @@ def test_matrix_report_refuses_bad_inputs_and_outputs(
     for out in (device, link, tmp_path, tmp_path / "loop" / "x.md"):
         if out.name == "x.md":
             (tmp_path / "loop").symlink_to(tmp_path / "loop")
-        assert main(["matrix", "report", str(good), "--out", str(out)]) == 2
+        assert matrix_main(["report", str(good), "--out", str(out)]) == 2
         captured = capsys.readouterr()
         assert captured.err.count("\n") == 1 and captured.err.startswith(
-            f"tf1repro matrix: error: --out '{out}' "
+            f"python -m tools.matrix: error: --out '{out}' "
         )
         assert captured.out == ""  # refused before the page was rendered
     assert not stat.S_ISREG(os.lstat(device).st_mode) and os.path.islink(link)
     assert not (tmp_path / "elsewhere.md").exists()
 
-    assert main(["matrix", "report", str(good), "--out", str(tmp_path / "page.md")]) == 0
+    assert matrix_main(["report", str(good), "--out", str(tmp_path / "page.md")]) == 0
     assert (tmp_path / "page.md").read_text() == capsys.readouterr().out
 
 
 def test_matrix_run_refuses_a_path_for_a_release(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["matrix", "run", "--release", "../../x"]) == 2
+    assert matrix_main(["run", "--release", "../../x"]) == 2
     assert "--release must be a label" in capsys.readouterr().err
 
 
@@ -823,9 +827,9 @@ def test_matrix_run_refuses_an_empty_out_rather_than_take_the_default(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # Before any test of the suite runs (an empty --out once ran it and wrote the default).
-    assert main(["matrix", "run", "--out", ""]) == 2
+    assert matrix_main(["run", "--out", ""]) == 2
     assert capsys.readouterr().err == (
-        "tf1repro matrix: error: --out '' is empty; name a file or folder\n"
+        "python -m tools.matrix: error: --out '' is empty; name a file or folder\n"
     )
 
 

@@ -1,5 +1,6 @@
-"""The version matrix's parts that need no particular TensorFlow: the report renderer on sample
-result files, the pytest plugin that sorts outcomes into checks, and stderr normalisation.
+"""The release matrix's parts (tools/matrix) that need no particular TensorFlow: the report
+renderer on sample result files, the pytest plugin that sorts outcomes into checks, stderr
+normalisation, and the command run from the checkout.
 
 The sample results in tests/data/matrix are a release that passed (2.21), one whose goldens
 failed (2.13), and a tf-nightly that did not install.
@@ -8,6 +9,8 @@ failed (2.13), and a tf-nightly that did not install.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -16,11 +19,11 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_python
 
-from tf1repro.cli import main
-from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES
-from tf1repro.matrix.probe import normalize
-from tf1repro.matrix.render import load_results, render_markdown, summary_line
-from tf1repro.matrix.run import outcome
+from tools.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES
+from tools.matrix.cli import main
+from tools.matrix.probe import normalize
+from tools.matrix.render import load_results, render_markdown, summary_line
+from tools.matrix.run import outcome
 
 SAMPLES = ROOT / "tests" / "data" / "matrix"
 
@@ -87,8 +90,8 @@ def test_rendering_is_a_pure_function_of_the_records() -> None:
 def test_report_command_writes_the_page_without_tensorflow(tmp_path: Path) -> None:
     out = tmp_path / "compat.md"
     code = (
-        "import sys; from tf1repro.cli import main; "
-        f"rc = main(['matrix', 'report', {str(SAMPLES)!r}, '--out', {str(out)!r}]); "
+        "import sys; from tools.matrix.cli import main; "
+        f"rc = main(['report', {str(SAMPLES)!r}, '--out', {str(out)!r}]); "
         "assert 'tensorflow' not in sys.modules; sys.exit(rc)"
     )
     result = run_python("-c", code)
@@ -97,16 +100,83 @@ def test_report_command_writes_the_page_without_tensorflow(tmp_path: Path) -> No
     assert result.stdout.startswith("# Compatibility across TensorFlow releases\n")
 
 
+def test_python_m_tools_matrix_runs_and_tf1repro_matrix_is_gone() -> None:
+    result = run_python("-m", "tools.matrix", "report", str(SAMPLES), cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# Compatibility across TensorFlow releases\n")
+    # The package's command no longer has it: argparse's one line, exit code 2.
+    result = run_python("-m", "tf1repro", "matrix", "report", str(SAMPLES), cwd=ROOT)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "invalid choice: 'matrix'" in result.stderr
+
+
+def test_the_command_checks_the_installed_tf1repro_not_the_checkout(tmp_path: Path) -> None:
+    """nox and the Docker image install tf1repro's wheel and run the tooling from the checkout,
+    whose own tf1repro/ would come first on sys.path: the installed one must be checked."""
+    installed = tmp_path / "site-packages"
+    shutil.copytree(
+        ROOT / "tf1repro", installed / "tf1repro", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    # What `python -m tools.matrix` does (runpy), and which tf1repro it imported once it ends.
+    code = textwrap.dedent(
+        f"""
+        import atexit, runpy, sys
+        atexit.register(lambda: print(sys.modules["tf1repro"].__file__))
+        sys.argv = ["tools.matrix", "report", {str(SAMPLES)!r}, "--out", {str(tmp_path / "p.md")!r}]
+        runpy.run_module("tools.matrix", run_name="__main__", alter_sys=True)
+        """
+    )
+    env = {**os.environ, "PYTHONPATH": str(installed)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == str(installed / "tf1repro" / "__init__.py")
+    assert (tmp_path / "p.md").read_text(encoding="utf-8").startswith("# Compatibility")
+
+
+def test_the_checkout_moves_behind_what_is_installed(tmp_path: Path) -> None:
+    from tools import installed_tf1repro_first
+
+    for first in (str(ROOT), str(ROOT / "tests" / "..")):
+        path = [first, "/site"]
+        installed_tf1repro_first(path)
+        assert path == ["/site", first]  # still there, for a checkout with nothing installed
+    # Any other first entry (a script's folder, the user's PYTHONPATH) stays where it is.
+    path = [str(tmp_path), str(ROOT), "/site"]
+    installed_tf1repro_first(path)
+    assert path == [str(tmp_path), str(ROOT), "/site"]
+    empty: list[str] = []
+    installed_tf1repro_first(empty)
+    assert empty == []
+
+
+def test_the_wheel_leaves_the_tooling_out() -> None:
+    """The wheel's packages are what ``[tool.setuptools.packages.find]`` finds: tf1repro's."""
+    from setuptools import find_namespace_packages
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: nox (the test extra) brings tomli
+        import tomli as tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    found = find_namespace_packages(str(ROOT), **config["tool"]["setuptools"]["packages"]["find"])
+    assert "tf1repro" in found and "tf1repro.cli" in found
+    assert not [name for name in found if not name.startswith("tf1repro")]
+    assert not [name for name in found if "matrix" in name]
+
+
 def test_report_appends_the_notes_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     notes = tmp_path / "notes.md"
     notes.write_text("<!-- kept out of the page -->\n## Notes\n\nA measured remark.\n")
     out = tmp_path / "compat.md"
-    assert main(["matrix", "report", str(SAMPLES), "--out", str(out), "--notes", str(notes)]) == 0
+    assert main(["report", str(SAMPLES), "--out", str(out), "--notes", str(notes)]) == 0
     page = out.read_text(encoding="utf-8")
     assert page == capsys.readouterr().out
     assert page.endswith("\n\n## Notes\n\nA measured remark.\n") and "kept out" not in page
     assert page.startswith(render_markdown(load_results([SAMPLES]), title=page[2:].split("\n")[0]))
-    assert main(["matrix", "report", str(SAMPLES), "--notes", str(tmp_path / "none.md")]) == 2
+    assert main(["report", str(SAMPLES), "--notes", str(tmp_path / "none.md")]) == 2
     assert "none.md" in capsys.readouterr().err
 
 
@@ -120,12 +190,12 @@ def test_the_committed_page_ends_with_the_notes_file() -> None:
 
 
 def test_report_bad_input_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["matrix", "report", str(tmp_path / "none")]) == 2
+    assert main(["report", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
     (tmp_path / "other.json").write_text('{"format": "tf1repro.run/1"}', encoding="utf-8")
-    assert main(["matrix", "report", str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path)]) == 2
     assert "not a tf1repro matrix result" in capsys.readouterr().err
-    assert main(["matrix", "report", str(tmp_path / "empty")]) == 2
+    assert main(["report", str(tmp_path / "empty")]) == 2
 
 
 def test_outcome_needs_every_check() -> None:
@@ -166,15 +236,21 @@ def test_collector_sorts_outcomes_into_checks(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import json, pytest
-        from tf1repro.matrix.collect import CheckCollector
+        from tools.matrix.collect import CheckCollector
         collector = CheckCollector()
         args = ["-q", "-p", "no:cacheprovider", "--continue-on-collection-errors"]
         pytest.main([{str(tmp_path)!r}, *args], [collector])
         print("RESULT" + json.dumps({{k: v.to_dict() for k, v in collector.tallies.items()}}))
         """
     )
+    # The tooling is the checkout's: the child, in tmp_path, finds it on PYTHONPATH.
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=False,
     )
     tallies = json.loads(result.stdout.split("RESULT", 1)[1])
     replay = tallies["replay"]

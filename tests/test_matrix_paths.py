@@ -1,4 +1,4 @@
-"""``tf1repro matrix run --both-kernel-paths``: a release's two CPU kernel paths side by side.
+"""``python -m tools.matrix run --both-kernel-paths``: a release's two CPU kernel paths at once.
 
 A miniature suite stands in for the real one (each test file notes which path ran it), so what
 is checked is the orchestration: the environment each child gets, which checks each path runs,
@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, default_signals
 
-from tf1repro.cli import main
-from tf1repro.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, SUITE
-from tf1repro.matrix.render import load_results, render_markdown, summary_line
+from tools.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, SUITE
+from tools.matrix.cli import main
+from tools.matrix.render import load_results, render_markdown, summary_line
 
 #: Each miniature test notes its check and its path in $MARKS, then (if $PAUSE is set) waits.
 MINIATURE = """
@@ -47,10 +47,11 @@ def miniature_suite(folder: Path) -> Path:
 
 
 def start(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "tf1repro", "matrix", "run", "--both-kernel-paths"]
+    command = [sys.executable, "-m", "tools.matrix", "run", "--both-kernel-paths"]
     command += ["--tests", str(miniature_suite(folder)), "--release", "9.9"]
     command += ["--out", str(folder / "results" / "tf-9.9.json")]
-    # The user's own setting must not leak into the default path.
+    # The user's own setting must not leak into the default path. The tooling is the
+    # checkout's: from tmp_path, the command finds it on PYTHONPATH.
     environment = {**os.environ, **env, "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONPATH": str(ROOT)}
     return subprocess.Popen(
         command,
@@ -133,10 +134,10 @@ def test_ctrl_c_stops_both_paths_and_leaves_nothing(tmp_path: Path) -> None:
 def test_both_paths_need_a_release_and_exclude_kernel_checks_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert main(["matrix", "run", "--both-kernel-paths"]) == 2
+    assert main(["run", "--both-kernel-paths"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--both-kernel-paths needs --release" in err
-    argv = ["matrix", "run", "--both-kernel-paths", "--kernel-checks-only", "--release", "2.21"]
+    argv = ["run", "--both-kernel-paths", "--kernel-checks-only", "--release", "2.21"]
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--kernel-checks-only is for one path" in err

@@ -23,6 +23,7 @@ import pytest
 from conftest import ROOT
 
 from tf1repro.cli import main
+from tools.matrix.cli import main as matrix_main
 
 WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
 
@@ -101,6 +102,25 @@ def test_the_merge_step_merges_results_the_tests_make(
     assert table[-1].startswith("3 scripts on 2 releases; 0 regression(s) against 2.12")
     page = (tmp_path / "legacy.md").read_text()
     assert page.startswith("# Legacy scripts across TensorFlow releases\n")
+
+
+def test_the_report_step_renders_the_fidelity_results(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The release matrix is the checkout's tooling: the step runs it as a module from the root.
+    step = re.search(r"^\s+run: (python -m tools\.matrix report .*)$", WORKFLOW.read_text(), re.M)
+    assert step is not None
+    argv = shlex.split(step[1])
+    assert argv[:3] == ["python", "-m", "tools.matrix"]
+    assert (ROOT / "tools" / "matrix" / "__main__.py").is_file()
+    # The result files the shard jobs upload, gathered as the report job gathers them.
+    shutil.copytree(ROOT / "tests" / "data" / "matrix", tmp_path / "matrix-results")
+    monkeypatch.chdir(tmp_path)
+    assert matrix_main(argv[3:]) == 0
+    page = (tmp_path / "compatibility.md").read_text(encoding="utf-8")
+    assert page == capsys.readouterr().out
+    assert page.startswith("# Compatibility across TensorFlow releases\n")
+    assert "| nightly | **install failed** |" in page
 
 
 class _Session:

@@ -31,7 +31,6 @@ COMMANDS = (
     "compare",
     "diagnose",
     "golden",
-    "matrix",
     "legacy",
     "study",
 )

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tf1repro.matrix import CHECK_NAMES, SUITE, checks_run
-from tf1repro.matrix.collect import CheckCollector
-from tf1repro.matrix.probe import ProbeError, probe_tensorflow
+from tools.matrix import CHECK_NAMES, SUITE, checks_run
+from tools.matrix.collect import CheckCollector
+from tools.matrix.probe import ProbeError, probe_tensorflow
 
 FORMAT = "tf1repro.matrix/1"
 

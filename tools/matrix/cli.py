@@ -1,20 +1,27 @@
-"""``tf1repro matrix``: run the fidelity suite on this TensorFlow (``run``), or render results
-(``report``).
+"""``python -m tools.matrix``: run the fidelity suite on this TensorFlow (``run``), or render
+results (``report``).
 
-``run`` needs a source checkout (it runs the test files under ``--tests``) and pytest. Its exit
-code is 0 when every check passed, 1 otherwise. ``report`` needs neither TensorFlow nor pytest.
+``run`` needs pytest and runs this checkout's tests folder. Its exit code is 0 when every check
+passed, 1 otherwise. ``report`` needs neither TensorFlow nor pytest. Bad input is one line on
+stderr and exit code 2; Ctrl-C, SIGTERM or SIGHUP is one line and 128 + the signal (as
+``tf1repro``, whose ``Parser`` and errors this command shares).
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
-from tf1repro import files
-from tf1repro.cli import Parser, UsageError
+from tf1repro import files, signals
+from tf1repro.cli import EXIT_BAD_INPUT, Parser, UsageError
+from tf1repro.files import InputError, OutputError
+from tools import CHECKOUT
 
+#: How usage and errors name this command: what one types from the checkout.
+PROG = "python -m tools.matrix"
 DEFAULT_RESULTS = "matrix-results"
 EXIT_CHECKS_FAILED = 1
 
@@ -22,10 +29,9 @@ EXIT_CHECKS_FAILED = 1
 _RELEASE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")
 
 
-def add_parser(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
-        "matrix",
-        help="run the fidelity suite on the installed TensorFlow, or render results as Markdown",
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
         description=(
             "Check the installed TensorFlow release (run) and render the results of many "
             "releases as a Markdown table (report). noxfile.py runs one release per session."
@@ -38,11 +44,15 @@ def add_parser(subparsers: Any) -> None:
         help="run the fidelity suite and write one result JSON",
         description=(
             "Run the fidelity suite (graph structure, replay, legacy oracle, goldens, "
-            "determinism) from a source checkout on the installed TensorFlow, record what "
+            "determinism) of this checkout on the installed TensorFlow, record what "
             "TensorFlow prints and its import time, write the result JSON and print the verdict."
         ),
     )
-    run.add_argument("--tests", default="tests", help="the checkout's tests folder (./tests)")
+    run.add_argument(
+        "--tests",
+        default=str(CHECKOUT / "tests"),
+        help="the suite's tests folder (default: this checkout's tests/)",
+    )
     run.add_argument(
         "--release",
         help="the label of this release in the report (default: the installed major.minor)",
@@ -89,6 +99,7 @@ def add_parser(subparsers: Any) -> None:
         help="a Markdown file appended to the page (the maintainers' notes on the table)",
     )
     report.set_defaults(handler=handle_report)
+    return parser
 
 
 def handle_run(args: argparse.Namespace) -> int:
@@ -119,8 +130,8 @@ def handle_run(args: argparse.Namespace) -> int:
             )
         return _run_both_paths(tests, args.release, given)
 
-    from tf1repro.matrix.render import render_markdown, summary_line
-    from tf1repro.matrix.run import run_suite
+    from tools.matrix.render import render_markdown, summary_line
+    from tools.matrix.run import run_suite
 
     record = run_suite(tests, args.release, kernel_checks_only=args.kernel_checks_only)
     out = given if given is not None else _default_out(record["release"])
@@ -133,7 +144,7 @@ def handle_run(args: argparse.Namespace) -> int:
 
 
 def _run_both_paths(tests: Path, release: str | None, given: str | None) -> int:
-    from tf1repro.matrix.side_by_side import path_runs, run_both
+    from tools.matrix.side_by_side import path_runs, run_both
 
     if release is None:
         # The children cannot both take the installed version for their label.
@@ -149,7 +160,7 @@ def _default_out(release: str) -> str:
 
 
 def handle_report(args: argparse.Namespace) -> int:
-    from tf1repro.matrix.render import load_results, render_markdown
+    from tools.matrix.render import load_results, render_markdown
 
     if args.out is not None:
         files.check_output_file(args.out, option="--out")
@@ -172,3 +183,19 @@ def _notes(path: str) -> str:
         text = text[end + 3 :] if end >= 0 else text
     text = text.strip()
     return f"\n{text}\n" if text else ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and run the action; the exit code (see the module's docstring)."""
+    with signals.interruptible():
+        try:
+            args = build_parser().parse_args(argv)
+            try:
+                code: int = args.handler(args)
+            except (UsageError, InputError, OutputError) as error:
+                print(f"{PROG}: error: {error}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+            return code
+        except KeyboardInterrupt as interrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return signals.exit_code(interrupt)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from tf1repro.matrix import SUITE
+from tools.matrix import SUITE
 
 #: How much of a failure's report a result file keeps (the end, where the assertion is).
 FAILURE_CHARS = 2500

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tf1repro.files import Fields, InputError, read_json
-from tf1repro.matrix import CHECK_NAMES, ON_DEFAULT_PATH, SUITE, checks_run
+from tools.matrix import CHECK_NAMES, ON_DEFAULT_PATH, SUITE, checks_run
 
 MARK = {"passed": "✅", "failed": "❌", "not run": "—"}
 

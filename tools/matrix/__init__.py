@@ -1,9 +1,12 @@
-"""The version matrix: the fidelity suite run on one TensorFlow release, and the report over many.
+"""The release matrix: the fidelity suite run on one TensorFlow release, and the report over many.
 
-``tf1repro matrix run`` runs the suite's test files (from a source checkout) on the installed
-TensorFlow with pytest, adds the figures behind them and what TensorFlow prints, and writes one
-result JSON. ``tf1repro matrix report`` renders any number of result files as a Markdown table.
-``noxfile.py`` makes one virtualenv per release and calls the first; the Docker image calls it too.
+``python -m tools.matrix run`` runs this checkout's suite (its test files, goldens and oracles)
+with pytest on the installed TensorFlow and tf1repro, adds the figures behind them and what
+TensorFlow prints, and writes one result JSON. ``python -m tools.matrix report`` renders any
+number of result files as a Markdown table. ``noxfile.py`` makes one virtualenv per release and
+calls the first from the checkout; the Docker image calls it too. The suite is the project's, so
+this is project tooling and not part of the wheel: a user's scripts across releases are
+``tf1repro legacy matrix``.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ class Check:
     kernel_dependent: bool = True
     """Its outcome can change with the CPU kernels (oneDNN or Eigen): numbers computed by
     kernels whose order or fusion differs between paths. A release's second kernel path runs
-    only these (``tf1repro matrix run --kernel-checks-only``)."""
+    only these (``python -m tools.matrix run --kernel-checks-only``)."""
 
 
 #: The fidelity suite, in report order.
@@ -76,7 +79,7 @@ KERNEL_CHECK_NAMES = tuple(check.name for check in SUITE if check.kernel_depende
 
 def checks_run(kernel_checks_only: bool) -> tuple[str, ...]:
     """The checks a run covers: every one, or the kernel-dependent ones for a release's second
-    kernel path (``tf1repro matrix run --kernel-checks-only``)."""
+    kernel path (``python -m tools.matrix run --kernel-checks-only``)."""
     return KERNEL_CHECK_NAMES if kernel_checks_only else CHECK_NAMES
 
 

@@ -4,10 +4,11 @@ A release is checked twice: on TensorFlow's default kernels (oneDNN on x86-64 Li
 Eigen's alone (``TF_ENABLE_ONEDNN_OPTS=0``, read once when TensorFlow is imported, so a process
 has one path). Most of a suite run is one thread of Python and the separate processes its tests
 start, so on a machine with two cores or more the two runs side by side take little longer than
-one. Each child is ``tf1repro matrix run`` for one path and writes its own result file; their
-reports are printed whole, one after the other, when both have ended. The second path runs the
-checks whose outcome can depend on the kernels (``Check.kernel_dependent``); the others would
-only repeat the default path's.
+one. Each child is ``python -m tools.matrix run`` for one path (in the same working directory,
+with the same PYTHONPATH, so it finds this tooling as its parent did) and writes its own result
+file; their reports are printed whole, one after the other, when both have ended. The second
+path runs the checks whose outcome can depend on the kernels (``Check.kernel_dependent``); the
+others would only repeat the default path's.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class PathRun:
 
     def command(self, tests: Path) -> list[str]:
         return [
-            sys.executable, "-m", "tf1repro", "matrix", "run",
+            sys.executable, "-m", "tools.matrix", "run",
             "--tests", str(tests), "--release", self.label, "--out", str(self.out),
             *([] if self.onednn else ["--kernel-checks-only"]),
         ]  # fmt: skip
