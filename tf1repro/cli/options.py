@@ -13,10 +13,14 @@ import argparse
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from tf1repro.cli import Parser, UsageError, flag
 from tf1repro.config import validate_seed
+from tf1repro.errors import ParameterError
+
+if TYPE_CHECKING:
+    from tf1repro.tutorial import Sweep
 
 
 def number(text: str) -> int | float | str:
@@ -104,6 +108,21 @@ def config_overrides(
         parser.add_argument(flag(name), dest=name, type=number, default=None, help=help_text)
     parsed = parser.parse_args(list(extra))
     return {name: value for name, value in vars(parsed).items() if value is not None}
+
+
+def sweep(text: str) -> Sweep:
+    """``--sweep PARAMETER=V1,V2,...``: a config parameter (``batch_size`` or ``batch-size``) and
+    its values, each read as its config option's value would be; what the parameter allows is
+    checked once the tutorial's config is known (``tf1repro.equivalence.sweep_cases``)."""
+    from tf1repro.tutorial import Sweep
+
+    name, equals, values = text.partition("=")
+    parameter = name.strip().removeprefix("--").replace("-", "_")
+    texts = [value.strip() for value in values.split(",")]
+    if not equals or not parameter or not all(texts):
+        allowed = "PARAMETER=V1,V2,... (a config parameter and its values, comma-separated)"
+        raise ParameterError("sweep", text, allowed)
+    return Sweep(parameter, tuple(number(value) for value in texts))
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:

@@ -25,7 +25,7 @@ from tf1repro.config import MAX_STEPS, Config, Float, Int, param
 from tf1repro.errors import ParameterError
 from tf1repro.kernel_path import KernelPath
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, NumpyTwin, Script, Tutorial, V1Graph, V2Port
+from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
 from tf1repro.tutorials.article import kernels
 
 F32 = np.float32
@@ -298,5 +298,5 @@ ARTICLE = Script(
     parts=("stochastic", "batch"),
     summary="the article: stochastic training, then batch training (its log and loss plot)",
     figures=_joint_figure,
-    compare_batch_sizes=(1, 20, 100),
+    sweep=Sweep("batch_size", (1, 20, 100)),
 )
