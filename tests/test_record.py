@@ -15,6 +15,7 @@ from tf1repro import Record, Reproduction
 from tf1repro.backends import BACKENDS, draw_inputs
 from tf1repro.cli import main
 from tf1repro.files import InputError, read_json
+from tf1repro.kernel_path import measured_platform
 from tf1repro.record import BACKENDS as RECORD_BACKENDS
 from tf1repro.record import RecordError, load_record
 from tf1repro.tutorial import load_tutorial
@@ -38,6 +39,7 @@ def test_json_round_trip_is_exact(article: Reproduction, part: int) -> None:
 def test_record_contents(batch: Record, stochastic: Record) -> None:
     assert batch.tutorial == "batch" and batch.backend == "graph" and batch.seed == 0
     assert set(batch.versions) == {"numpy", "tensorflow"}
+    assert batch.platform == stochastic.platform == measured_platform()
     assert batch.feeds["x"].shape == (100, 20, 1) and batch.feeds["x"].dtype == np.float32
     assert batch.initial["A"].shape == (1, 1) and batch.variables["A"].shape == (100, 1, 1)
     assert batch.fetches["loss"].shape == (100,)

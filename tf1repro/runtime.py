@@ -60,13 +60,6 @@ def versions() -> dict[str, str]:
     return {"numpy": np.__version__, "tensorflow": tensorflow_version()}
 
 
-def platform() -> dict[str, str]:
-    """How this process's TensorFlow computes, beyond versions: its CPU kernel path."""
-    from tf1repro.kernel_path import detect_kernel_path
-
-    return {"kernels": detect_kernel_path().label}
-
-
 @contextlib.contextmanager
 def graph_session(seed: int, config: Any = None) -> Iterator[Any]:
     """A fresh default Graph with graph seed ``seed``, and a Session on it, closed on exit.
