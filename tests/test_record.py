@@ -96,8 +96,11 @@ def test_loading_a_record_imports_no_tutorial() -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_a_record_names_the_engine_s_backends_and_the_recorder() -> None:
+def test_a_record_names_the_engine_s_backends_and_the_recorder(batch: Record) -> None:
     assert set(RECORD_BACKENDS) == {*BACKENDS, "legacy"}
+    # `legacy run --record` writes records of backend "legacy": they load like the others.
+    for backend in RECORD_BACKENDS:
+        assert Record.from_dict(batch.to_dict() | {"backend": backend}).backend == backend
 
 
 BROKEN_V1: list[tuple[Any, str, str]] = [
