@@ -27,6 +27,7 @@ from tf1repro.record.json_form import (
     FORMAT,
     Array,
     RecordError,
+    check_fields,
     checked,
     decode_array,
     encode_array,
@@ -237,13 +238,7 @@ def _parse(data: dict[str, Any]) -> Record:
         "fetches",
         "feeds",
     }
-    optional = {"platform", "source", "evaluation"}
-    unknown = sorted(set(data) - expected - optional)
-    if unknown:
-        raise RecordError(unknown[0], "is not a field of a record")
-    missing = sorted(expected - set(data))
-    if missing:
-        raise RecordError(missing[0], "is missing")
+    check_fields(data, expected, "a record", optional=("platform", "source", "evaluation"))
     tutorial = _string(data, "tutorial")
     backend = checked("backend", _BACKEND, data["backend"])
     seed = checked("seed", _SEED, data["seed"])

@@ -10,6 +10,7 @@ allow) are the strings ``"nan"``, ``"inf"``, ``"-inf"``.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -37,6 +38,25 @@ class RecordError(ValueError):
         self.field = field
         self.problem = problem
         super().__init__(f"field {field!r}: {problem}" if field else problem)
+
+
+def check_fields(
+    data: dict[str, Any],
+    expected: Collection[str],
+    what: str,
+    *,
+    optional: Collection[str] = (),
+    where: str = "",
+) -> None:
+    """A ``RecordError`` naming the first field of ``data`` (an object at ``where``) that
+    ``what`` does not have, or else the first of ``expected`` that it lacks."""
+    prefix = f"{where}." if where else ""
+    unknown = sorted(set(data) - set(expected) - set(optional))
+    if unknown:
+        raise RecordError(prefix + unknown[0], f"is not a field of {what}")
+    missing = sorted(set(expected) - set(data))
+    if missing:
+        raise RecordError(prefix + missing[0], "is missing")
 
 
 def checked(where: str, constraint: Constraint, value: object) -> Any:

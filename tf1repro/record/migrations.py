@@ -26,6 +26,7 @@ from tf1repro.record.json_form import (
     FORMAT,
     Array,
     RecordError,
+    check_fields,
     checked,
     encode_array,
     json_kind,
@@ -64,12 +65,7 @@ def from_run_v1(data: dict[str, Any]) -> dict[str, Any]:
     The feeds are rebuilt as the graph saw them: ``x[indices]`` cast to float32 (the
     placeholder's dtype), and ``y`` the target in float32.
     """
-    unknown = sorted(set(data) - set(_V1_FIELDS))
-    if unknown:
-        raise RecordError(unknown[0], f"is not a field of a {FORMAT_1} record")
-    missing = [name for name in _V1_FIELDS if name not in data]
-    if missing:
-        raise RecordError(missing[0], "is missing")
+    check_fields(data, _V1_FIELDS, f"a {FORMAT_1} record")
     trainer = checked("trainer", _V1_TRAINER, data["trainer"])
     backend = checked("backend", _V1_BACKEND, data["backend"])
     config = _v1_config(data["config"])
@@ -113,12 +109,7 @@ def from_run_v1(data: dict[str, Any]) -> dict[str, Any]:
 def _v1_config(value: object) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise RecordError("config", f"must be an object, not {json_kind(value)}")
-    unknown = sorted(set(value) - set(_V1_CONFIG))
-    if unknown:
-        raise RecordError(f"config.{unknown[0]}", f"is not a field of a {FORMAT_1} config")
-    missing = [name for name in _V1_CONFIG if name not in value]
-    if missing:
-        raise RecordError(f"config.{missing[0]}", "is missing")
+    check_fields(value, _V1_CONFIG, f"a {FORMAT_1} config", where="config")
     steps = checked("config.steps", _V1_CONFIG["steps"], value["steps"])
     limits = {**_V1_CONFIG, "log_every": Int(1, steps)}
     return {name: checked(f"config.{name}", limit, value[name]) for name, limit in limits.items()}
