@@ -62,7 +62,8 @@ class Parser(argparse.ArgumentParser):
         self, *args: Any, epilog_of: Callable[[], str] | None = None, **kwargs: Any
     ) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-        # A config option `--batch-size 5` must not pass for an abbreviation of another option.
+        # No abbreviations: a config option, parsed afterwards, such as a tutorial's `--log`,
+        # must not be taken for a fixed option it abbreviates, such as `--logdir`.
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_VALUE
