@@ -22,9 +22,11 @@ from tb_events import read_graph_def, read_scalars
 from tf1repro import Record
 from tf1repro.cli import main
 from tf1repro.compare import scale_ulp
-from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, PAIRS, recorded
+from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, PAIRS, recorded, sweep_cases
 
 TOLERANCE = DEFAULT_TOLERANCE_ULPS
+#: The cases `tf1repro compare` checks for the article, as README.md and docs/porting.md show.
+CASES = ("stochastic", "batch-1", "batch-20", "batch-100")
 
 
 def perturbed(record: Record, ulps: float) -> Record:
@@ -127,7 +129,17 @@ def test_json_is_strict_with_an_infinite_distance(
 
 
 def test_three_way_compare_with_logdir(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["compare", "--steps", "20", "--log-every", "5", "--batch-sizes", "1,20", "--seed", "4"]
+    args = [
+        "compare",
+        "--steps",
+        "20",
+        "--log-every",
+        "5",
+        "--sweep",
+        "batch_size=1,20",
+        "--seed",
+        "4",
+    ]
     code = main([*args, "--json", "--logdir", str(tmp_path)])
     report = strict_json(capsys.readouterr().out)
     assert code == 0 and report["passed"]
@@ -162,6 +174,43 @@ def test_three_way_compare_with_logdir(tmp_path: Path, capsys: pytest.CaptureFix
     assert read_graph_def(tmp_path / "batch-20" / "numpy") is None
 
 
+def test_the_article_sweeps_its_batch_sizes_by_default(capsys: pytest.CaptureFixture[str]) -> None:
+    # The article declares its sweep (batch_size=1,20,100): `compare` checks each, as documented;
+    # a --batch-size of its own compares that one size instead.
+    short = ["--steps", "2", "--log-every", "1", "--json"]
+    assert main(["compare", *short]) == 0
+    labels = [row["label"] for row in json.loads(capsys.readouterr().out)["rows"]]
+    assert labels == [label for label in CASES for _ in PAIRS]
+    assert main(["compare", *short, "--batch-size", "5"]) == 0
+    labels = [row["label"] for row in json.loads(capsys.readouterr().out)["rows"]]
+    assert labels == [label for label in ("stochastic", "batch") for _ in PAIRS]
+
+
+def test_any_config_parameter_can_be_swept() -> None:
+    from tf1repro.tutorial import Sweep, get_script, load_tutorial
+
+    article = get_script("article")
+    assert article is not None and article.sweep == Sweep("batch_size", (1, 20, 100))
+    tutorials = [load_tutorial(name) for name in article.parts]
+    configs = [tutorial.make_config(steps=7) for tutorial in tutorials]
+    cases = sweep_cases(tutorials, configs, article.sweep)
+    assert [label for label, _, _ in cases] == list(CASES)
+    assert [getattr(c, "batch_size", None) for _, _, c in cases] == [None, 1, 20, 100]
+    # Every other parameter is kept, in every case.
+    assert {config.steps for _, _, config in cases} == {7}
+    # Any parameter, in each part that has it; values as its constraint returns them (1 -> 1.0).
+    rates = sweep_cases(tutorials, configs, Sweep("learning_rate", (1, 0.5)))
+    assert [label for label, _, _ in rates] == [
+        "stochastic-1.0",
+        "stochastic-0.5",
+        "batch-1.0",
+        "batch-0.5",
+    ]
+    assert [config.learning_rate for _, _, config in rates] == [1.0, 0.5, 1.0, 0.5]
+    # Without a sweep, each part once under its own name.
+    assert [label for label, _, _ in sweep_cases(tutorials, configs)] == ["stochastic", "batch"]
+
+
 def test_table_lists_every_pair_and_quantity(capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["compare", "stochastic", "--steps", "10", "--log-every", "5", "--seed", "1"])
     lines = capsys.readouterr().out.splitlines()
@@ -188,18 +237,50 @@ def test_table_lists_every_pair_and_quantity(capsys: pytest.CaptureFixture[str])
     ("argv", "message"),
     [
         (
-            ["--batch-sizes", "1,0"],
-            "--batch-sizes must be a comma-separated list of distinct ints >= 1; got '1,0'",
+            ["--sweep", "batch_size=1,0"],
+            "--sweep must be batch_size=V1,V2,... each an int in the range [1, 1000000]; "
+            "got 'batch_size=1,0'",
         ),
         (
-            ["--batch-sizes", "20,20"],
-            "--batch-sizes must be a comma-separated list of distinct ints >= 1; got '20,20'",
+            ["--sweep", "batch_size=20,20"],
+            "--sweep must be batch_size=V1,V2,... with distinct values; got 'batch_size=20,20'",
         ),
         (
-            ["--batch-sizes", "1,1000001"],
-            "--batch-sizes must be a comma-separated list of distinct ints in the range "
-            "[1, 1000000]; got '1,1000001'",
+            ["--sweep", "batch-size=1,1000001"],
+            "--sweep must be batch_size=V1,V2,... each an int in the range [1, 1000000]; "
+            "got 'batch_size=1,1000001'",
         ),
+        (
+            ["--sweep", "learning_rate=0.1,-1"],
+            "--sweep must be learning_rate=V1,V2,... each a finite float > 0 (and > 0 in "
+            "float32); got 'learning_rate=0.1,-1'",
+        ),
+        (
+            ["--sweep", "momentum=0.5,0.9"],
+            "--sweep must be PARAMETER=V1,V2,... for a parameter of the config (batch_size, "
+            "data_size, learning_rate, log_every, steps, target, x_mean, x_std); "
+            "got 'momentum=0.5,0.9'",
+        ),
+        (
+            ["--sweep", "batch_size"],
+            "--sweep must be PARAMETER=V1,V2,... (a config parameter and its values, "
+            "comma-separated); got 'batch_size'",
+        ),
+        (["--sweep", "batch_size=1,"], "got 'batch_size=1,'"),
+        (
+            ["--sweep", "batch_size=1,2", "--batch-size", "5"],
+            "--batch-size cannot be combined with --sweep batch_size=1,2",
+        ),
+        (
+            ["--sweep", "steps=5,10", "--log-every", "7"],
+            "--log-every must be an int in the range [1, 5] (at most 'steps'); got 7",
+        ),
+        (
+            ["--sweep", "batch_size=1", "--runs", "a.json", "b.json"],
+            "--sweep applies to a TUTORIAL trained here, not to --runs or --record",
+        ),
+        # --sweep batch_size=... replaced --batch-sizes.
+        (["--batch-sizes", "1,20"], "unrecognized arguments: --batch-sizes 1,20"),
         (["--tolerance", "-1"], "--tolerance must be a finite number of ulps >= 0; got -1"),
         (["--tolerance", "nan"], "--tolerance must be a finite number of ulps >= 0; got nan"),
         (["--steps", "0"], "--steps must be an int in the range [1, 1000000]; got 0"),

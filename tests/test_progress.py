@@ -121,7 +121,7 @@ def test_golden_counts_its_records_on_a_terminal_only(tmp_path: Path) -> None:
 def test_compare_counts_its_runs_on_a_terminal_only(tmp_path: Path) -> None:
     # The article's stochastic part, and its batch part at two sizes: three cases, each trained
     # on the graph, then replayed on NumPy and on eager.
-    argv = ["compare", "article", "--batch-sizes", "1,2", "--steps", "5"]
+    argv = ["compare", "article", "--sweep", "batch_size=1,2", "--steps", "5"]
     code, stderr, stdout = run(argv, ROOT, terminal=True)
     assert code == 0, stdout + stderr
     assert "compare:" in stderr and "3/9 [" in stderr and "9/9 [" in stderr, stderr

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_python
 
 from tf1repro import Record, Reproduction
-from tf1repro.backends import draw_inputs
+from tf1repro.backends import BACKENDS, draw_inputs
+from tf1repro.cli import main
 from tf1repro.files import InputError, read_json
+from tf1repro.kernel_path import measured_platform
+from tf1repro.record import BACKENDS as RECORD_BACKENDS
 from tf1repro.record import RecordError, load_record
 from tf1repro.tutorial import load_tutorial
 
@@ -35,6 +39,7 @@ def test_json_round_trip_is_exact(article: Reproduction, part: int) -> None:
 def test_record_contents(batch: Record, stochastic: Record) -> None:
     assert batch.tutorial == "batch" and batch.backend == "graph" and batch.seed == 0
     assert set(batch.versions) == {"numpy", "tensorflow"}
+    assert batch.platform == stochastic.platform == measured_platform()
     assert batch.feeds["x"].shape == (100, 20, 1) and batch.feeds["x"].dtype == np.float32
     assert batch.initial["A"].shape == (1, 1) and batch.variables["A"].shape == (100, 1, 1)
     assert batch.fetches["loss"].shape == (100,)
@@ -68,11 +73,118 @@ def test_format_1_migrates_bit_for_bit(name: str) -> None:
     assert float(migrated.initial["A"].reshape(())) == old["a0"]
 
 
+def test_format_1_reference_runs_are_the_numpy_twin_s() -> None:
+    # Format 1 called the NumPy twin the "reference": it reads back as the backend's new name.
+    old = read_json(V1 / "stochastic-seed0.json")
+    migrated = Record.from_dict({**old, "backend": "reference"})
+    assert migrated.backend == "numpy"
+    graph = load_record(V1 / "stochastic-seed0.json")
+    assert migrated.to_dict() == graph.to_dict() | {"backend": "numpy"}
+
+
+def test_loading_a_record_imports_no_tutorial() -> None:
+    # A tutorial that fails to import must not stop any record (old or new) from loading.
+    probe = (
+        "import sys\n"
+        "from tf1repro.record import load_record\n"
+        f"load_record({str(V1 / 'batch-bs20-seed1.json')!r})\n"
+        f"load_record({str(ROOT / 'tests' / 'golden' / 'batch-bs20-seed1.json')!r})\n"
+        "print(sorted(m for m in sys.modules if m.startswith('tf1repro.tutorial')))"
+    )
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_a_record_names_the_engine_s_backends_and_the_recorder(batch: Record) -> None:
+    assert set(RECORD_BACKENDS) == {*BACKENDS, "legacy"}
+    # `legacy run --record` writes records of backend "legacy": they load like the others.
+    for backend in RECORD_BACKENDS:
+        assert Record.from_dict(batch.to_dict() | {"backend": backend}).backend == backend
+
+
+BROKEN_V1: list[tuple[Any, str, str]] = [
+    (lambda d: {**d, "a": d["a"][:1]}, "a", "must be a list of 100 float32 values, got [0.69"),
+    (lambda d: {**d, "a": [[v] for v in d["a"]]}, "a", "holds [0.69"),
+    (lambda d: {**d, "loss": 5}, "loss", "must be a list of 100 float32 values, got 5"),
+    (lambda d: {**d, "a0": [d["a0"]]}, "a0", "holds [0.30520468950271606], not a float32"),
+    (lambda d: {**d, "a": [0.1] * 100}, "a", "not exactly a float32"),
+    (
+        lambda d: {**d, "logged_steps": 5},
+        "logged_steps",
+        "must be the steps that log_every=5 logs up to steps=100, [5, 10, 15, 20, 25, 30, ...]; "
+        "got 5",
+    ),
+    (lambda d: {**d, "logged_steps": [-1, 9999]}, "logged_steps", "got [-1, 9999]"),
+    (lambda d: {**d, "trainer": "sgd"}, "trainer", "must be one of 'stochastic', 'batch'"),
+    (lambda d: {**d, "backend": "gpu9"}, "backend", "must be one of 'graph', 'reference', 'eager'"),
+    (lambda d: {**d, "seed": -1}, "seed", "must be an int in the range [0, 4294967295]"),
+    (lambda d: {**d, "extra": 1}, "extra", "is not a field of a tf1repro.run/1 record"),
+    (lambda d: {k: v for k, v in d.items() if k != "x"}, "x", "is missing"),
+    (lambda d: {**d, "x": d["x"][:99]}, "x", "must be a list of 100 float64 values"),
+    (
+        lambda d: {**d, "config": {**d["config"], "log_every": 101}},
+        "config.log_every",
+        "must be an int in the range [1, 100], got 101",
+    ),
+    (
+        lambda d: {**d, "config": {**d["config"], "momentum": 0.9}},
+        "config.momentum",
+        "is not a field of a tf1repro.run/1 config",
+    ),
+    (lambda d: {**d, "config": [1]}, "config", "must be an object, not a list"),
+    (
+        lambda d: {**d, "indices": [row[:19] for row in d["indices"]]},
+        "indices",
+        "must be a list of 100 lists of 20 indices into x",
+    ),
+    (
+        lambda d: {**d, "indices": [[100] * 20] * 100},
+        "indices",
+        "holds 100; an index into x must be an int in the range [0, 99]",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), BROKEN_V1)
+def test_rejects_malformed_format_1_records(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: Any,
+    field: str,
+    message: str,
+) -> None:
+    data = change(read_json(V1 / "batch-bs20-seed1.json"))
+    with pytest.raises(RecordError) as error:
+        Record.from_dict(data)
+    assert error.value.field == field and message in str(error.value)
+    # On the command line: one line naming the file and the field, exit 2.
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(data))
+    assert main(["compare", "--runs", str(path), str(V1 / "batch-bs20-seed1.json")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1
+    assert f"{path}: field {field!r}: " in captured.err and message in captured.err
+
+
+def test_a_stochastic_format_1_record_has_one_index_a_step() -> None:
+    data = read_json(V1 / "stochastic-seed0.json")
+    with pytest.raises(RecordError) as error:
+        Record.from_dict({**data, "indices": [[0, 1]] * 100})
+    assert error.value.field == "indices"
+    assert "must be a list of 100 lists of 1 indices into x" in str(error.value)
+
+
 BROKEN = [
     (lambda d: [d], "", "a record must be a JSON object, not a list"),
     (lambda d: {**d, "format": "x"}, "format", "must be one of"),
-    (lambda d: {**d, "seed": -1}, "seed", "must be an int in [0, 4294967295]"),
+    (lambda d: {**d, "seed": -1}, "seed", "must be an int in the range [0, 4294967295]"),
     (lambda d: {**d, "seed": True}, "seed", "must be an int"),
+    (
+        lambda d: {**d, "backend": "gpu9"},
+        "backend",
+        "must be one of 'graph', 'eager', 'numpy', 'legacy', got 'gpu9'",
+    ),
     (lambda d: {**d, "steps": 99}, "steps", "says 99 but the arrays hold 100"),
     (lambda d: {**d, "extra": 1}, "extra", "is not a field of a record"),
     (lambda d: {k: v for k, v in d.items() if k != "feeds"}, "feeds", "is missing"),

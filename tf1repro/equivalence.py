@@ -7,9 +7,8 @@ passes when each quantity's worst distance is within the tolerance.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,15 +16,19 @@ from typing import Any
 
 from tf1repro.backends import Progress, backends_of, replay_all, train
 from tf1repro.compare import Comparison, compare_records
-from tf1repro.config import Config
+from tf1repro.config import Config, Float
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
-from tf1repro.tutorial import Tutorial
+from tf1repro.tutorial import Sweep, Tutorial
 
 #: Backend pairs in the order the table lists them.
 PAIRS = (("graph", "numpy"), ("graph", "eager"), ("eager", "numpy"))
 #: Every pair within 2 scale-ulps (0 where the kernels' order is mirrored).
 DEFAULT_TOLERANCE_ULPS = 2.0
+_TOLERANCE = Float(low=0)
+
+Case = tuple[str, Tutorial, Config]
+"""One case to compare: its label, the tutorial and its config."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +36,7 @@ class Row:
     """One compared pair of records and its verdict."""
 
     label: str
-    """The case: the tutorial, with its batch size when several are compared."""
+    """The case: the tutorial's name, with the swept value (``batch-20``) in a sweep."""
     comparison: Comparison
     tolerance_ulps: float
 
@@ -101,20 +104,59 @@ class Report:
 
 def validate_tolerance(value: object) -> float:
     """A tolerance in scale-ulps: a finite number >= 0."""
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or value < 0:  # type: ignore[arg-type, operator]
+    if not _TOLERANCE.allows(value):
         raise ParameterError("tolerance", value, "a finite number of ulps >= 0")
     return float(value)  # type: ignore[arg-type]
 
 
-def case_label(tutorial: Tutorial, config: Config, swept: bool) -> str:
-    """How the table names a case: ``batch-20`` when batch sizes are swept, else the name."""
-    size = getattr(config, "batch_size", None)
-    return f"{tutorial.name}-{size}" if swept and size is not None else tutorial.name
+def sweep_cases(
+    tutorials: Sequence[Tutorial], configs: Sequence[Config], sweep: Sweep | None = None
+) -> list[Case]:
+    """The cases to compare: each tutorial with its config, labelled with its name; with
+    ``sweep``, a tutorial whose config has the swept parameter once per value instead, labelled
+    ``<name>-<value>`` (``batch-20``).
+
+    Raises ``ParameterError`` (for ``sweep``) when no config has the parameter, or its values
+    repeat or are not what the parameter allows.
+    """
+    values = () if sweep is None else _sweep_values(sweep, tutorials)
+    cases: list[Case] = []
+    for tutorial, config in zip(tutorials, configs, strict=True):
+        settings = config.to_dict()
+        if sweep is None or sweep.parameter not in settings:
+            cases.append((tutorial.name, tutorial, config))
+            continue
+        for value in values:
+            made = tutorial.make_config(**{**settings, sweep.parameter: value})
+            cases.append((f"{tutorial.name}-{value}", tutorial, made))
+    return cases
+
+
+def _sweep_values(sweep: Sweep, tutorials: Sequence[Tutorial]) -> tuple[Any, ...]:
+    """The sweep's values as the parameter's constraint returns them (``1`` for a float: 1.0)."""
+    fields = [field for t in tutorials for field in dataclasses.fields(t.Config)]
+    constraints = [
+        field.metadata.get("constraint") for field in fields if field.name == sweep.parameter
+    ]
+    if not constraints:
+        names = ", ".join(sorted({field.name for field in fields}))
+        allowed = f"PARAMETER=V1,V2,... for a parameter of the config ({names})"
+        raise ParameterError("sweep", str(sweep), allowed)
+    values = sweep.values
+    for constraint in filter(None, constraints):
+        try:
+            values = tuple(constraint.check(sweep.parameter, value) for value in values)
+        except ParameterError:
+            allowed = f"{sweep.parameter}=V1,V2,... each {constraint.describe()}"
+            raise ParameterError("sweep", str(sweep), allowed) from None
+    if not values or len(set(values)) != len(values):
+        allowed = f"{sweep.parameter}=V1,V2,... with distinct values"
+        raise ParameterError("sweep", str(sweep), allowed)
+    return values
 
 
 def three_way(
-    cases: Sequence[tuple[str, Tutorial, Config]],
+    cases: Sequence[Case],
     seed: int,
     *,
     tolerance_ulps: float = DEFAULT_TOLERANCE_ULPS,

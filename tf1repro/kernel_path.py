@@ -122,6 +122,12 @@ def detect_kernel_path() -> KernelPath:
     )
 
 
+def measured_platform() -> dict[str, str]:
+    """How this process's TensorFlow computes, beyond versions (a record's ``platform``): its
+    CPU kernel path, measured by ``detect_kernel_path``, and the CPU's vendor (``cpu_vendor``)."""
+    return {"kernels": detect_kernel_path().label, "cpu": cpu_vendor()}
+
+
 def _probe_products(tf: Any, runtime: ModuleType) -> list[np.float32]:
     """The probes' ``x^T @ y`` through TensorFlow's ``MatMul``, as this process would run it."""
     columns = [(x.reshape(-1, 1), y.reshape(-1, 1)) for x, y in (_FMA_PROBE, _ORDER_PROBE)]

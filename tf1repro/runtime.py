@@ -60,14 +60,6 @@ def versions() -> dict[str, str]:
     return {"numpy": np.__version__, "tensorflow": tensorflow_version()}
 
 
-def platform() -> dict[str, str]:
-    """How this process's TensorFlow computes, beyond versions: its CPU kernel path and the
-    CPU's vendor (see ``tf1repro.kernel_path.cpu_vendor``)."""
-    from tf1repro.kernel_path import cpu_vendor, detect_kernel_path
-
-    return {"kernels": detect_kernel_path().label, "cpu": cpu_vendor()}
-
-
 @contextlib.contextmanager
 def graph_session(seed: int, config: Any = None) -> Iterator[Any]:
     """A fresh default Graph with graph seed ``seed``, and a Session on it, closed on exit.

@@ -211,6 +211,18 @@ class Tutorial(ABC):
         return config_from_dict(self.Config, values)
 
 
+@dataclass(frozen=True)
+class Sweep:
+    """One config parameter over several values: ``tf1repro compare`` checks every part whose
+    config has ``parameter`` once per value (``--sweep PARAMETER=V1,V2,...``)."""
+
+    parameter: str
+    values: tuple[Any, ...]
+
+    def __str__(self) -> str:
+        return f"{self.parameter}=" + ",".join(str(value) for value in self.values)
+
+
 class Script:
     """Several tutorials that one original runs one after another (the article: stochastic
     training, then batch training), with a joint log and joint figures."""
@@ -221,14 +233,14 @@ class Script:
         parts: Sequence[str],
         summary: str,
         figures: Any = None,
-        compare_batch_sizes: Sequence[int] = (),
+        sweep: Sweep | None = None,
     ) -> None:
         self.name = name
         self.parts = tuple(parts)
         self.summary = summary
         self._figures = figures
-        self.compare_batch_sizes = tuple(compare_batch_sizes)
-        """Batch sizes ``tf1repro compare`` checks by default (parts with a batch size)."""
+        self.sweep = sweep
+        """What ``tf1repro compare`` sweeps by default (the article: batch sizes 1, 20, 100)."""
         if name in _SCRIPTS:
             raise ValueError(f"two scripts are named {name!r}")
         _SCRIPTS[name] = self

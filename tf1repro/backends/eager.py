@@ -225,7 +225,7 @@ def _stepper(tf: Any, record: Record, port_spec: str | None = None) -> EagerStep
 
 
 def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Record:
-    from tf1repro.kernel_path import cpu_vendor, detect_kernel_path
+    from tf1repro.kernel_path import measured_platform
 
     stepper = _stepper(tf, record, port)
     feeds = [record.step_feeds(step) for step in range(1, record.steps + 1)]
@@ -234,7 +234,7 @@ def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Re
     if logdir:
         _write_events(tf, logdir, trajectory.variables, trajectory.fetches)
     versions = {"numpy": np.__version__, "tensorflow": tf.__version__}
-    platform = {"kernels": detect_kernel_path().label, "cpu": cpu_vendor()}
+    platform = measured_platform()
     if port is not None:
         # A recording's tutorial is its script, not a Tutorial to load: keep its identity.
         return Record(

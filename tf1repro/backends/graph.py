@@ -24,6 +24,7 @@ from tf1repro.backends import (
 )
 from tf1repro.config import Config
 from tf1repro.errors import ParameterError
+from tf1repro.kernel_path import measured_platform
 from tf1repro.record import Record
 from tf1repro.tutorial import Tutorial, V1Graph
 
@@ -197,7 +198,7 @@ def train(
         evaluation_feeds,
         trajectory,
         runtime.versions(),
-        runtime.platform(),
+        measured_platform(),
     )
 
 
@@ -225,7 +226,7 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
         record.evaluation_feeds,
         trajectory,
         runtime.versions(),
-        runtime.platform(),
+        measured_platform(),
     )
 
 

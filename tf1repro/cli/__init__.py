@@ -17,7 +17,7 @@ import argparse
 import importlib
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from tf1repro import signals
@@ -51,17 +51,35 @@ class UsageError(Exception):
 
 class Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (no usage dump) and exit code 2, and values such
-    as ``-inf`` or ``-1e5`` are values (argparse would take them for unknown options)."""
+    as ``-inf`` or ``-1e5`` are values (argparse would take them for unknown options).
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    ``epilog_of``, when given, makes the epilog when help is shown: listing config options
+    loads tutorials, which no other use of the parser needs.
+    """
+
+    def __init__(
+        self, *args: Any, epilog_of: Callable[[], str] | None = None, **kwargs: Any
+    ) -> None:
         kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
-        # `--batch-size 5` must not pass for `--batch-sizes 5`: no abbreviated options.
+        # No abbreviations: a config option, parsed afterwards, such as a tutorial's `--log`,
+        # must not be taken for a fixed option it abbreviates, such as `--logdir`.
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = _NEGATIVE_VALUE
+        self._epilog_of = epilog_of
+
+    def format_help(self) -> str:
+        if self._epilog_of is not None:
+            self.epilog = self._epilog_of()
+        return super().format_help()
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def flag(parameter: str) -> str:
+    """The command-line spelling of a config field: ``batch_size`` -> ``--batch-size``."""
+    return "--" + parameter.replace("_", "-")
 
 
 def build_parser() -> Parser:
@@ -103,8 +121,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _handle(prog: str, args: argparse.Namespace) -> int:
-    from tf1repro.cli.options import flag
-
     try:
         code: int = args.handler(args)
     except ParameterError as error:

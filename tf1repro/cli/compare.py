@@ -7,8 +7,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from tf1repro.cli import UsageError, options
-from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, Report
+from tf1repro.cli import UsageError, flag, options
+from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, Case, Report
 from tf1repro.reproduction import DEFAULT as DEFAULT_TUTORIAL
 
 #: Exit code when some pair differs by more than the tolerance.
@@ -30,15 +30,18 @@ def add_parser(subparsers: Any) -> None:
             "trained with the recording's seed, it must feed, start from and compute the same "
             "bits (feeds, initial values, variables after every step, the recorded loss)."
         ),
-        epilog=options.config_epilog(),
+        epilog_of=options.config_epilog,
     )
     options.add_tutorial(parser)
     options.add_seed(parser, recorded=True)
     parser.add_argument(
-        "--batch-sizes",
+        "--sweep",
+        metavar="PARAMETER=V1,V2,...",
         default=None,
-        help="batch sizes for the parts that have one, comma-separated "
-        "(default for the article: 1,20,100)",
+        help="compare every part whose config has PARAMETER once per value, each checked as "
+        "the config option would be; cases are named PART-VALUE (e.g. --sweep batch_size=1,20 "
+        "compares batch-1 and batch-20). Default: the script's own sweep (the article's: "
+        "batch_size=1,20,100) unless that parameter's config option is given",
     )
     parser.add_argument(
         "--tolerance",
@@ -93,6 +96,9 @@ def handle(args: argparse.Namespace) -> int:
 def _mode(args: argparse.Namespace) -> Callable[[argparse.Namespace, float], Report | None]:
     """The comparison the options ask for, once combinations that mean nothing are refused:
     a TUTORIAL against a recording, a --port against one, --runs, or a TUTORIAL trained."""
+    trained = args.record is None and args.port is None and not args.runs
+    if args.sweep is not None and not trained:
+        raise UsageError("--sweep applies to a TUTORIAL trained here, not to --runs or --record")
     against_record = args.record is not None and args.tutorial is not None
     if args.graph is not None and not against_record:
         raise UsageError("--graph needs --record and a TUTORIAL")
@@ -171,45 +177,28 @@ def _against_recording(args: argparse.Namespace, tolerance: float) -> Report | N
         return None
 
 
-def _cases(args: argparse.Namespace) -> tuple[list[tuple[str, Any, Any]], int]:
-    from tf1repro.equivalence import case_label
-    from tf1repro.errors import ParameterError
+def _cases(args: argparse.Namespace) -> tuple[list[Case], int]:
+    from tf1repro.equivalence import sweep_cases
     from tf1repro.reproduction import configs, parts
 
     seed = options.seed(args)
     script, tutorials = parts(args.tutorial)
-    overrides = options.config_overrides(tutorials, args.extra, skip=("batch_size",))
-    if args.batch_sizes is not None:
-        texts = [text.strip() for text in args.batch_sizes.split(",")]
-        sizes: tuple[Any, ...] = tuple(options.number(text) for text in texts)
-        if not all(sizes) or len(set(sizes)) != len(sizes):
-            raise ParameterError(
-                "batch_sizes", args.batch_sizes, "a comma-separated list of distinct ints >= 1"
-            )
+    overrides = options.config_overrides(tutorials, args.extra)
+    if args.sweep is None:
+        # The script's own sweep, unless a config option sets what it sweeps.
+        sweep = script.sweep if script is not None else None
+        if sweep is not None and sweep.parameter in overrides:
+            sweep = None
     else:
-        sizes = script.compare_batch_sizes if script is not None else ()
-    cases = []
-    for tutorial, config in zip(tutorials, configs(tutorials, overrides), strict=True):
-        has_size = "batch_size" in config.to_dict()
-        swept = has_size and bool(sizes)
-        for size in sizes if swept else (None,):
-            made = config if size is None else _sized(tutorial, config, size, args.batch_sizes)
-            cases.append((case_label(tutorial, made, swept), tutorial, made))
-    return cases, seed
-
-
-def _sized(tutorial: Any, config: Any, size: Any, text: str | None) -> Any:
-    from tf1repro.errors import ParameterError
-
-    try:
-        return tutorial.make_config(**{**config.to_dict(), "batch_size": size})
-    except ParameterError:
-        allowed = "a comma-separated list of distinct ints in the range [1, 1000000]"
-        raise ParameterError("batch_sizes", text if text is not None else size, allowed) from None
+        sweep = options.sweep(args.sweep)
+        if sweep.parameter in overrides:
+            given = flag(sweep.parameter)
+            raise UsageError(f"{given} cannot be combined with --sweep {args.sweep}")
+    return sweep_cases(tutorials, configs(tutorials, overrides), sweep), seed
 
 
 def _with_events(
-    cases: list[tuple[str, Any, Any]],
+    cases: list[Case],
     seed: int,
     tolerance: float,
     logdir: Any,

@@ -24,7 +24,7 @@ def add_parser(subparsers: Any) -> None:
             "both from the same state: the first of the forward fetches, a variable's gradient "
             "or its update that differs is the diagnosis."
         ),
-        epilog=options.config_epilog(),
+        epilog_of=options.config_epilog,
     )
     options.add_tutorial(parser, default=None)
     options.add_seed(parser)

@@ -13,9 +13,14 @@ import argparse
 import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
+from tf1repro.cli import Parser, UsageError, flag
 from tf1repro.config import validate_seed
+from tf1repro.errors import ParameterError
+
+if TYPE_CHECKING:
+    from tf1repro.tutorial import Sweep
 
 
 def number(text: str) -> int | float | str:
@@ -26,11 +31,6 @@ def number(text: str) -> int | float | str:
         except ValueError:
             pass
     return text
-
-
-def flag(parameter: str) -> str:
-    """The command-line spelling of a config field: ``batch_size`` -> ``--batch-size``."""
-    return "--" + parameter.replace("_", "-")
 
 
 def add_tutorial(parser: argparse.ArgumentParser, default: str | None = "article") -> None:
@@ -63,8 +63,6 @@ def add_seed(parser: argparse.ArgumentParser, *, recorded: bool = False) -> None
 
 def numbers(text: str, option: str) -> list[int]:
     """A comma-separated list of ints >= 1 (``--graph 1,2``)."""
-    from tf1repro.cli import UsageError
-
     parts = [part.strip() for part in text.split(",")]
     if not all(part.isdigit() and int(part) >= 1 for part in parts):
         raise UsageError(f"{option} must be a comma-separated list of ints >= 1; got {text!r}")
@@ -72,36 +70,59 @@ def numbers(text: str, option: str) -> list[int]:
 
 
 def config_epilog() -> str:
-    """Help text listing the article's config options, the default tutorial's."""
-    from tf1repro.tutorials.article import TrainConfig
+    """Help text listing the config options of the default tutorial (or script)."""
+    from tf1repro.reproduction import DEFAULT, parts
 
-    lines = ["config options (every field of the tutorial's config; the article's are):"]
-    for field in dataclasses.fields(TrainConfig):
+    _, tutorials = parts(DEFAULT)
+    lines = [f"config options (every field of the tutorial's config; the {DEFAULT}'s are):"]
+    for field in config_fields(tutorials).values():
         option = f"{flag(field.name)} {field.default!r}"
-        lines.append(f"  {option:<22} {field.metadata['help']}")
+        lines.append(f"  {option:<22} {field.metadata.get('help', '')}")
     return "\n".join(lines)
+
+
+def config_fields(tutorials: Sequence[Any]) -> dict[str, dataclasses.Field[Any]]:
+    """Every config field of ``tutorials`` by name (the first part's, where several have it)."""
+    fields: dict[str, dataclasses.Field[Any]] = {}
+    for tutorial in tutorials:
+        for field in dataclasses.fields(tutorial.Config):
+            fields.setdefault(field.name, field)
+    return fields
 
 
 def config_overrides(
     tutorials: Sequence[Any], extra: Sequence[str], *, skip: Sequence[str] = ()
 ) -> dict[str, Any]:
-    """Parse ``extra`` (what the fixed options left) as the tutorials' config fields."""
-    from tf1repro.cli import Parser, UsageError
+    """Parse ``extra`` (what the fixed options left) as the tutorials' config fields, but
+    ``skip``."""
 
     class ConfigParser(Parser):
         def error(self, message: str) -> NoReturn:
             raise UsageError(message)
 
-    fields: dict[str, str] = {}
-    for tutorial in tutorials:
-        for field in dataclasses.fields(tutorial.Config):
-            if field.name not in skip:
-                fields.setdefault(field.name, field.metadata.get("help", ""))
     parser = ConfigParser(prog="", add_help=False)
-    for name, help_text in fields.items():
+    for name, field in config_fields(tutorials).items():
+        if name in skip:
+            continue
+        help_text = field.metadata.get("help", "")
         parser.add_argument(flag(name), dest=name, type=number, default=None, help=help_text)
     parsed = parser.parse_args(list(extra))
     return {name: value for name, value in vars(parsed).items() if value is not None}
+
+
+def sweep(text: str) -> Sweep:
+    """``--sweep PARAMETER=V1,V2,...``: a config parameter (``batch_size`` or ``batch-size``) and
+    its values, each read as its config option's value would be; what the parameter allows is
+    checked once the tutorial's config is known (``tf1repro.equivalence.sweep_cases``)."""
+    from tf1repro.tutorial import Sweep
+
+    name, equals, values = text.partition("=")
+    parameter = name.strip().removeprefix("--").replace("-", "_")
+    texts = [value.strip() for value in values.split(",")]
+    if not equals or not parameter or not all(texts):
+        allowed = "PARAMETER=V1,V2,... (a config parameter and its values, comma-separated)"
+        raise ParameterError("sweep", text, allowed)
+    return Sweep(parameter, tuple(number(value) for value in texts))
 
 
 def add_verbose(parser: argparse.ArgumentParser) -> None:
@@ -164,8 +185,6 @@ def add_recording(parser: argparse.ArgumentParser, *, tutorial: bool = False) ->
 
 def recording(args: argparse.Namespace) -> tuple[str, str] | None:
     """(run folder, port spec) when ``--record`` or ``--port`` is given, both checked."""
-    from tf1repro.cli import UsageError
-
     if args.record is None and args.port is None:
         return None
     if args.record is None or args.port is None:
@@ -178,8 +197,6 @@ def recording(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def recording_folder(text: str) -> str:
     """The ``--record`` run folder, checked to be a folder."""
-    from tf1repro.cli import UsageError
-
     if not Path(text).is_dir():
         raise UsageError(f"--record {text!r} is not a run folder")
     return text

@@ -22,7 +22,7 @@ def add_parser(subparsers: Any) -> None:
             "train it, print the original's log, and write its figures and one record (JSON) "
             "per part into --out."
         ),
-        epilog=options.config_epilog(),
+        epilog_of=options.config_epilog,
     )
     options.add_tutorial(parser)
     options.add_seed(parser)

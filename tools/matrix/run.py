@@ -52,7 +52,7 @@ def run_suite(
         check["figures"] = {name: _figure(value) for name, value in check["figures"].items()}
 
     tensorflow = probe.versions["tensorflow"]
-    from tf1repro import runtime
+    from tf1repro.kernel_path import detect_kernel_path
 
     record = {
         "format": FORMAT,
@@ -60,7 +60,7 @@ def run_suite(
         "date": today,
         "outcome": outcome(checks, names),
         "versions": probe.versions,
-        "kernels": runtime.platform()["kernels"],
+        "kernels": detect_kernel_path().label,
         "import_seconds": probe.import_seconds,
         "warnings": probe.warnings,
         "checks": checks,

@@ -24,8 +24,8 @@ import numpy.typing as npt
 from tf1repro.config import MAX_STEPS, Config, Float, Int, param
 from tf1repro.errors import ParameterError
 from tf1repro.kernel_path import KernelPath
-from tf1repro.record import Record, register_migration
-from tf1repro.tutorial import Arrays, NumpyTwin, Script, Tutorial, V1Graph, V2Port
+from tf1repro.record import Record
+from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
 from tf1repro.tutorials.article import kernels
 
 F32 = np.float32
@@ -298,56 +298,5 @@ ARTICLE = Script(
     parts=("stochastic", "batch"),
     summary="the article: stochastic training, then batch training (its log and loss plot)",
     figures=_joint_figure,
-    compare_batch_sizes=(1, 20, 100),
+    sweep=Sweep("batch_size", (1, 20, 100)),
 )
-
-
-def migrate_v1(data: dict[str, Any]) -> dict[str, Any]:
-    """A ``tf1repro.run/1`` record (the article's first format) as a record of format 2.
-
-    Format 1 kept the data set ``x`` and every step's indices instead of the feeds, and ``A``
-    and the loss as one float per step; the feeds and shapes are rebuilt exactly as the graph
-    saw them, and every float32 keeps its bits.
-    """
-    from tf1repro.record import RecordError, encode_array
-
-    try:
-        trainer = data["trainer"]
-        settings = dict(data["config"])
-        if trainer == "stochastic":
-            settings.pop("batch_size", None)  # format 1 kept it, although it played no part
-        config = (TrainConfig if trainer == "batch" else StochasticConfig)(**settings)
-        x32 = np.asarray(data["x"], dtype=np.float64).astype(F32)
-        indices = np.asarray(data["indices"], dtype=np.int64)
-        a0, a, loss = (np.asarray(data[k], dtype=F32) for k in ("a0", "a", "loss"))
-    except (KeyError, TypeError, ValueError, ParameterError) as error:
-        raise RecordError("", f"not a valid tf1repro.run/1 record ({error})") from None
-    if trainer not in ("stochastic", "batch"):
-        raise RecordError("trainer", f"must be 'stochastic' or 'batch', got {trainer!r}")
-    if (
-        indices.ndim != 2
-        or len(indices) != config.steps
-        or (indices.size and (indices.min() < 0 or indices.max() >= len(x32)))
-    ):
-        raise RecordError("indices", f"must be {config.steps} rows of indices into x")
-    batch = trainer == "batch"
-    shape, feed_shape, loss_shape = ((1, 1), (-1, 1), ()) if batch else ((1,), (1,), (1,))
-    steps = config.steps
-    x_feed = x32[indices].reshape(steps, *feed_shape)
-    y_feed = np.full_like(x_feed, F32(config.target))
-    return {
-        "format": "tf1repro.record/2",
-        "tutorial": trainer,
-        "backend": data.get("backend"),
-        "seed": data.get("seed"),
-        "config": config.to_dict(),
-        "versions": data.get("versions"),
-        "steps": steps,
-        "initial": {"A": encode_array(a0.reshape(shape))},
-        "variables": {"A": encode_array(a.reshape(steps, *shape))},
-        "fetches": {"loss": encode_array(loss.reshape(steps, *loss_shape))},
-        "feeds": {"x": encode_array(x_feed), "y": encode_array(y_feed)},
-    }
-
-
-register_migration("tf1repro.run/1", migrate_v1)

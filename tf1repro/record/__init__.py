@@ -6,42 +6,51 @@ after training; with the tutorial, its config, the seed, the backend and the ver
 it. Because it holds all the randomness (feeds and initial values), any backend can replay it
 on exactly the same inputs, and two records can be compared step by step.
 
-JSON form (``tf1repro.record/2``): each array is ``{"dtype", "shape", "values"}`` with the values
-flattened in C order. Floats are written as the shortest decimal that reads back to the same
-float64, which float32 values widen to exactly, so a round trip keeps every bit; NaN and
-infinities (which strict JSON does not allow) are the strings ``"nan"``, ``"inf"``, ``"-inf"``.
-Records of format 1 (the article's first records) are migrated on load with their bits unchanged.
+JSON form (``tf1repro.record/2``): ``Record.to_dict``'s fields, each array in the lossless form
+of ``tf1repro.record.json_form``. Records of older formats (format 1: the article's first records)
+are converted on load by ``tf1repro.record.migrations``, with their bits unchanged.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
-FORMAT = "tf1repro.record/2"
-#: dtypes a record can hold (every placeholder and variable of a small TF1 tutorial fits).
-DTYPES = frozenset(
-    {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
+from tf1repro.config import MAX_SEED, Choice, Int
+from tf1repro.record.json_form import (
+    DTYPES,
+    FORMAT,
+    Array,
+    RecordError,
+    check_fields,
+    checked,
+    decode_array,
+    encode_array,
+    json_kind,
 )
-_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+from tf1repro.record.migrations import MIGRATIONS
 
-Array = npt.NDArray[Any]
+#: Who may have computed a record: the engine's backends (``tf1repro.backends.BACKENDS``), and
+#: ``legacy``, the recorder of an unmodified script (``tf1repro.recording``).
+BACKENDS = ("graph", "eager", "numpy", "legacy")
+_BACKEND = Choice(BACKENDS)
+_SEED = Int(0, MAX_SEED)
 
-
-class RecordError(ValueError):
-    """A record (usually read from a file) is not valid; ``field`` is the dotted path in it."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        self.field = field
-        self.problem = problem
-        super().__init__(f"field {field!r}: {problem}" if field else problem)
+__all__ = [
+    "BACKENDS",
+    "DTYPES",
+    "FORMAT",
+    "Record",
+    "RecordError",
+    "decode_array",
+    "encode_array",
+    "load_record",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,7 +64,8 @@ class Record:
     tutorial: str
     """The tutorial's name, or ``path.py:Class`` for a tutorial in a user's file."""
     backend: str
-    """Who computed it: ``graph`` (TF1), ``eager`` (the TF2 port), ``numpy`` (the twin)."""
+    """Who computed it: ``graph`` (TF1), ``eager`` (the TF2 port), ``numpy`` (the twin), or
+    ``legacy`` (the recording of an unmodified script)."""
     config: Mapping[str, Any]
     seed: int
     versions: Mapping[str, str]
@@ -189,14 +199,12 @@ class Record:
         """Validate and load a record dict (any format this version reads); ``RecordError``
         names the first field that is wrong."""
         if not isinstance(data, dict):
-            raise RecordError("", f"a record must be a JSON object, not {_kind(data)}")
+            raise RecordError("", f"a record must be a JSON object, not {json_kind(data)}")
         form = data.get("format")
-        if form != FORMAT and form not in _MIGRATIONS:
-            load_migrations()
         if form != FORMAT:
-            migrate = _MIGRATIONS.get(form) if isinstance(form, str) else None
+            migrate = MIGRATIONS.get(form) if isinstance(form, str) else None
             if migrate is None:
-                known = ", ".join(sorted({FORMAT, *_MIGRATIONS}))
+                known = ", ".join(sorted({FORMAT, *MIGRATIONS}))
                 raise RecordError("format", f"must be one of {known}, got {form!r}")
             data = migrate(data)
         return _parse(data)
@@ -216,54 +224,6 @@ def load_record(path: str | os.PathLike[str]) -> Record:
         raise InputError(path, error.problem, error.field or None) from None
 
 
-def encode_array(values: Array) -> dict[str, Any]:
-    array = np.asarray(values)
-    flat = array.reshape(-1)
-    if array.dtype.kind == "f":
-        items: list[Any] = [
-            float(v) if math.isfinite(v) else _non_finite_name(float(v)) for v in flat.tolist()
-        ]
-    else:
-        items = flat.tolist()
-    return {"dtype": array.dtype.name, "shape": list(array.shape), "values": items}
-
-
-def decode_array(data: object, where: str) -> Array:
-    """An array from its JSON form; ``RecordError`` at ``where`` if it is not one."""
-    if not isinstance(data, dict) or set(data) != {"dtype", "shape", "values"}:
-        raise RecordError(where, "must be an object with exactly 'dtype', 'shape' and 'values'")
-    dtype, shape, values = data["dtype"], data["shape"], data["values"]
-    if dtype not in DTYPES:
-        raise RecordError(f"{where}.dtype", f"must be one of {', '.join(sorted(DTYPES))}")
-    if not isinstance(shape, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and 0 <= d <= 10**9 for d in shape
-    ):
-        raise RecordError(f"{where}.shape", "must be a list of ints >= 0")
-    if not isinstance(values, list) or len(values) != math.prod(shape):
-        raise RecordError(f"{where}.values", f"must be a list of {math.prod(shape)} values")
-    kind = np.dtype(dtype).kind
-    checked: list[Any] = []
-    for value in values:
-        if kind == "f" and isinstance(value, str) and value in _NON_FINITE:
-            checked.append(_NON_FINITE[value])
-        elif (
-            (kind == "b" and isinstance(value, bool))
-            or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool))
-            or (kind == "f" and isinstance(value, int | float) and not isinstance(value, bool))
-        ):
-            checked.append(value)
-        else:
-            raise RecordError(f"{where}.values", f"holds {value!r}, not a {dtype} value")
-    try:
-        with np.errstate(over="raise"):
-            array = np.array(checked, dtype=dtype).reshape(shape)
-    except (OverflowError, FloatingPointError):
-        raise RecordError(f"{where}.values", f"holds a value outside {dtype}") from None
-    if kind == "f" and not _bits_equal_float64(array, checked):
-        raise RecordError(f"{where}.values", f"holds a value that is not exactly a {dtype}")
-    return array
-
-
 def _parse(data: dict[str, Any]) -> Record:
     expected = {
         "format",
@@ -278,18 +238,10 @@ def _parse(data: dict[str, Any]) -> Record:
         "fetches",
         "feeds",
     }
-    optional = {"platform", "source", "evaluation"}
-    unknown = sorted(set(data) - expected - optional)
-    if unknown:
-        raise RecordError(unknown[0], "is not a field of a record")
-    missing = sorted(expected - set(data))
-    if missing:
-        raise RecordError(missing[0], "is missing")
+    check_fields(data, expected, "a record", optional=("platform", "source", "evaluation"))
     tutorial = _string(data, "tutorial")
-    backend = _string(data, "backend")
-    seed = data["seed"]
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= 2**32 - 1:
-        raise RecordError("seed", f"must be an int in [0, {2**32 - 1}], got {seed!r}")
+    backend = checked("backend", _BACKEND, data["backend"])
+    seed = checked("seed", _SEED, data["seed"])
     config = _object(data, "config")
     versions = _string_map(data, "versions")
     platform = _string_map(data, "platform") if "platform" in data else {}
@@ -330,7 +282,7 @@ def _string(data: dict[str, Any], name: str) -> str:
 def _object(data: dict[str, Any], name: str) -> dict[str, Any]:
     value = data[name]
     if not isinstance(value, dict):
-        raise RecordError(name, f"must be an object, not {_kind(value)}")
+        raise RecordError(name, f"must be an object, not {json_kind(value)}")
     return value
 
 
@@ -344,24 +296,8 @@ def _string_map(data: dict[str, Any], name: str) -> dict[str, str]:
 
 def _arrays(data: object, where: str) -> dict[str, Array]:
     if not isinstance(data, dict):
-        raise RecordError(where, f"must be an object, not {_kind(data)}")
+        raise RecordError(where, f"must be an object, not {json_kind(data)}")
     return {name: decode_array(value, f"{where}.{name}") for name, value in data.items()}
-
-
-def _kind(value: object) -> str:
-    names = {list: "a list", str: "a string", type(None): "null", bool: "a boolean"}
-    return names.get(type(value), "a number")
-
-
-def _non_finite_name(value: float) -> str:
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-
-
-def _bits_equal_float64(array: Array, values: list[Any]) -> bool:
-    """Whether every decoded value is exactly representable in the array's dtype."""
-    wide = np.array(values, dtype=np.float64).reshape(array.shape)
-    back = array.astype(np.float64)
-    return bool(np.array_equal(back, wide, equal_nan=True))
 
 
 def _bits_equal(first: Array, second: Array) -> bool:
@@ -381,19 +317,3 @@ def _frozen(arrays: Mapping[str, Any]) -> dict[str, Array]:
         array.flags.writeable = False
         frozen[name] = array
     return frozen
-
-
-#: Loaders of older formats into this one, by format name (registered by their owners).
-_MIGRATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
-
-
-def register_migration(form: str, migrate: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
-    """Read records of format ``form`` by converting them with ``migrate`` (bits unchanged)."""
-    _MIGRATIONS[form] = migrate
-
-
-def load_migrations() -> None:
-    """Import the modules that register migrations (the built-in tutorials)."""
-    from tf1repro.tutorial import tutorial_names
-
-    tutorial_names()

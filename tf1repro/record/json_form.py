@@ -1,0 +1,138 @@
+"""The JSON form of a record: its format's name, its arrays, and ``RecordError``, which names
+the field that is wrong.
+
+Each array is ``{"dtype", "shape", "values"}`` with the values flattened in C order. Floats are
+written as the shortest decimal that reads back to the same float64, which float32 values widen
+to exactly, so a round trip keeps every bit; NaN and infinities (which strict JSON does not
+allow) are the strings ``"nan"``, ``"inf"``, ``"-inf"``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tf1repro.config import Constraint, Int
+from tf1repro.errors import ParameterError
+
+FORMAT = "tf1repro.record/2"
+#: dtypes a record can hold (every placeholder and variable of a small TF1 tutorial fits).
+DTYPES = frozenset(
+    {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}
+)
+#: One dimension of a recorded array (bounded so that a corrupt file cannot ask for exabytes).
+DIMENSION = Int(0, 10**9)
+_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+
+Array = npt.NDArray[Any]
+
+
+class RecordError(ValueError):
+    """A record (usually read from a file) is not valid; ``field`` is the dotted path in it."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        self.field = field
+        self.problem = problem
+        super().__init__(f"field {field!r}: {problem}" if field else problem)
+
+
+def check_fields(
+    data: dict[str, Any],
+    expected: Collection[str],
+    what: str,
+    *,
+    optional: Collection[str] = (),
+    where: str = "",
+) -> None:
+    """A ``RecordError`` naming the first field of ``data`` (an object at ``where``) that
+    ``what`` does not have, or else the first of ``expected`` that it lacks."""
+    prefix = f"{where}." if where else ""
+    unknown = sorted(set(data) - set(expected) - set(optional))
+    if unknown:
+        raise RecordError(prefix + unknown[0], f"is not a field of {what}")
+    missing = sorted(set(expected) - set(data))
+    if missing:
+        raise RecordError(prefix + missing[0], "is missing")
+
+
+def checked(where: str, constraint: Constraint, value: object) -> Any:
+    """``value`` as a plain scalar if ``constraint`` allows it, else a ``RecordError`` at
+    ``where`` in the constraint's words."""
+    try:
+        return constraint.check(where, value)
+    except ParameterError as error:
+        raise RecordError(where, f"must be {error.allowed}, got {value!r}") from None
+
+
+def encode_array(values: Array) -> dict[str, Any]:
+    """The JSON form of ``values``; every bit is kept."""
+    array = np.asarray(values)
+    flat = array.reshape(-1)
+    if array.dtype.kind == "f":
+        items: list[Any] = [
+            float(v) if math.isfinite(v) else _non_finite_name(float(v)) for v in flat.tolist()
+        ]
+    else:
+        items = flat.tolist()
+    return {"dtype": array.dtype.name, "shape": list(array.shape), "values": items}
+
+
+def decode_array(data: object, where: str) -> Array:
+    """An array from its JSON form; ``RecordError`` at ``where`` if it is not one."""
+    if not isinstance(data, dict) or set(data) != {"dtype", "shape", "values"}:
+        raise RecordError(where, "must be an object with exactly 'dtype', 'shape' and 'values'")
+    dtype, shape, values = data["dtype"], data["shape"], data["values"]
+    if dtype not in DTYPES:
+        raise RecordError(f"{where}.dtype", f"must be one of {', '.join(sorted(DTYPES))}")
+    if not isinstance(shape, list) or not all(DIMENSION.allows(d) for d in shape):
+        raise RecordError(f"{where}.shape", f"must be a list, each {DIMENSION.describe()}")
+    if not isinstance(values, list) or len(values) != math.prod(shape):
+        raise RecordError(f"{where}.values", f"must be a list of {math.prod(shape)} values")
+    return values_array(values, dtype, f"{where}.values").reshape(shape)
+
+
+def values_array(values: list[Any], dtype: str, where: str) -> Array:
+    """A flat array of ``dtype`` holding exactly ``values`` (JSON scalars), or a
+    ``RecordError`` at ``where`` naming the first value that is not exactly a ``dtype``."""
+    kind = np.dtype(dtype).kind
+    checked_values: list[Any] = []
+    for value in values:
+        if kind == "f" and isinstance(value, str) and value in _NON_FINITE:
+            checked_values.append(_NON_FINITE[value])
+        elif (
+            (kind == "b" and isinstance(value, bool))
+            or (kind in "iu" and isinstance(value, int) and not isinstance(value, bool))
+            or (kind == "f" and isinstance(value, int | float) and not isinstance(value, bool))
+        ):
+            checked_values.append(value)
+        else:
+            raise RecordError(where, f"holds {value!r}, not a {dtype} value")
+    try:
+        with np.errstate(over="raise"):
+            array = np.array(checked_values, dtype=dtype)
+    except (OverflowError, FloatingPointError):
+        raise RecordError(where, f"holds a value outside {dtype}") from None
+    if kind == "f" and not _bits_equal_float64(array, checked_values):
+        raise RecordError(where, f"holds a value that is not exactly a {dtype}")
+    return array
+
+
+def json_kind(value: object) -> str:
+    """What a JSON value is, for messages: ``a list``, ``a string``, ``null``..."""
+    names = {list: "a list", str: "a string", type(None): "null", bool: "a boolean"}
+    return names.get(type(value), "a number")
+
+
+def _non_finite_name(value: float) -> str:
+    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+
+
+def _bits_equal_float64(array: Array, values: list[Any]) -> bool:
+    """Whether every decoded value is exactly representable in the array's dtype."""
+    wide = np.array(values, dtype=np.float64).reshape(array.shape)
+    back = array.astype(np.float64)
+    return bool(np.array_equal(back, wide, equal_nan=True))
