@@ -26,7 +26,7 @@ from tf1repro.backends import replay_all
 from tf1repro.cli import main
 from tf1repro.tutorial import get_script
 from tf1repro.tutorials.cookbook02.back_propagation import POINTS, sample_label
-from tf1repro.tutorials.cookbook02.common import split_80_20
+from tf1repro.tutorials.cookbook02.evaluating import split_80_20
 
 ORACLES = {
     "02-05": "cookbook02_back_propagation.py",

@@ -13,19 +13,62 @@ Momentum update) on the same feeds from the same initial values.
 from __future__ import annotations
 
 import shutil
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from conftest import ROOT
 
+import tf1repro.tutorials
 from tf1repro import ParameterError, compare_records, load_tutorial, replay, train
+from tf1repro import tutorial as contract
 from tf1repro.cli import main
 from tf1repro.diagnose import diagnose
 from tf1repro.record import load_record
 from tf1repro.tutorial import tutorial_names
 
 SOURCE = ROOT / "tests" / "data" / "tutorials" / "line.py"
+#: A tutorial that says what it needs and nothing of a config: no type argument, no Config.
+CONFIGLESS = """
+from tf1repro import Tutorial
+
+
+class NoConfig(Tutorial):
+    def data(self, rng, config):
+        return {}
+
+    def feeds(self, rng, config, data, step):
+        return {}
+
+    def build_v1(self, tf, config):
+        raise NotImplementedError
+"""
+#: A built-in tutorial in a module of a subpackage: its config from the type argument.
+NESTED = """
+from dataclasses import dataclass
+
+from tf1repro import Config, Int, Tutorial, param
+
+
+@dataclass(frozen=True)
+class NestedConfig(Config):
+    steps: int = param(7, Int(1, 10), "optimizer steps")
+
+
+class Nested(Tutorial[NestedConfig]):
+    name = "nested-recipe"
+
+    def data(self, rng, config):
+        return {}
+
+    def feeds(self, rng, config, data, step):
+        return {}
+
+    def build_v1(self, tf, config):
+        raise NotImplementedError
+"""
 
 
 @pytest.fixture
@@ -111,10 +154,13 @@ def test_bad_tutorial_files_are_one_line(
     empty.write_text("x = 1\n")
     broken = tmp_path / "broken.py"
     broken.write_text("import no_such_module_here\n")
+    configless = tmp_path / "configless.py"
+    configless.write_text(CONFIGLESS)
     cases = [
         (str(tmp_path / "missing.py"), "an existing .py file"),
         (str(empty), "exactly one Tutorial subclass (found: none)"),
         (str(broken), "imports cleanly (ModuleNotFoundError"),
+        (str(configless), "names its config class (class NoConfig(Tutorial[MyConfig]))"),
         (f"{SOURCE}:Nope", "class 'Nope'"),
         ("no-such-tutorial", "a built-in tutorial (02-05-classification, "),
     ]
@@ -154,3 +200,33 @@ def test_no_scalar_only_path(tutorial_file: Path) -> None:
     comparison = compare_records(record, with_values(record, "variables", "W", w))
     assert comparison.deviation("W").first_step == 8
     assert comparison.deviation("b").first_step is None
+
+
+@pytest.fixture
+def subpackage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A subpackage of ``tf1repro.tutorials`` holding one tutorial module, in a temporary
+    folder put on the package's ``__path__`` (the installed package is not written); the
+    registry and the imported modules are as before once the test ends."""
+    folder = tmp_path / "extra_chapter"
+    folder.mkdir()
+    # The package imports none of its modules: only a recursive search finds the recipe.
+    (folder / "__init__.py").write_text("")
+    (folder / "recipe.py").write_text(NESTED)
+    package = tf1repro.tutorials
+    monkeypatch.setattr(package, "__path__", [*package.__path__, str(tmp_path)])
+    monkeypatch.setattr(contract, "_REGISTRY", dict(contract._REGISTRY))
+    name = f"{package.__name__}.extra_chapter"
+    yield name
+    for module in [m for m in sys.modules if m == name or m.startswith(f"{name}.")]:
+        del sys.modules[module]
+    if hasattr(package, "extra_chapter"):
+        delattr(package, "extra_chapter")
+
+
+def test_a_tutorial_in_a_subpackage_is_built_in(subpackage: str) -> None:
+    assert "nested-recipe" in tutorial_names()
+    tutorial = load_tutorial("nested-recipe")
+    assert type(tutorial).__module__ == f"{subpackage}.recipe"
+    assert tutorial.spec == "nested-recipe"
+    # Its config class comes from the type argument alone.
+    assert tutorial.Config.__name__ == "NestedConfig" and tutorial.make_config().steps == 7

@@ -3,7 +3,9 @@
 A tutorial is one ``Tutorial`` subclass in one Python file. It declares what the original
 declares:
 
-* ``Config``: a frozen config class (``tf1repro.config.Config``) with the original's defaults;
+* its config type, as the class's type argument: ``class Lasso(Tutorial[LassoConfig])``, a
+  frozen config class (``tf1repro.config.Config``) with the original's defaults; every method
+  below receives a ``LassoConfig``;
 * ``data(rng, config)``: the data set, drawn with the original's own ``np.random`` calls;
 * ``feeds(rng, config, data, step)``: one step's feed values by placeholder name, drawn as the
   original draws them (``rng`` is the same stream, so the order of calls is the original's);
@@ -35,10 +37,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, get_args, get_origin
 
 import numpy as np
 import numpy.typing as npt
+
+# typing.TypeVar takes a default (PEP 696) from Python 3.13 on.
+from typing_extensions import TypeVar
 
 from tf1repro.config import Config as ConfigBase
 from tf1repro.errors import ParameterError
@@ -49,6 +54,10 @@ if TYPE_CHECKING:
 Array = npt.NDArray[Any]
 Arrays = Mapping[str, Array]
 """Named arrays: feeds by placeholder name, values by variable name, results by fetch name."""
+
+ConfigT = TypeVar("ConfigT", bound=ConfigBase, default=Any)
+"""A tutorial's config class. Its default makes a bare ``Tutorial`` (what the engine handles:
+any tutorial) mean ``Tutorial[Any]``."""
 
 
 @dataclass(frozen=True)
@@ -109,20 +118,24 @@ class NumpyTwin(ABC):
         raise NotImplementedError("this NumPy twin has no evaluations")
 
 
-class Tutorial(ABC):
+class Tutorial(ABC, Generic[ConfigT]):
     """One TF1 tutorial graph: its data, its graph, and optionally its TF2 port and NumPy twin.
 
-    Subclasses set ``name`` (the registry key, also the ``tutorial`` of every record) and
-    ``Config``; a subclass defined in a module of ``tf1repro.tutorials`` is built in.
+    A subclass names its config class as the type argument, ``class Lasso(Tutorial[LassoConfig])``,
+    which sets ``Config`` and types the ``config`` of every method; it sets ``name`` (the registry
+    key, also the ``tutorial`` of every record). A subclass defined in a module anywhere under
+    ``tf1repro.tutorials`` is built in.
     """
 
     name: ClassVar[str]
-    Config: ClassVar[type[ConfigBase]] = ConfigBase
+    # A ClassVar cannot hold a type variable, so ``Config`` is declared as an attribute: type
+    # checkers then read it as ``type[LassoConfig]`` on a ``Tutorial[LassoConfig]`` instance
+    # (mypy calls reading it from the class ambiguous). It is set once per class, from the type
+    # argument (``__init_subclass__``), never per instance.
+    Config: type[ConfigT]
     """The config class: the original's constants as ``param`` fields with its defaults."""
     summary: ClassVar[str] = ""
     """One line for ``tf1repro tutorials``: what the original trains."""
-    seeds_itself: ClassVar[bool] = False
-    """True when the original calls ``np.random.seed``/``tf.set_random_seed`` with its own seed."""
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"": {}}
     """Golden runs to keep, by label: config overrides (the default config has label '')."""
     golden_seeds: ClassVar[Sequence[int]] = (0, 1, 2)
@@ -139,6 +152,9 @@ class Tutorial(ABC):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        config = _config_argument(cls)
+        if config is not None and "Config" not in cls.__dict__:
+            cls.Config = cast("type[ConfigT]", config)
         if "name" in cls.__dict__ and cls.__module__.startswith(_BUILTIN_PACKAGE + "."):
             if cls.name in _REGISTRY:
                 raise ValueError(f"two tutorials are named {cls.name!r}")
@@ -147,33 +163,37 @@ class Tutorial(ABC):
     # -- what the original declares --------------------------------------------------------
 
     @abstractmethod
-    def data(self, rng: np.random.RandomState, config: Any) -> dict[str, Any]:
+    def data(self, rng: np.random.RandomState, config: ConfigT) -> dict[str, Any]:
         """The data set, drawn once with the original's calls on ``rng`` (NumPy's stream)."""
 
     @abstractmethod
     def feeds(
-        self, rng: np.random.RandomState, config: Any, data: Mapping[str, Any], step: int
+        self, rng: np.random.RandomState, config: ConfigT, data: Mapping[str, Any], step: int
     ) -> dict[str, Any]:
         """The feed values of step ``step`` (1-based), by placeholder name, drawn from ``rng``."""
 
     @abstractmethod
-    def build_v1(self, tf: ModuleType, config: Any) -> V1Graph:
+    def build_v1(self, tf: ModuleType, config: ConfigT) -> V1Graph:
         """Build the TF1 graph into the current default graph (``tf`` is ``tf.compat.v1``).
 
         Create ops in the original's order: op-level seeds derive from the graph seed and the
         number of ops made before, so the order decides the initial values.
         """
 
-    def port_v2(self, tf: ModuleType, config: Any, initial: Arrays) -> V2Port:
+    def port_v2(self, tf: ModuleType, config: ConfigT, initial: Arrays) -> V2Port:
         """The TF2 port, its variables made from ``initial`` (``tf`` has v2 behaviour on)."""
         raise NotImplementedError(f"the tutorial {self.name!r} has no TF2 port")
 
-    def numpy_twin(self, config: Any, initial: Arrays, platform: Mapping[str, str]) -> NumpyTwin:
+    def numpy_twin(
+        self, config: ConfigT, initial: Arrays, platform: Mapping[str, str]
+    ) -> NumpyTwin:
         """The NumPy twin, starting from ``initial``, mirroring the kernels of ``platform``
         (the record's: e.g. ``{"kernels": "onednn+fma"}``, see ``tf1repro.kernel_path``)."""
         raise NotImplementedError(f"the tutorial {self.name!r} has no NumPy twin")
 
-    def evaluation_feeds(self, config: Any, data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    def evaluation_feeds(
+        self, config: ConfigT, data: Mapping[str, Any]
+    ) -> dict[str, dict[str, Any]]:
         """Feeds for the evaluations after training, by label (e.g. ``test``, ``train``)."""
         return {}
 
@@ -199,13 +219,14 @@ class Tutorial(ABC):
     def has_twin(self) -> bool:
         return _overrides(self, "numpy_twin")
 
-    def make_config(self, **overrides: Any) -> ConfigBase:
+    def make_config(self, **overrides: Any) -> ConfigT:
         """The tutorial's config with ``overrides`` (checked; unknown fields are refused)."""
         from tf1repro.config import config_from_dict
 
         return config_from_dict(self.Config, {**self.Config().to_dict(), **overrides})
 
-    def config_from(self, values: Mapping[str, Any]) -> ConfigBase:
+    def config_from(self, values: Mapping[str, Any]) -> ConfigT:
+        """The tutorial's config from all of its fields' ``values`` (checked)."""
         from tf1repro.config import config_from_dict
 
         return config_from_dict(self.Config, values)
@@ -258,10 +279,26 @@ def _overrides(tutorial: Tutorial, method: str) -> bool:
     return getattr(type(tutorial), method) is not getattr(Tutorial, method)
 
 
+def _config_argument(cls: type) -> type[ConfigBase] | None:
+    """The config class that ``cls``'s own bases name as a type argument, as in
+    ``class Lasso(Tutorial[LassoConfig])`` or ``class Deming(IrisRegression[DemingConfig])``."""
+    # __orig_bases__ keeps the subscripted bases (PEP 560); read from the class's own
+    # namespace, since a class with unsubscripted bases would inherit its parent's.
+    for base in cls.__dict__.get("__orig_bases__", ()):
+        origin = get_origin(base)
+        if inspect.isclass(origin) and issubclass(origin, Tutorial):
+            for argument in get_args(base):
+                if inspect.isclass(argument) and issubclass(argument, ConfigBase):
+                    return argument
+    return None
+
+
 def _import_builtins() -> None:
+    """Import every module under ``tf1repro.tutorials``, in subpackages too, so that each
+    built-in ``Tutorial`` subclass and ``Script`` registers itself."""
     package = importlib.import_module(_BUILTIN_PACKAGE)
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{_BUILTIN_PACKAGE}.{module.name}")
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"{_BUILTIN_PACKAGE}."):
+        importlib.import_module(module.name)
 
 
 def tutorial_names() -> tuple[str, ...]:
@@ -295,9 +332,7 @@ def load_tutorial(spec: str) -> Tutorial:
         if cls is None:
             known = ", ".join(sorted(_REGISTRY))
             raise ParameterError("tutorial", spec, f"a built-in tutorial ({known}) or a .py file")
-        tutorial = cls()
-        tutorial.spec = spec
-        return tutorial
+        return _instance(cls, spec)
     path = Path(path_text).resolve()
     module = load_user_file(
         path, spec, parameter="tutorial", missing="a tutorial name or an existing .py file"
@@ -307,8 +342,16 @@ def load_tutorial(spec: str) -> Tutorial:
         names = ", ".join(cls.__name__ for cls in found) or "none"
         what = f"class {class_name!r}" if class_name else "exactly one Tutorial subclass"
         raise ParameterError("tutorial", spec, f"a file that defines {what} (found: {names})")
-    tutorial = cast(Tutorial, found[0]())
-    tutorial.spec = f"{path}:{found[0].__name__}"
+    if not hasattr(found[0], "Config"):
+        name = found[0].__name__
+        what = f"a file whose tutorial names its config class (class {name}(Tutorial[MyConfig]))"
+        raise ParameterError("tutorial", spec, what)
+    return _instance(found[0], f"{path}:{found[0].__name__}")
+
+
+def _instance(cls: type[Tutorial], spec: str) -> Tutorial:
+    tutorial = cls()
+    tutorial.spec = spec
     return tutorial
 
 

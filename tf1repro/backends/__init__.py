@@ -262,11 +262,12 @@ def _tutorial(tutorial: Tutorial | str) -> Tutorial:
 
 
 def _config(tutorial: Tutorial, config: Config | None) -> Config:
+    expected: type[Config] = tutorial.Config
     if config is None:
-        return tutorial.Config()
-    if not isinstance(config, tutorial.Config):
+        return expected()
+    if not isinstance(config, expected):
         raise ParameterError(
-            "config", config, f"a {tutorial.Config.__name__} (the {tutorial.name} config)"
+            "config", config, f"a {expected.__name__} (the {tutorial.name} config)"
         )
     return config
 

@@ -16,17 +16,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro.config import MAX_STEPS, Config, Float, Int, param
+from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.errors import ParameterError
 from tf1repro.kernel_path import KernelPath
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
 from tf1repro.tutorials.article import kernels
+from tf1repro.tutorials.output import LoggedConfig, step_and_loss
 
 F32 = np.float32
 TWO = F32(2)
@@ -37,7 +38,7 @@ Rows = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
-class StochasticConfig(Config):
+class StochasticConfig(LoggedConfig):
     """Everything that defines a stochastic run except its seed, with the article's values."""
 
     learning_rate: float = param(0.02, Float(positive=True), "GradientDescentOptimizer's rate")
@@ -48,20 +49,6 @@ class StochasticConfig(Config):
     x_mean: float = param(1.0, Float(), "mean of the normal distribution of x")
     x_std: float = param(0.1, Float(positive=True), "standard deviation of x")
     target: float = param(10.0, Float(), "the value of every y: x * A is trained towards it")
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.log_every > self.steps:
-            raise ParameterError(
-                "log_every",
-                self.log_every,
-                f"an int in the range [1, {self.steps}] (at most 'steps')",
-            )
-
-    @property
-    def logged_steps(self) -> tuple[int, ...]:
-        """The 1-based steps at which the article prints ``A`` and the loss."""
-        return tuple(range(self.log_every, self.steps + 1, self.log_every))
 
 
 @dataclass(frozen=True)
@@ -158,10 +145,13 @@ class _ArticleTwin(NumpyTwin):
         return {"A": descend(a, grad, self._lr).reshape(self._shape)}
 
 
-class _ArticlePart(Tutorial):
+PartConfig = TypeVar("PartConfig", bound=StochasticConfig)
+
+
+class _ArticlePart(Tutorial[PartConfig]):
     """What both of the article's trainers share: the data, the log and the figure."""
 
-    def data(self, rng: np.random.RandomState, config: StochasticConfig) -> dict[str, Any]:
+    def data(self, rng: np.random.RandomState, config: PartConfig) -> dict[str, Any]:
         return {
             "x_vals": rng.normal(config.x_mean, config.x_std, config.data_size),
             "y_vals": targets(config),
@@ -176,11 +166,10 @@ class _ArticlePart(Tutorial):
         return {"loss.png": loss_png(records[0])}
 
 
-class Stochastic(_ArticlePart):
+class Stochastic(_ArticlePart[StochasticConfig]):
     """``loss = square(multiply(x, A) - y)`` on one sample a step."""
 
     name = "stochastic"
-    Config = StochasticConfig
     summary = "the article, stochastic: A [1], multiply, square, one sample a step"
 
     def feeds(
@@ -222,11 +211,10 @@ class Stochastic(_ArticlePart):
         return _ArticleTwin(config, (1,), batch=False, platform=platform)
 
 
-class Batch(_ArticlePart):
+class Batch(_ArticlePart[TrainConfig]):
     """``loss = reduce_mean(square(matmul(x, A) - y))`` on ``batch_size`` samples a step."""
 
     name = "batch"
-    Config = TrainConfig
     summary = "the article, batch: A [1, 1], matmul, reduce_mean, batches of 20"
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "bs1": {"batch_size": 1},
@@ -277,14 +265,7 @@ def article_log(record: Record) -> list[str]:
     Values are printed with ``str()`` of a float32 array in the graph's own shape, exactly as
     the article's ``str(sess.run(A))`` and ``str(temp_loss)`` do.
     """
-    every = int(record.config["log_every"])
-    lines = []
-    for step in range(every, record.steps + 1, every):
-        loss = record.value("loss", step)
-        # str() of a 0-d array prints like the np.float32 scalar that sess.run returns.
-        lines.append(f"Step #{step} A = {record.value('A', step)!s}")
-        lines.append(f"Loss = {loss[()] if loss.ndim == 0 else loss!s}")
-    return lines
+    return step_and_loss(record, "loss")
 
 
 def _joint_figure(records: Sequence[Record]) -> dict[str, bytes]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
-from typing import Any
 
 from tf1repro.record import Record
+from tf1repro.tutorials.output import logged_steps, new_figure, png
 
 PLOT_NAME = "loss_comparison.png"
 
@@ -40,16 +39,10 @@ def loss_png(record: Record) -> bytes:
 
 
 def _png(curves: Sequence[tuple[Record, str, str]], title: str) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(7, 4.5), dpi=100)
-    axes: Any = figure.add_subplot()
+    figure = new_figure((7, 4.5))
+    axes = figure.add_subplot()
     for record, style, label in curves:
-        every = int(record.config["log_every"])
-        steps = list(range(every, record.steps + 1, every))
+        steps = list(logged_steps(record))
         axes.plot(steps, [record.value("loss", s).item() for s in steps], style, label=label)
     axes.legend(loc="upper right", prop={"size": 11})
     axes.set_xlabel("Step")
@@ -57,6 +50,4 @@ def _png(curves: Sequence[tuple[Record, str, str]], title: str) -> bytes:
     axes.set_title(title)
     axes.grid(alpha=0.3)
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png(figure)

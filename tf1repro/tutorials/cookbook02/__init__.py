@@ -6,10 +6,6 @@ beside the article that train and need no download.
 * ``evaluating``: 02/08, a regression and a classification evaluated on a test split
   (script ``02-08``).
 
-The registry imports this package, which imports its recipes so that their tutorials and
-scripts are registered; none of them imports TensorFlow or Matplotlib until it trains or draws.
+The registry imports every module here, so that their tutorials and scripts are registered;
+none of them imports TensorFlow or Matplotlib until it trains or draws.
 """
-
-from tf1repro.tutorials.cookbook02 import back_propagation, combining, evaluating
-
-__all__ = ["back_propagation", "combining", "evaluating"]

@@ -31,7 +31,7 @@ import numpy as np
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.common import LoggedConfig, logged_steps, printed
+from tf1repro.tutorials.output import LoggedConfig, step_and_loss
 
 POINTS = 100
 """Both parts draw 100 points."""
@@ -61,11 +61,10 @@ def _one_sample(rng: np.random.RandomState, data: Mapping[str, Any]) -> dict[str
     return {"x": [data["x_vals"][index]], "y": [data["y_vals"][index]]}
 
 
-class Regression(Tutorial):
+class Regression(Tutorial[RegressionConfig]):
     """02/05's regression: ``x * A`` towards 10, one sample a step."""
 
     name = "02-05-regression"
-    Config = RegressionConfig
     summary = "02/05 back propagation, regression: A [1], multiply, square, one sample a step"
 
     def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
@@ -100,11 +99,10 @@ class Regression(Tutorial):
         return step_and_loss(record, "loss")
 
 
-class Classification(Tutorial):
+class Classification(Tutorial[ClassificationConfig]):
     """02/05's classification: ``sigmoid(x + A)`` separates N(-1, 1) from N(3, 1)."""
 
     name = "02-05-classification"
-    Config = ClassificationConfig
     summary = (
         "02/05 back propagation, classification: A [1], add, sigmoid cross-entropy, "
         "one sample a step, accuracy over 100 points"
@@ -188,15 +186,6 @@ def ending_accuracy(record: Record) -> str:
     targets = [record.evaluation_feeds[label]["y"][0] for label in labels]
     hits = sum(p == y for p, y in zip(predictions, targets, strict=True))
     return str(np.round(hits / float(POINTS), 2))
-
-
-def step_and_loss(record: Record, loss: str) -> list[str]:
-    """``Step #N A = ...`` and ``Loss = ...`` at every logged step, as ``str()`` prints them."""
-    lines = []
-    for step in logged_steps(record):
-        lines.append(f"Step #{step} A = {printed(record.value('A', step))}")
-        lines.append(f"Loss = {printed(record.value(loss, step))}")
-    return lines
 
 
 BACK_PROPAGATION = Script(

@@ -23,8 +23,8 @@ import numpy as np
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.common import LoggedConfig, logged_steps, png, printed
 from tf1repro.tutorials.iris import iris_data, iris_target
+from tf1repro.tutorials.output import LoggedConfig, logged_steps, new_figure, png, printed
 
 
 @dataclass(frozen=True)
@@ -44,11 +44,10 @@ def iris_petals() -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
     return petals, setosa
 
 
-class Setosa(Tutorial):
+class Setosa(Tutorial[SetosaConfig]):
     """02/07: a sigmoid line classifier of setosa on petal length and width."""
 
     name = "02-07-setosa"
-    Config = SetosaConfig
     summary = (
         "02/07 combining everything: setosa or not on iris, 3 placeholders, A [1, 1], "
         "b [1, 1], sigmoid cross-entropy, batches of 20"
@@ -140,21 +139,20 @@ def separator_png(record: Record) -> bytes:
     slope = float(record.value("A", record.steps).reshape(-1)[0])
     intercept = float(record.value("b", record.steps).reshape(-1)[0])
     x = np.linspace(0, 3, num=50)
-
-    def draw(figure: Any, axes: Any) -> None:
-        is_setosa = setosa == 1
-        axes.plot(petals[is_setosa, 1], petals[is_setosa, 0], "rx", ms=10, mew=2, label="setosa")
-        axes.plot(petals[~is_setosa, 1], petals[~is_setosa, 0], "ro", label="Non-setosa")
-        axes.plot(x, slope * x + intercept, "b-")
-        axes.set_xlim([0.0, 2.7])
-        axes.set_ylim([0.0, 7.1])
-        figure.suptitle("Linear Separator For I.setosa", fontsize=20)
-        axes.set_title(f"A = {slope:.4g}, b = {intercept:.4g}, seed {record.seed}", fontsize=10)
-        axes.set_xlabel("Petal Width")
-        axes.set_ylabel("Petal Length")
-        axes.legend(loc="lower right")
-
-    return png(draw)
+    figure = new_figure((7.0, 4.8))
+    axes = figure.add_subplot()
+    is_setosa = setosa == 1
+    axes.plot(petals[is_setosa, 1], petals[is_setosa, 0], "rx", ms=10, mew=2, label="setosa")
+    axes.plot(petals[~is_setosa, 1], petals[~is_setosa, 0], "ro", label="Non-setosa")
+    axes.plot(x, slope * x + intercept, "b-")
+    axes.set_xlim([0.0, 2.7])
+    axes.set_ylim([0.0, 7.1])
+    figure.suptitle("Linear Separator For I.setosa", fontsize=20)
+    axes.set_title(f"A = {slope:.4g}, b = {intercept:.4g}, seed {record.seed}", fontsize=10)
+    axes.set_xlabel("Petal Width")
+    axes.set_ylabel("Petal Length")
+    axes.legend(loc="lower right")
+    return png(figure)
 
 
 COMBINING = Script(

@@ -26,12 +26,12 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 import numpy as np
+import numpy.typing as npt
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.back_propagation import step_and_loss
-from tf1repro.tutorials.cookbook02.common import LoggedConfig, png, printed, split_80_20
+from tf1repro.tutorials.output import LoggedConfig, new_figure, png, printed, step_and_loss
 
 POINTS = 100
 """Both parts draw 100 points."""
@@ -57,6 +57,20 @@ class ClassificationConfig(LoggedConfig):
     batch_size: int = param(25, Int(1, 1_000_000), "training points a step, with replacement")
 
 
+def split_80_20(rng: np.random.RandomState, size: int) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """The recipe's train/test split: 80% of the indices drawn without replacement, and the
+    rest in the order a Python ``set`` difference iterates them.
+
+    That order is the set's hash-table order, not a promise of the language: for 20 ints below
+    100, CPython's table has 128 slots and yields them sorted, but other sizes wrap around.
+    Reductions over the test set (its MSE) sum in that order, and another order can change
+    their last bits, so the set's own order is kept.
+    """
+    train = rng.choice(size, round(size * 0.8), replace=False)
+    test = np.array(list(set(range(size)) - set(train.tolist())))
+    return train, test
+
+
 def _split(x_vals: np.ndarray[Any, Any], y_vals: np.ndarray[Any, Any], rng: Any) -> dict[str, Any]:
     train, test = split_80_20(rng, len(x_vals))
     return {
@@ -68,11 +82,10 @@ def _split(x_vals: np.ndarray[Any, Any], y_vals: np.ndarray[Any, Any], rng: Any)
     }
 
 
-class Regression(Tutorial):
+class Regression(Tutorial[RegressionConfig]):
     """02/08's regression: ``x * A`` towards 10 in batches of 25, with its test MSE."""
 
     name = "02-08-regression"
-    Config = RegressionConfig
     summary = (
         "02/08 evaluating models, regression: A [1, 1], matmul, reduce_mean, batches of 25, "
         "MSE on an 80/20 split"
@@ -143,11 +156,10 @@ class Regression(Tutorial):
         return lines
 
 
-class Classification(Tutorial):
+class Classification(Tutorial[ClassificationConfig]):
     """02/08's classification: ``sigmoid(x + A)`` in batches of 25, with its accuracy."""
 
     name = "02-08-classification"
-    Config = ClassificationConfig
     summary = (
         "02/08 evaluating models, classification: A [1], add, mean sigmoid cross-entropy, "
         "batches of 25, accuracy on an 80/20 split"
@@ -236,21 +248,20 @@ def histogram_png(tutorial: Classification, record: Record) -> bytes:
     boundary = -np.asarray(record.value("A", record.steps))
     accuracy = np.asarray(record.evaluations["test"]["accuracy"])[()]
     bins = np.linspace(-5, 5, 50)
-
-    def draw(figure: Any, axes: Any) -> None:
-        axes.hist(x_vals[0:50], bins, alpha=0.5, label="N(-1,1)", color="blue")
-        axes.hist(x_vals[50:100], bins[0:50], alpha=0.5, label="N(2,1)", color="red")
-        axes.plot(
-            (boundary, boundary),
-            (0, 8),
-            "k--",
-            linewidth=3,
-            label=f"A = {np.round(boundary, 2)!s}",
-        )
-        axes.legend(loc="upper right")
-        axes.set_title(f"Binary Classifier, Accuracy={np.round(accuracy, 2)!s}")
-
-    return png(draw)
+    figure = new_figure((7.0, 4.8))
+    axes = figure.add_subplot()
+    axes.hist(x_vals[0:50], bins, alpha=0.5, label="N(-1,1)", color="blue")
+    axes.hist(x_vals[50:100], bins[0:50], alpha=0.5, label="N(2,1)", color="red")
+    axes.plot(
+        (boundary, boundary),
+        (0, 8),
+        "k--",
+        linewidth=3,
+        label=f"A = {np.round(boundary, 2)!s}",
+    )
+    axes.legend(loc="upper right")
+    axes.set_title(f"Binary Classifier, Accuracy={np.round(accuracy, 2)!s}")
+    return png(figure)
 
 
 EVALUATING = Script(

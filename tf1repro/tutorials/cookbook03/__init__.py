@@ -6,7 +6,3 @@ TensorFlow way), ``03-04-l1`` and ``03-04-l2`` (run one after the other by the s
 picks one by a variable), ``03-07`` (elastic net). Iris is tf1repro's copy of scikit-learn's
 ``load_iris()`` (``tf1repro.tutorials.iris``).
 """
-
-from tf1repro.tutorials.cookbook03 import deming, elastic_net, l1_vs_l2, lasso_ridge, lin_reg
-
-__all__ = ["deming", "elastic_net", "l1_vs_l2", "lasso_ridge", "lin_reg"]

@@ -7,22 +7,23 @@ columns of ``x``, the loss, the rate and how often they print.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
-from tf1repro.config import MAX_STEPS, Config, Float, Int, param
-from tf1repro.errors import ParameterError
+from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Tutorial
 from tf1repro.tutorials.iris import iris_data
+from tf1repro.tutorials.output import LoggedConfig, logged_steps, new_figure, png, printed
 
 #: Iris's columns: sepal length, sepal width, petal length, petal width.
 SEPAL_LENGTH, PETAL_WIDTH = 0, 3
+#: The originals' figures: pyplot's default size.
+FIGURE_SIZE = (6.4, 4.8)
 
 
 def iris() -> npt.NDArray[np.float64]:
@@ -31,24 +32,18 @@ def iris() -> npt.NDArray[np.float64]:
 
 
 @dataclass(frozen=True)
-class RegressionConfig(Config):
+class RegressionConfig(LoggedConfig):
     """A chapter 3 run: the original's rate, batch size, steps and print interval."""
 
     learning_rate: float = param(0.05, Float(positive=True), "GradientDescentOptimizer's rate")
     batch_size: int = param(25, Int(1, 1_000_000), "rows drawn (with replacement) per step")
     log_every: int = param(25, Int(1, MAX_STEPS), "print A and b every N steps (at most --steps)")
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.log_every > self.steps:
-            raise ParameterError(
-                "log_every",
-                self.log_every,
-                f"an int in the range [1, {self.steps}] (at most 'steps')",
-            )
+
+RecipeConfig = TypeVar("RecipeConfig", bound=RegressionConfig)
 
 
-class IrisRegression(Tutorial):
+class IrisRegression(Tutorial[RecipeConfig]):
     """One of chapter 3's linear fits on iris; subclasses build the graph and its loss.
 
     ``x_columns`` are the iris columns of ``x`` (one column is fed as ``[batch, 1]`` through
@@ -56,19 +51,19 @@ class IrisRegression(Tutorial):
     say what the original prints after each ``Step #N A = ... b = ...`` line.
     """
 
-    Config = RegressionConfig
     x_columns: ClassVar[tuple[int, ...]] = (PETAL_WIDTH,)
     prints_loss: ClassVar[bool] = True
     blank_lines: ClassVar[int] = 0
     own_seed: ClassVar[int | None] = None
-    """The seed the original gives ``np.random.seed`` itself (with ``seeds_itself``)."""
+    """The seed the original gives ``np.random.seed`` itself, which replaces the run's seed
+    (every seed then gives the same run); None when it does not seed itself."""
     loss_title: ClassVar[str] = "L2 Loss per Generation"
     loss_label: ClassVar[str] = "L2 Loss"
     fit_title: ClassVar[str] = "Sepal Length vs Petal Width"
     fit_xlabel: ClassVar[str] = "Petal Width"
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
 
-    def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
+    def data(self, rng: np.random.RandomState, config: RecipeConfig) -> dict[str, Any]:
         rows = iris()
         if self.own_seed is not None:
             # The original's np.random.seed(own_seed): it replaces whatever seed came before.
@@ -80,7 +75,7 @@ class IrisRegression(Tutorial):
     def feeds(
         self,
         rng: np.random.RandomState,
-        config: RegressionConfig,
+        config: RecipeConfig,
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
@@ -93,9 +88,8 @@ class IrisRegression(Tutorial):
         """``Step #N A = [[...]] b = [[...]]``, then ``Loss = ...`` and blank lines if the
         original prints them, every ``log_every`` steps; values are ``str()`` of the graph's
         float32 arrays, in the graph's own shapes."""
-        every = int(record.config["log_every"])
         lines = []
-        for step in range(every, record.steps + 1, every):
+        for step in logged_steps(record):
             a, b = record.value("A", step), record.value("b", step)
             lines.append(f"Step #{step} A = {a!s} b = {b!s}")
             if self.prints_loss:
@@ -111,15 +105,10 @@ class IrisRegression(Tutorial):
         return figures
 
 
-def printed(value: npt.NDArray[Any]) -> str:
-    """``str()`` of a fetched value as ``sess.run`` returns it: a scalar loss prints as the
-    ``np.float32`` it is, an array loss (``expand_dims``) as the array."""
-    return str(value[()] if value.ndim == 0 else value)
-
-
 def loss_png(curves: Sequence[tuple[Record, str, str | None]], title: str, ylabel: str) -> bytes:
     """The originals' ``plt.plot(loss_vec, style)``: the loss of every step, by generation."""
-    figure, axes = _figure()
+    figure = new_figure(FIGURE_SIZE)
+    axes = figure.add_subplot()
     for record, style, label in curves:
         axes.plot(record.fetches["loss"].reshape(record.steps), style, label=label)
     if any(label for _, _, label in curves):
@@ -127,7 +116,7 @@ def loss_png(curves: Sequence[tuple[Record, str, str | None]], title: str, ylabe
     axes.set_title(title)
     axes.set_xlabel("Generation")
     axes.set_ylabel(ylabel)
-    return _png(figure)
+    return png(figure)
 
 
 def fit_png(record: Record, title: str, xlabel: str) -> bytes:
@@ -137,27 +126,12 @@ def fit_png(record: Record, title: str, xlabel: str) -> bytes:
     [slope] = record.value("A", record.steps)
     [y_intercept] = record.value("b", record.steps)
     best_fit = [slope * x + y_intercept for x in x_vals]
-    figure, axes = _figure()
+    figure = new_figure(FIGURE_SIZE)
+    axes = figure.add_subplot()
     axes.plot(x_vals, y_vals, "o", label="Data Points")
     axes.plot(x_vals, best_fit, "r-", label="Best fit line", linewidth=3)
     axes.legend(loc="upper left")
     axes.set_title(title)
     axes.set_xlabel(xlabel)
     axes.set_ylabel("Sepal Length")
-    return _png(figure)
-
-
-def _figure() -> tuple[Any, Any]:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6.4, 4.8), dpi=100)
-    return figure, figure.add_subplot()
-
-
-def _png(figure: Any) -> bytes:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png(figure)

@@ -28,13 +28,11 @@ class DemingConfig(RegressionConfig):
     log_every: int = param(50, Int(1, MAX_STEPS), "print A, b and the loss every N steps")
 
 
-class Deming(IrisRegression):
+class Deming(IrisRegression[DemingConfig]):
     """Total least squares for one ``x``: the distance to the line, not the vertical error."""
 
     name = "03-05"
-    Config = DemingConfig
     summary = "cookbook 03/05: Deming regression on iris, abs/sqrt loss, seeds itself (42)"
-    seeds_itself = True
     own_seed = SEED
     golden_seeds = (0,)
     # One seed: every seed is the same run. Its first 100 steps keep the file small.

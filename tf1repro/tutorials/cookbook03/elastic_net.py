@@ -29,13 +29,11 @@ class ElasticNetConfig(RegressionConfig):
     log_every: int = param(250, Int(1, MAX_STEPS), "print A, b and the loss every N steps")
 
 
-class ElasticNet(IrisRegression):
+class ElasticNet(IrisRegression[ElasticNetConfig]):
     """The L2 fit of three features plus ``mean(abs(A))`` and ``mean(square(A))``."""
 
     name = "03-07"
-    Config = ElasticNetConfig
     summary = "cookbook 03/07: elastic net on iris, A [3, 1], L1 + L2 penalty, seeds itself (13)"
-    seeds_itself = True
     own_seed = SEED
     x_columns = (SEPAL_WIDTH, PETAL_LENGTH, PETAL_WIDTH)
     loss_title = "Loss per Generation"

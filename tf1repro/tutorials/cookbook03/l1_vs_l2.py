@@ -25,8 +25,7 @@ class LossConfig(RegressionConfig):
     learning_rate: float = param(0.4, Float(positive=True), "GradientDescentOptimizer's rate")
 
 
-class _LossPart(IrisRegression):
-    Config = LossConfig
+class _LossPart(IrisRegression[LossConfig]):
     prints_loss = False
     #: The elementwise loss of the residual: ``tf.abs`` or ``tf.square``.
     residual_loss: ClassVar[str]

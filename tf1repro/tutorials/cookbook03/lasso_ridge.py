@@ -30,9 +30,7 @@ class PenaltyConfig(RegressionConfig):
     log_every: int = param(300, Int(1, MAX_STEPS), "print A, b and the loss every N steps")
 
 
-class _Penalised(IrisRegression):
-    Config = PenaltyConfig
-    seeds_itself = True
+class _Penalised(IrisRegression[PenaltyConfig]):
     own_seed = SEED
     blank_lines = 2
     loss_label = "Loss"

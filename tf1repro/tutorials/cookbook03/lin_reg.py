@@ -14,7 +14,7 @@ from tf1repro.tutorial import Arrays, V1Graph, V2Port
 from tf1repro.tutorials.cookbook03.common import IrisRegression, RegressionConfig
 
 
-class LinearRegression(IrisRegression):
+class LinearRegression(IrisRegression[RegressionConfig]):
     """``loss = reduce_mean(square(y - (matmul(x, A) + b)))``."""
 
     name = "03-03"

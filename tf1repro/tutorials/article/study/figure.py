@@ -3,22 +3,17 @@ per batch size, with the closed-form E[A_t] and the article's printed values on 
 
 from __future__ import annotations
 
-import io
-
 from tf1repro.tutorials.article.study import Study
+from tf1repro.tutorials.output import new_figure, png
 
 
 def study_png(study: Study) -> bytes:
     """PNG bytes against the step: A (top); A - E[A_t] with the closed-form 5-95% range
     (middle, where batch sizes differ); the loss on a log scale (bottom)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     from matplotlib import colormaps
-    from matplotlib.figure import Figure
 
+    figure = new_figure((11, 12))
     steps = study.steps
-    figure = Figure(figsize=(11, 12), dpi=100)
     top, middle, bottom = figure.subplots(3, 1, sharex=True, height_ratios=(1.1, 1, 1))
     palette = colormaps["viridis"]
     count = len(study.results)
@@ -84,6 +79,4 @@ def study_png(study: Study) -> bytes:
         fontsize=11,
     )
     figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return png(figure)

@@ -1,0 +1,85 @@
+"""What the built-in tutorials print and plot, written once for all of them.
+
+The originals print every ``log_every`` steps (``if (i+1) % log_every == 0``) the ``str()`` of
+what ``sess.run`` returned, and draw Matplotlib figures; the helpers here do both the same way
+for every tutorial. Nothing imports Matplotlib until a figure is drawn: the registry imports
+every module under ``tf1repro.tutorials`` to list the tutorials.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from tf1repro.config import Config
+from tf1repro.errors import ParameterError
+from tf1repro.record import Record
+
+
+class LoggedConfig(Config):
+    """A config with a ``log_every`` field, which must be at most ``steps``: the original
+    prints at least once.
+
+    It declares no dataclass field (subclasses declare ``log_every`` with their own default and
+    help), so each config keeps its fields, and so its options and records, in its own order.
+    """
+
+    log_every: int
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.log_every > self.steps:
+            raise ParameterError(
+                "log_every",
+                self.log_every,
+                f"an int in the range [1, {self.steps}] (at most 'steps')",
+            )
+
+    @property
+    def logged_steps(self) -> tuple[int, ...]:
+        """The 1-based steps at which the original prints."""
+        return tuple(range(self.log_every, self.steps + 1, self.log_every))
+
+
+def logged_steps(record: Record) -> range:
+    """The 1-based steps at which the original printed during the run ``record``."""
+    every = int(record.config["log_every"])
+    return range(every, record.steps + 1, every)
+
+
+def printed(value: npt.ArrayLike) -> str:
+    """``str()`` of what ``sess.run`` returns for this value: a NumPy scalar for a 0-d tensor
+    (a scalar loss prints bare, as the ``np.float32`` it is), else the array in the tensor's
+    own shape."""
+    array = np.asarray(value)
+    return str(array[()] if array.ndim == 0 else array)
+
+
+def step_and_loss(record: Record, loss: str) -> list[str]:
+    """``Step #N A = ...`` and ``Loss = ...`` (the fetch ``loss``) at every logged step."""
+    lines = []
+    for step in logged_steps(record):
+        lines.append(f"Step #{step} A = {printed(record.value('A', step))}")
+        lines.append(f"Loss = {printed(record.value(loss, step))}")
+    return lines
+
+
+def new_figure(size: tuple[float, float]) -> Any:
+    """A Matplotlib ``Figure`` of ``size`` inches at 100 dpi, drawn headless (the Agg canvas),
+    outside pyplot: nothing global is left behind."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, dpi=100)
+
+
+def png(figure: Any) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
