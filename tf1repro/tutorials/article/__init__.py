@@ -22,7 +22,6 @@ import numpy as np
 import numpy.typing as npt
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
-from tf1repro.errors import ParameterError
 from tf1repro.kernel_path import KernelPath
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
