@@ -329,12 +329,14 @@ class _Run:
 
     @property
     def tutorial(self) -> Tutorial:
-        assert self._tutorial is not None, "the 'loads' check runs first"
+        if self._tutorial is None:
+            raise RuntimeError("the 'loads' check runs before the others")
         return self._tutorial
 
     @property
     def trained(self) -> Record:
-        assert self._record is not None, "the 'trains' check runs first"
+        if self._record is None:
+            raise RuntimeError("the 'trains' check runs before the checks of its record")
         return self._record
 
     @property

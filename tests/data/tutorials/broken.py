@@ -8,8 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1repro import Float, V2Port, load_tutorial, param
-from tf1repro.tutorial import NumpyTwin
+from tf1repro import Float, NumpyTwin, V2Port, load_tutorial, param
 
 # line.py is loaded by its path, as the engine loads a tutorial file: this file then works from
 # the eager backend's process too, wherever the folder is.
