@@ -237,7 +237,7 @@ with tf.Session() as sess:
 def _run_as_host_user(
     built: Built, scripts: Path, out: Path, *command: str, onednn_off: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    # As docs/porting.md says to run it: the folder read-only, the results in the user's own.
+    # As docs/legacy.md says to run it: the folder read-only, the results in the user's own.
     options = ["--user", f"{HOST_USER}:{HOST_USER}"]
     options += ["-v", f"{scripts}:/scripts:ro", "-v", f"{out}:/out"]
     if onednn_off:

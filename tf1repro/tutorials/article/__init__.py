@@ -8,7 +8,9 @@ multiplies elementwise; batch training feeds ``[None, 1]`` placeholders, multipl
 
 The article's own modules live beside this one: its kernel mirrors (``kernels``), the closed-form
 theory of its SGD (``theory``), the values it printed (``printed``), the many-seed study
-(``study``, ``vectorised``), its plot (``plot``) and its end-to-end reproduction (``reproduce``).
+(``study``, ``vectorised``, and ``philox``, TensorFlow's seeded ``random_normal`` without
+TensorFlow) and its plot (``plot``). Its end-to-end reproduction is the engine's
+(``tf1repro.reproduction``), which runs any tutorial or script.
 """
 
 from __future__ import annotations
