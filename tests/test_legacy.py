@@ -19,7 +19,7 @@ from test_legacy_compat import write_mnist
 
 from tf1repro import Reproduction, runtime
 from tf1repro.cli import main
-from tf1repro.legacy import Layer, ScriptRun, check_folder, run_script, scripts_in
+from tf1repro.legacy import ScriptRun, check_folder, run_script, scripts_in
 
 CORPUS = ROOT / "tests" / "legacy_corpus"
 ARTICLE = CORPUS / "article_batch_stochastic.py"
@@ -64,9 +64,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Sc
     # children at a time run the others.
     hanging = CORPUS / "queue_without_runners.py"
     scripts = [hanging, *(path for path in scripts_in(CORPUS) if path != hanging)]
-    runs = check_folder(
-        scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3, layer=Layer(data_dir=mnist)
-    )
+    runs = check_folder(scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3, data_dir=mnist)
     return out, {Path(run.script).name: run for run in runs}
 
 
@@ -299,7 +297,7 @@ def test_stdin_feeds_input(tmp_path: Path) -> None:
     empty = run_script(script, tmp_path / "empty", timeout=60)
     assert (empty.status, empty.kind, empty.line) == ("failed", "interactive", 1)
     assert "--stdin FILE" in empty.reason and empty.compat["stdin"] is False
-    fed = run_script(script, tmp_path / "fed", timeout=60, layer=Layer(stdin=b"4\nfive\n"))
+    fed = run_script(script, tmp_path / "fed", timeout=60, stdin=b"4\nfive\n")
     assert fed.status == "ok", fed.reason
     assert fed.compat["stdin"] is True
     assert (tmp_path / "fed" / "stdout.txt").read_text() == "move: got 4 five\nthen end of input\n"
