@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -402,6 +403,35 @@ def test_bad_input_is_one_line_and_writes_nothing(
     error = capsys.readouterr().err
     assert code == 2
     assert error.count("\n") == 1 and message.format(**fill) in error
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{dir}", "--timeout", "1e10"],
+        ["check", "{dir}", "--timeout", "1e300"],
+        ["matrix", "{dir}", "--python", "a={py}", "--python", "b={py}", "--timeout", "1e10"],
+        ["run", "{dir}/s.py", "--timeout", "1e10"],
+    ],
+)
+def test_a_timeout_beyond_a_week_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Waits this long overflowed the platform's time type where the parent waits on a
+    preloaded child (``OverflowError: timestamp out of range``): refused before any run."""
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "s.py").write_text("print(1)\n")
+    out = tmp_path / "out"
+    fill = {"dir": str(folder), "py": sys.executable}
+    code = main(["legacy", *(part.format(**fill) for part in argv), "--out", str(out)])
+    timeout = float(argv[argv.index("--timeout") + 1])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "tf1repro legacy: error: --timeout must be a number of seconds > 0 and <= 604800 "
+        f"(one week); got {timeout!r}\n"
+    )
     assert not out.exists()
 
 

@@ -10,7 +10,7 @@ import pytest
 from tf1repro.errors import ParameterError
 from tf1repro.legacy.classify import classify, decisive_line, stack_line
 from tf1repro.legacy.logdiff import NUMBER, diff_logs, relative_difference
-from tf1repro.legacy.settings import RunSettings
+from tf1repro.legacy.settings import MAX_TIMEOUT, RunSettings
 
 
 def outcome_of(exception: dict[str, object]) -> tuple[str, str, int | None]:
@@ -396,6 +396,7 @@ def test_run_settings_store_plain_checked_values() -> None:
     settings = RunSettings(seed=3, timeout=60, jobs=2)
     assert (settings.seed, settings.timeout, settings.jobs) == (3, 60.0, 2)
     assert type(settings.timeout) is float  # the run records hold 60.0 however it was passed
+    assert RunSettings(timeout=MAX_TIMEOUT).timeout == MAX_TIMEOUT
     assert settings.replace(fresh=True) == RunSettings(seed=3, timeout=60.0, jobs=2, fresh=True)
 
 
@@ -404,9 +405,10 @@ def test_run_settings_store_plain_checked_values() -> None:
     [
         ("seed", -1, "an int in the range [0, 4294967295]"),
         ("seed", True, "an int in the range [0, 4294967295]"),
-        ("timeout", 0, "a number of seconds > 0"),
-        ("timeout", math.inf, "a number of seconds > 0"),
-        ("timeout", "60", "a number of seconds > 0"),
+        ("timeout", 0, "a number of seconds > 0 and <= 604800 (one week)"),
+        ("timeout", MAX_TIMEOUT * (1 + 1e-15), "a number of seconds > 0 and <= 604800 (one week)"),
+        ("timeout", math.inf, "a number of seconds > 0 and <= 604800 (one week)"),
+        ("timeout", "60", "a number of seconds > 0 and <= 604800 (one week)"),
         ("jobs", 0, "an int in the range [1, inf)"),
         ("jobs", 2.0, "an int in the range [1, inf)"),
         ("strict", 1, "true or false"),

@@ -23,9 +23,12 @@ if TYPE_CHECKING:
     from tf1repro.recording.reader import Recording
 
 DEFAULT_TIMEOUT = 600.0
-TIMEOUT = Float(positive=True)
+#: The longest timeout: one week, far beyond any tutorial. Much longer waits (from about 9.2e9 s)
+#: overflow the platform's time type where the parent waits on a preloaded child (``select``).
+MAX_TIMEOUT = 7 * 24 * 3600.0
+TIMEOUT = Float(positive=True, high=MAX_TIMEOUT)
 #: What ``TIMEOUT`` allows, in the words of the ``--timeout`` option.
-TIMEOUT_ALLOWED = "a number of seconds > 0"
+TIMEOUT_ALLOWED = f"a number of seconds > 0 and <= {MAX_TIMEOUT:g} (one week)"
 JOBS = Int(1)
 FLAG = Bool()
 
