@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from test_legacy_compat import write_mnist
 
 from tf1repro import Reproduction, runtime
 from tf1repro.cli import main
-from tf1repro.legacy import Layer, ScriptRun, check_folder, run_script, scripts_in
+from tf1repro.legacy import ScriptRun, check_folder, run_script, scripts_in
 
 CORPUS = ROOT / "tests" / "legacy_corpus"
 ARTICLE = CORPUS / "article_batch_stochastic.py"
@@ -64,9 +65,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Sc
     # children at a time run the others.
     hanging = CORPUS / "queue_without_runners.py"
     scripts = [hanging, *(path for path in scripts_in(CORPUS) if path != hanging)]
-    runs = check_folder(
-        scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3, layer=Layer(data_dir=mnist)
-    )
+    runs = check_folder(scripts, out, seed=0, timeout=CORPUS_TIMEOUT, jobs=3, data_dir=mnist)
     return out, {Path(run.script).name: run for run in runs}
 
 
@@ -299,7 +298,7 @@ def test_stdin_feeds_input(tmp_path: Path) -> None:
     empty = run_script(script, tmp_path / "empty", timeout=60)
     assert (empty.status, empty.kind, empty.line) == ("failed", "interactive", 1)
     assert "--stdin FILE" in empty.reason and empty.compat["stdin"] is False
-    fed = run_script(script, tmp_path / "fed", timeout=60, layer=Layer(stdin=b"4\nfive\n"))
+    fed = run_script(script, tmp_path / "fed", timeout=60, stdin=b"4\nfive\n")
     assert fed.status == "ok", fed.reason
     assert fed.compat["stdin"] is True
     assert (tmp_path / "fed" / "stdout.txt").read_text() == "move: got 4 five\nthen end of input\n"
@@ -404,6 +403,35 @@ def test_bad_input_is_one_line_and_writes_nothing(
     error = capsys.readouterr().err
     assert code == 2
     assert error.count("\n") == 1 and message.format(**fill) in error
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{dir}", "--timeout", "1e10"],
+        ["check", "{dir}", "--timeout", "1e300"],
+        ["matrix", "{dir}", "--python", "a={py}", "--python", "b={py}", "--timeout", "1e10"],
+        ["run", "{dir}/s.py", "--timeout", "1e10"],
+    ],
+)
+def test_a_timeout_beyond_a_week_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Waits this long overflowed the platform's time type where the parent waits on a
+    preloaded child (``OverflowError: timestamp out of range``): refused before any run."""
+    folder = tmp_path / "scripts"
+    folder.mkdir()
+    (folder / "s.py").write_text("print(1)\n")
+    out = tmp_path / "out"
+    fill = {"dir": str(folder), "py": sys.executable}
+    code = main(["legacy", *(part.format(**fill) for part in argv), "--out", str(out)])
+    timeout = float(argv[argv.index("--timeout") + 1])
+    assert code == 2
+    assert capsys.readouterr().err == (
+        "tf1repro legacy: error: --timeout must be a number of seconds > 0 and <= 604800 "
+        f"(one week); got {timeout!r}\n"
+    )
     assert not out.exists()
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from conftest import run_python
 
-from tf1repro.legacy import Layer, run_script
+from tf1repro.legacy import run_script
 from tf1repro.legacy.standins import input_data
 
 IMAGE_SIDE = 28
@@ -157,7 +157,7 @@ def test_no_mnist_files_is_a_network_failure_naming_them(tmp_path: Path) -> None
 def test_strict_turns_the_layer_off(tmp_path: Path) -> None:
     script = tmp_path / "s.py"
     script.write_text("import tensorflow as tf\ncell = tf.contrib.rnn.BasicLSTMCell(4)\n")
-    run = run_script(script, tmp_path / "strict", timeout=120, layer=Layer(strict=True))
+    run = run_script(script, tmp_path / "strict", timeout=120, strict=True)
     assert (run.status, run.kind, run.line) == ("failed", "contrib", 2)
     assert run.compat["on"] is False and run.compat["legacy_keras"] == "off"
     assert run.substitutions == [{"api": "tf.contrib", "stand_in": ""}]
@@ -165,7 +165,7 @@ def test_strict_turns_the_layer_off(tmp_path: Path) -> None:
 
 def test_soft_placement_runs_a_gpu_pinned_graph(tmp_path: Path) -> None:
     corpus = Path(__file__).parent / "legacy_corpus" / "gpu_pinned.py"
-    run = run_script(corpus, tmp_path / "soft", timeout=120, layer=Layer(soft_placement=True))
+    run = run_script(corpus, tmp_path / "soft", timeout=120, soft_placement=True)
     assert run.status == "ok", run.reason
     assert (tmp_path / "soft" / "stdout.txt").read_text() == "product [ 4. 10. 18.]\n"
     assert run.compat["soft_placement"] is True

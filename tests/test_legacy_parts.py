@@ -1,4 +1,5 @@
-"""The pure parts of ``tf1repro legacy``: failure classification and the number-by-number diff."""
+"""The pure parts of ``tf1repro legacy``: failure classification, the number-by-number diff and
+the run settings."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import math
 
 import pytest
 
+from tf1repro.errors import ParameterError
 from tf1repro.legacy.classify import classify, decisive_line, stack_line
 from tf1repro.legacy.logdiff import NUMBER, diff_logs, relative_difference
+from tf1repro.legacy.settings import MAX_TIMEOUT, RunSettings
 
 
 def outcome_of(exception: dict[str, object]) -> tuple[str, str, int | None]:
@@ -387,3 +390,41 @@ def test_diff_logs() -> None:
     reworded = diff_logs(a, ["Step #5 B = [1.5]", "Loss = 2.0", "done"])
     assert reworded.text_mismatch is not None and reworded.text_mismatch.startswith("line 1 ")
     assert not reworded.identical_within(1.0)
+
+
+def test_run_settings_store_plain_checked_values() -> None:
+    settings = RunSettings(seed=3, timeout=60, jobs=2)
+    assert (settings.seed, settings.timeout, settings.jobs) == (3, 60.0, 2)
+    assert type(settings.timeout) is float  # the run records hold 60.0 however it was passed
+    assert RunSettings(timeout=MAX_TIMEOUT).timeout == MAX_TIMEOUT
+    assert settings.replace(fresh=True) == RunSettings(seed=3, timeout=60.0, jobs=2, fresh=True)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "allowed"),
+    [
+        ("seed", -1, "an int in the range [0, 4294967295]"),
+        ("seed", True, "an int in the range [0, 4294967295]"),
+        ("timeout", 0, "a number of seconds > 0 and <= 604800 (one week)"),
+        ("timeout", MAX_TIMEOUT * (1 + 1e-15), "a number of seconds > 0 and <= 604800 (one week)"),
+        ("timeout", math.inf, "a number of seconds > 0 and <= 604800 (one week)"),
+        ("timeout", "60", "a number of seconds > 0 and <= 604800 (one week)"),
+        ("jobs", 0, "an int in the range [1, inf)"),
+        ("jobs", 2.0, "an int in the range [1, inf)"),
+        ("strict", 1, "true or false"),
+        ("soft_placement", "yes", "true or false"),
+        ("fresh", None, "true or false"),
+    ],
+)
+def test_run_settings_refuse_what_the_options_refuse(
+    field: str, value: object, allowed: str
+) -> None:
+    with pytest.raises(ParameterError) as refused:
+        RunSettings(**{field: value})  # type: ignore[arg-type]
+    assert (refused.value.name, refused.value.value, refused.value.allowed) == (
+        field,
+        value,
+        allowed,
+    )
+    with pytest.raises(ParameterError):  # replace checks again
+        RunSettings().replace(**{field: value})

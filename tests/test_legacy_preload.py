@@ -16,7 +16,7 @@ from test_legacy_compat import write_mnist
 
 from tf1repro.legacy.folder import check_folder, scripts_in
 from tf1repro.legacy.preload import refusal
-from tf1repro.legacy.runner import Layer
+from tf1repro.legacy.settings import RunSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "legacy_corpus"
@@ -73,15 +73,9 @@ def test_the_corpus_gives_the_same_results_fresh_and_preloaded(
     # As in test_legacy: the hanging script first, so that it waits while the others run.
     hanging = CORPUS / "queue_without_runners.py"
     scripts = [hanging, *(path for path in scripts_in(CORPUS) if path != hanging)]
-    options = {
-        "root": CORPUS,
-        "seed": seed,
-        "timeout": 30.0,
-        "jobs": 2,
-        "layer": Layer(data_dir=mnist),
-    }
-    fresh = check_folder(scripts, tmp_path / "fresh", fresh=True, **options)
-    forked = check_folder(scripts, tmp_path / "forked", **options)
+    settings = RunSettings(seed=seed, timeout=30.0, jobs=2, data_dir=mnist)
+    fresh = check_folder(scripts, tmp_path / "fresh", settings.replace(fresh=True), root=CORPUS)
+    forked = check_folder(scripts, tmp_path / "forked", settings, root=CORPUS)
     for one, other in zip(fresh, forked, strict=True):
         name = Path(one.script).stem
         a, b = one.to_dict(), other.to_dict()

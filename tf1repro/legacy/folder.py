@@ -8,11 +8,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from tf1repro.legacy.preload import preloading
-from tf1repro.legacy.runner import NO_OPTIONS, Layer, cancel_all, run_script
+from tf1repro.legacy.runner import cancel_all, run_script
 from tf1repro.legacy.sandbox import SKIPPED_FOLDERS
 from tf1repro.legacy.script_run import ScriptRun
+from tf1repro.legacy.settings import RunSettings, settings_of
 
 STATUSES = ("ok", "failed", "timeout")
 #: ``progress(done, total)``: scripts finished so far, of how many.
@@ -50,38 +52,29 @@ def run_folder_name(script: Path, root: Path) -> Path:
 def check_folder(
     scripts: Sequence[Path],
     out: Path,
+    settings: RunSettings | None = None,
     *,
     root: Path | None = None,
-    seed: int | None = None,
-    timeout: float = 600.0,
-    jobs: int = 1,
-    python: str | None = None,
-    layer: Layer = NO_OPTIONS,
-    fresh: bool = False,
     progress: Progress | None = None,
+    **options: Any,
 ) -> list[ScriptRun]:
     """Run each script into ``out/<its path below root, without .py>/``; results in the order
     given (``root``: the folder of the first script when not given).
 
-    ``jobs`` children run at once (threads only wait on them; each child is its own process).
-    Children are forked from a preloaded interpreter where that is safe (see ``preload``),
-    unless ``fresh``: then each starts in a fresh interpreter. ``progress(done, total)`` is
-    called before the first script and as each one finishes (from the pool's threads).
+    ``settings`` says how (None: the defaults); ``options``, fields of ``RunSettings``
+    (``seed=0, jobs=3``...), change it. ``settings.jobs`` children run at once (threads only
+    wait on them; each child is its own process). Children are forked from a preloaded
+    interpreter where that is safe (see ``preload``), unless ``settings.fresh``: then each
+    starts in a fresh interpreter. ``progress(done, total)`` is called before the first script
+    and as each one finishes (from the pool's threads).
     """
+    settings = settings_of(settings, options)
     top = root if root is not None else (scripts[0].parent if scripts else Path("."))
     finished = [0]
     lock = threading.Lock()
 
     def run(script: Path) -> ScriptRun:
-        result = run_script(
-            script,
-            out / run_folder_name(script, top),
-            seed=seed,
-            timeout=timeout,
-            python=python,
-            layer=layer,
-            exclude=[out],
-        )
+        result = run_script(script, out / run_folder_name(script, top), settings, exclude=[out])
         if progress is not None:
             with lock:
                 finished[0] += 1
@@ -92,8 +85,8 @@ def check_folder(
         progress(0, len(scripts))
 
     with (
-        contextlib.nullcontext() if fresh else preloading(),
-        ThreadPoolExecutor(max_workers=jobs) as pool,
+        contextlib.nullcontext() if settings.fresh else preloading(),
+        ThreadPoolExecutor(max_workers=settings.jobs) as pool,
     ):
         try:
             return list(pool.map(run, scripts))

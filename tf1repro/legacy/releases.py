@@ -17,8 +17,9 @@ from pathlib import Path
 from tf1repro import files
 from tf1repro.legacy.folder import Progress, check_folder, name_of, run_folder_name
 from tf1repro.legacy.logdiff import LogDiff, diff_logs
-from tf1repro.legacy.runner import Layer, interpreter_versions
+from tf1repro.legacy.runner import interpreter_versions
 from tf1repro.legacy.script_run import RECORD_FILE, STDOUT_FILE, ScriptRun
+from tf1repro.legacy.settings import RunSettings
 
 #: The printed log of a script (by name) on a release (by label), as lines.
 Logs = Callable[[str, str], list[str]]
@@ -53,18 +54,15 @@ def run_matrix(
     scripts: Sequence[Path],
     out: Path,
     releases: Sequence[Release],
+    settings: RunSettings,
     *,
     root: Path,
-    seed: int | None,
-    timeout: float,
-    jobs: int,
-    layer: Layer,
-    fresh: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, list[ScriptRun]]:
     """Run every script on every release; run folders go to ``out/tf-<label>/``.
 
-    Scripts start from a preloaded interpreter per release unless ``fresh`` (see check_folder).
+    Each release runs the scripts as ``check_folder`` does with ``settings`` in its own
+    interpreter (``settings.python`` is not used).
 
     ``progress(done, total)`` counts the runs over all releases, release after release.
     """
@@ -78,13 +76,8 @@ def run_matrix(
         runs[release.label] = check_folder(
             scripts,
             out / f"{RELEASE_PREFIX}{release.label}",
+            settings.replace(python=release.python),
             root=root,
-            seed=seed,
-            timeout=timeout,
-            jobs=jobs,
-            python=release.python,
-            layer=layer,
-            fresh=fresh,
             progress=counted,
         )
     return runs

@@ -31,7 +31,6 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +46,8 @@ from tf1repro.legacy.script_run import (
     TF_LOG_FILE,
     ScriptRun,
 )
-from tf1repro.recording.reader import RECORD_PATTERN, Recording, records_of
+from tf1repro.legacy.settings import RunSettings, settings_of
+from tf1repro.recording.reader import RECORD_PATTERN, records_of
 
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
@@ -58,22 +58,6 @@ OUTPUT_TAIL_BYTES = 64 * 1024
 class Cancelled(Exception):
     """The run was stopped by ``cancel_all``; nothing was written."""
 
-
-@dataclass(frozen=True)
-class Layer:
-    """The compatibility layer of a run (see bootstrap): on unless ``strict``; and what the child
-    is given besides its folder: the MNIST folder, soft placement, its standard input."""
-
-    strict: bool = False
-    data_dir: Path | None = None
-    """Where ``input_data`` looks for the MNIST files after the script's own ``train_dir``."""
-    soft_placement: bool = False
-    stdin: bytes | None = None
-    """What each script reads on its standard input (``--stdin``); None: an empty stdin."""
-
-
-#: The default layer: on, MNIST only in the script's train_dir, placement as the script asks.
-NO_OPTIONS = Layer()
 
 _live: dict[int, subprocess.Popen[bytes] | preload.ForkedChild] = {}
 _live_lock = threading.Lock()
@@ -96,24 +80,22 @@ def reset_cancellation() -> None:
 def run_script(
     script: Path,
     out: Path,
+    settings: RunSettings | None = None,
     *,
-    seed: int | None = None,
-    timeout: float = 600.0,
     args: Sequence[str] = (),
-    python: str | None = None,
-    layer: Layer = NO_OPTIONS,
     exclude: Sequence[Path] = (),
-    record: Recording | None = None,
+    **options: Any,
 ) -> ScriptRun:
     """Run ``script`` with ``args`` in a child interpreter and write its run folder ``out``.
 
-    ``out`` receives ``run.json`` (a ``ScriptRun``), ``stdout.txt``, ``stderr.txt``,
-    ``tensorflow.log``, the ``figure_NN.png`` files and ``files/`` (what the script wrote in
-    its working folder). ``python`` is the interpreter to use (default: this one), e.g. one from
-    a virtualenv with another TensorFlow release. ``exclude`` lists folders inside the script's
-    folder that its working copy leaves out (``out`` always is). With ``record``, every graph
-    that trains is recorded (``record_N.json``, see ``tf1repro.recording.reader``).
+    ``settings`` says how (None: the defaults); ``options``, fields of ``RunSettings``
+    (``seed=0, timeout=120``...), change it. ``out`` receives ``run.json`` (a ``ScriptRun``),
+    ``stdout.txt``, ``stderr.txt``, ``tensorflow.log``, the ``figure_NN.png`` files and
+    ``files/`` (what the script wrote in its working folder), and with ``settings.record`` the
+    record of every graph that trained (``record_N.json``). ``exclude`` lists folders inside the
+    script's folder that its working copy leaves out (``out`` always is).
     """
+    settings = settings_of(settings, options)
     if _cancelled.is_set():
         raise Cancelled(str(script))
     script = script.resolve()
@@ -124,37 +106,27 @@ def run_script(
         # The scratch folder is left out too, for a script that sits in the temporary folder.
         copy = _stage(script, staging, [out, staging, *exclude])
         config = {
-            "seed": seed,
+            "seed": settings.seed,
             "work": str(copy.work),
             "origin": str(script.parent),
             "script": script.name,
             "args": list(args),
-            "compat": not layer.strict,
-            "data_dir": None if layer.data_dir is None else str(layer.data_dir.resolve()),
-            "soft_placement": layer.soft_placement,
-            "stdin": layer.stdin is not None,
+            "compat": not settings.strict,
+            "data_dir": None if settings.data_dir is None else str(settings.data_dir.resolve()),
+            "soft_placement": settings.soft_placement,
+            "stdin": settings.stdin is not None,
             "parent": os.getpid(),
-            "record": None if record is None else record.to_child(),
+            "record": None if settings.record is None else settings.record.to_child(),
         }
-        if layer.stdin is not None:
-            (staging / bootstrap.STDIN_FILE).write_bytes(layer.stdin)
-        command = [python or sys.executable, bootstrap.__file__, str(staging)]
+        if settings.stdin is not None:
+            (staging / bootstrap.STDIN_FILE).write_bytes(settings.stdin)
+        command = [settings.python or sys.executable, bootstrap.__file__, str(staging)]
         exit_code, timed_out, seconds = _run_child(
-            command, staging, config, _child_environment(seed, staging), timeout
+            command, staging, config, _child_environment(settings.seed, staging), settings.timeout
         )
         if _cancelled.is_set():
             raise Cancelled(str(script))
-        return _record(
-            script,
-            out,
-            staging,
-            copy,
-            seed,
-            timeout,
-            args,
-            (exit_code, timed_out, seconds),
-            record is not None,
-        )
+        return _record(script, out, staging, copy, settings, args, (exit_code, timed_out, seconds))
 
 
 #: The files every run folder holds, checked before any work (figures, files/ and records vary).
@@ -274,11 +246,9 @@ def _record(
     out: Path,
     staging: Path,
     copy: WorkingCopy,
-    seed: int | None,
-    timeout: float,
+    settings: RunSettings,
     args: Sequence[str],
     ended: tuple[int | None, bool, float],
-    recorded: bool,
 ) -> ScriptRun:
     """Classify the run and write its folder in one step; ``ended`` is (exit code, timed out,
     seconds)."""
@@ -286,7 +256,9 @@ def _record(
     info = _read_info(staging)
     versions = info.get("versions", {})
     recording = staging / bootstrap.RECORDING_FILE
-    records = records_of(recording, script, seed, versions) if recorded else []
+    records = (
+        [] if settings.record is None else records_of(recording, script, settings.seed, versions)
+    )
     record_files = [RECORD_PATTERN.format(number) for number in range(1, len(records) + 1)]
     # Programs the script starts (git, curl...) write their errors to fd 2, the TensorFlow log.
     printed = "".join(_tail(staging / name) for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE))
@@ -294,7 +266,7 @@ def _record(
         exit_code=exit_code,
         exception=info.get("exception"),
         timed_out=timed_out,
-        timeout=timeout,
+        timeout=settings.timeout,
         stack=_read_text(staging / bootstrap.STACK_FILE),
         folder=str(copy.work),
         output=printed,
@@ -305,8 +277,8 @@ def _record(
     run = ScriptRun(
         script=str(script),
         args=list(args),
-        seed=seed,
-        timeout=timeout,
+        seed=settings.seed,
+        timeout=settings.timeout,
         status=outcome.status,
         kind=outcome.kind,
         reason=outcome.reason,

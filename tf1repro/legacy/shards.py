@@ -27,6 +27,7 @@ from tf1repro import files
 from tf1repro.legacy.folder import name_of
 from tf1repro.legacy.releases import Logs
 from tf1repro.legacy.script_run import STDOUT_FILE, ScriptRun
+from tf1repro.legacy.settings import RunSettings
 
 FORMAT = "tf1repro.legacy-shard/1"
 COMMANDS = ("check", "matrix")
@@ -207,24 +208,25 @@ def result_of(
     folder: Path,
     scripts: Sequence[Path],
     shard: Shard,
+    settings: RunSettings,
     *,
-    seed: int | None,
-    settings: Mapping[str, Any],
+    recursive: bool,
     runs: Mapping[str, Sequence[ScriptRun]],
     logs: Logs,
     reference: str | None = None,
     rtol: float = 0.0,
 ) -> ShardResult:
-    """The result of one shard's runs (``runs``: per release, what it ran, in order) of the
-    folder ``folder`` whose scripts are ``scripts`` (all of them, not the shard's)."""
+    """The result of one shard's runs (``runs``: per release, what it ran, in order, with
+    ``settings``) of the folder ``folder`` whose scripts are ``scripts`` (all of them, not the
+    shard's; with ``recursive``, its subfolders' too)."""
     return ShardResult(
         command=command,
         folder=folder.resolve().name,
         scripts=tuple(in_order(relative_names(scripts, folder))),
         digest=digest(scripts, folder),
         shard=shard,
-        seed=seed,
-        settings={name: settings[name] for name in SETTINGS},
+        seed=settings.seed,
+        settings=_shared(settings, recursive),
         releases=tuple(runs),
         reference=reference,
         rtol=rtol,
@@ -233,6 +235,18 @@ def result_of(
             for label, release_runs in runs.items()
         },
     )
+
+
+def _shared(settings: RunSettings, recursive: bool) -> dict[str, Any]:
+    """The ``SETTINGS`` of a result file: what every shard of one set must share."""
+    return {
+        "timeout": settings.timeout,
+        "strict": settings.strict,
+        "soft_placement": settings.soft_placement,
+        "recursive": recursive,
+        # Which answers the scripts were fed: a digest, so that shards fed other ones differ.
+        "stdin": None if settings.stdin is None else hashlib.sha256(settings.stdin).hexdigest(),
+    }
 
 
 def _entry_of(run: ScriptRun, label: str, folder: Path, logs: Logs) -> Entry:
