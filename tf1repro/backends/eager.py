@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tf1repro.backends import Array, Arrays, record_from, run_steps, tutorial_of
+from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
 from tf1repro.errors import DivergenceError
 from tf1repro.record import Record, decode_array, encode_array
 
@@ -297,8 +297,6 @@ def main() -> int:
     tf = _import_tensorflow(bool(request["verbose"]))
     try:
         if request["action"] == "probe":
-            from tf1repro.backends import probe_stages
-
             record = Record.from_dict(request["record"])
             state = {name: decode_array(value, name) for name, value in request["state"].items()}
             stepper = _stepper(tf, record, request.get("port"))
