@@ -1,7 +1,7 @@
 """Backends: ``train`` a tutorial's TF1 graph, ``replay`` its record on another backend.
 
 A backend computes one tutorial's steps: ``graph`` (the TF1 graph in a Session), ``eager`` (the
-TF2 port, in a process of its own) and ``numpy`` (the NumPy twin). All run the one
+TF2 port, in a worker process of its own) and ``numpy`` (the NumPy twin). All run the one
 training loop of ``tf1repro.backends.loop``.
 
 ``train(tutorial, config, seed)`` draws the tutorial's inputs and trains its TF1 graph, making
@@ -60,7 +60,7 @@ def replay(record: Record, backend: str, **options: Any) -> Record:
 
 
 def replay_all(records: Sequence[Record], backend: str, **options: Any) -> list[Record]:
-    """``replay`` for several records at once (the eager backend starts one process for all)."""
+    """``replay`` for several records at once (the eager backend sends them in one request)."""
     for record in records:
         if not isinstance(record, Record):
             raise ParameterError("record", record, "a tf1repro.Record (see tf1repro.load_record)")
