@@ -11,6 +11,7 @@ in other orders and the documented target is at most 2.
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from conftest import with_values
 
 from tf1repro import Record, compare_records, replay, train
 from tf1repro.compare import scale_ulp
+from tf1repro.config import Config
 from tf1repro.tutorials.article import StochasticConfig, TrainConfig
 
 SEEDS = range(5)
@@ -27,8 +29,10 @@ BATCH_TOLERANCE = 0.0 if platform.machine() in ("x86_64", "AMD64") else 2.0
 
 # Each test hands the matrix its distance (record_property): the report shows the worst.
 @pytest.mark.parametrize("seed", SEEDS)
-def test_stochastic_is_bit_identical(record_property: Any, seed: int) -> None:
-    record = train("stochastic", StochasticConfig(), seed)
+def test_stochastic_is_bit_identical(
+    record_property: Any, seed: int, trained: Callable[[str, Config, int], Record]
+) -> None:
+    record = trained("stochastic", StochasticConfig(), seed)
     comparison = compare_records(record, replay(record, "numpy"))
     record_property("stochastic ulp", comparison.worst)
     assert comparison.worst == 0, comparison.summary()
@@ -36,8 +40,13 @@ def test_stochastic_is_bit_identical(record_property: Any, seed: int) -> None:
 
 @pytest.mark.parametrize("batch_size", [1, 2, 5, 20, 100])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_batch_matches(record_property: Any, batch_size: int, seed: int) -> None:
-    record = train("batch", TrainConfig(batch_size=batch_size), seed)
+def test_batch_matches(
+    record_property: Any,
+    batch_size: int,
+    seed: int,
+    trained: Callable[[str, Config, int], Record],
+) -> None:
+    record = trained("batch", TrainConfig(batch_size=batch_size), seed)
     comparison = compare_records(record, replay(record, "numpy"))
     record_property("batch ulp", comparison.worst)
     assert comparison.within(BATCH_TOLERANCE), comparison.summary()
