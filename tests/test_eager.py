@@ -57,6 +57,7 @@ def test_eager_matches_graph_and_numpy(
     assert versus_numpy.within(NUMPY_TOLERANCE), versus_numpy.summary()
 
 
+@pytest.mark.quick
 def test_eager_replays_inputs_not_seed() -> None:
     record = train("batch", TrainConfig(steps=10, log_every=5), seed=0)
     moved = with_values(record, "initial", "A", record.initial["A"] + np.float32(1))

@@ -52,6 +52,7 @@ def test_batch_matches(
     assert comparison.within(BATCH_TOLERANCE), comparison.summary()
 
 
+@pytest.mark.quick
 def test_graph_replay_equals_training(batch: Record) -> None:
     # Feeding the recorded initial values into the initializer reproduces the seeded run.
     again = replay(batch, "graph")
@@ -59,6 +60,7 @@ def test_graph_replay_equals_training(batch: Record) -> None:
     assert compare_records(batch, again).first_step is None
 
 
+@pytest.mark.quick
 def test_replays_use_inputs_not_seed(batch: Record) -> None:
     # A replay must start from the recorded initial value: move it and the trajectory moves.
     moved = with_values(batch, "initial", "A", batch.initial["A"] + np.float32(1))
@@ -68,6 +70,7 @@ def test_replays_use_inputs_not_seed(batch: Record) -> None:
         assert not np.array_equal(again.variables["A"], batch.variables["A"])
 
 
+@pytest.mark.quick
 def test_comparison_finds_the_worst_and_first_step(stochastic: Record) -> None:
     a = stochastic.variables["A"].copy()
     unit = scale_ulp(a)
@@ -81,6 +84,7 @@ def test_comparison_finds_the_worst_and_first_step(stochastic: Record) -> None:
     assert not comparison.within(2) and comparison.within(3)
 
 
+@pytest.mark.quick
 def test_each_quantity_has_its_own_scale(batch: Record) -> None:
     # One last-bit change of a loss near 64 is 1 ulp of the loss, not 8 ulps of A's scale 10.
     loss = batch.fetches["loss"].copy()
@@ -91,6 +95,7 @@ def test_each_quantity_has_its_own_scale(batch: Record) -> None:
     assert comparison.deviation("A").unit == float(np.spacing(np.float32(8)))
 
 
+@pytest.mark.quick
 def test_nan_never_passes(batch: Record) -> None:
     loss = np.full_like(batch.fetches["loss"], np.nan)
     nan_record = with_values(batch, "fetches", "loss", loss)
@@ -102,6 +107,7 @@ def test_nan_never_passes(batch: Record) -> None:
     assert '"nan"' in nan_record.to_json() and "NaN" not in nan_record.to_json()
 
 
+@pytest.mark.quick
 def test_comparison_refuses_different_inputs(stochastic: Record) -> None:
     other = train("stochastic", StochasticConfig(), seed=1)
     with pytest.raises(ValueError, match="feeds 'x' differ"):

@@ -91,6 +91,7 @@ def gone(pid: int, within: float = 10.0) -> bool:
         time.sleep(0.05)
 
 
+@pytest.mark.quick
 def test_one_worker_answers_every_call(
     script: list[str], capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -102,6 +103,7 @@ def test_one_worker_answers_every_call(
     assert capfd.readouterr() == ("", "")
 
 
+@pytest.mark.quick
 def test_a_verbose_worker_writes_to_this_stderr(
     script: list[str], capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -110,6 +112,7 @@ def test_a_verbose_worker_writes_to_this_stderr(
     assert "a library's noise on stdout" in err and "a notice on stderr" in err
 
 
+@pytest.mark.quick
 def test_another_environment_gets_another_worker(script: list[str]) -> None:
     first = worker.call(script, environment(WORKER_TEST="a"), {}, verbose=False)
     second = worker.call(script, environment(WORKER_TEST="b"), {}, verbose=False)
@@ -117,6 +120,7 @@ def test_another_environment_gets_another_worker(script: list[str]) -> None:
     assert first["pid"] != second["pid"] and gone(first["pid"], within=0)
 
 
+@pytest.mark.quick
 def test_a_failed_request_ends_the_worker_and_keeps_its_stderr(script: list[str]) -> None:
     first = worker.call(script, environment(), {}, verbose=False)
     with pytest.raises(worker.WorkerExited) as exited:
@@ -134,7 +138,7 @@ def test_a_failed_request_ends_the_worker_and_keeps_its_stderr(script: list[str]
     [
         ("idle", None, 0),  # the parent ends normally (atexit)
         ("idle", signal.SIGKILL, -signal.SIGKILL),  # no cleanup in the parent at all
-        ("busy", signal.SIGKILL, -signal.SIGKILL),
+        pytest.param("busy", signal.SIGKILL, -signal.SIGKILL, marks=pytest.mark.quick),
         ("busy", signal.SIGTERM, 128 + signal.SIGTERM),  # a stopped command
         ("busy", signal.SIGINT, 128 + signal.SIGINT),  # Ctrl-C: the whole process group
     ],
