@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import background
 import pytest
 
-from tf1repro import Record, Reproduction, reproduce
+from tf1repro import Record, Reproduction, reproduce, train
+from tf1repro.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +32,14 @@ def stochastic(article: Reproduction) -> Record:
 @pytest.fixture(scope="session")
 def batch(article: Reproduction) -> Record:
     return article.records[1]
+
+
+@pytest.fixture(scope="session")
+def trained() -> Callable[[str, Config, int], Record]:
+    """``train(tutorial, config, seed)``, each distinct case trained once per test session:
+    records are read-only, so the modules that replay the same cases on different backends
+    (test_eager.py, test_replay.py) share them."""
+    return functools.cache(train)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -73,6 +73,7 @@ def test_one_part_of_the_article(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert load_record(tmp_path / "run_batch.json").feeds["x"].shape == (100, 5, 1)
 
 
+@pytest.mark.quick
 def test_tutorials_lists_the_article_and_its_parts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["tutorials"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -112,6 +113,7 @@ BAD_INPUTS = [
 ]
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(("args", "message"), BAD_INPUTS)
 def test_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
@@ -126,6 +128,7 @@ def test_bad_input(
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.quick
 def test_unwritable_out(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -155,6 +158,7 @@ def test_bad_input_from_a_shell(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.quick
 def test_divergence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["reproduce", "--learning-rate", "5.0", "--out", str(tmp_path / "out")])
     captured = capsys.readouterr()
@@ -190,6 +194,7 @@ def load_record_from(data: dict[str, object]) -> object:
     return Record.from_dict(data)
 
 
+@pytest.mark.quick
 def test_huge_runs_are_refused_before_training(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -222,6 +227,7 @@ def test_divergence_from_a_shell_is_one_line(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.quick
 def test_the_api_names_a_wrong_argument() -> None:
     from tf1repro import ParameterError
 

@@ -48,6 +48,7 @@ def strict_json(text: str) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("part", ["stochastic", "batch"])
 def test_verdict_flips_one_ulp_past_the_tolerance(
     request: pytest.FixtureRequest, part: str
@@ -110,6 +111,7 @@ def test_cli_exit_codes_on_recorded_records(tmp_path: Path, batch: Record) -> No
     assert loose.stdout.splitlines()[-1].startswith("all 1 pair within 3 ulps")
 
 
+@pytest.mark.quick
 def test_json_is_strict_with_an_infinite_distance(
     tmp_path: Path, batch: Record, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -233,6 +235,7 @@ def test_table_lists_every_pair_and_quantity(capsys: pytest.CaptureFixture[str])
     assert lines[-1].startswith("all 3 pairs within 2 ulps")
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -307,6 +310,7 @@ def test_bad_input_is_one_line_and_exit_2(
     assert captured.err.startswith("tf1repro compare: error: ") and message in captured.err
 
 
+@pytest.mark.quick
 def test_records_without_a_comparable_pair(
     tmp_path: Path, stochastic: Record, batch: Record, capsys: pytest.CaptureFixture[str]
 ) -> None:

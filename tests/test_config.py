@@ -17,6 +17,8 @@ from tf1repro import ParameterError, load_tutorial, validate_seed
 from tf1repro.config import MAX_SEED, MAX_STEPS, config_from_dict
 from tf1repro.tutorials.article import StochasticConfig, TrainConfig, part_config
 
+pytestmark = pytest.mark.quick
+
 
 def test_defaults_are_the_articles() -> None:
     config = TrainConfig()

@@ -11,6 +11,7 @@ Tolerances, in float32 ulps at each quantity's scale:
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -18,6 +19,7 @@ from conftest import with_values
 
 from tf1repro import DivergenceError, Record, compare_records, replay, train
 from tf1repro.backends import replay_all
+from tf1repro.config import Config
 from tf1repro.tutorials.article import StochasticConfig, TrainConfig
 
 SEEDS = range(5)
@@ -33,9 +35,11 @@ def _config(tutorial: str, batch_size: int) -> StochasticConfig:
 
 
 @pytest.fixture(scope="module")
-def replays() -> dict[tuple[str, int, int], tuple[Record, Record]]:
-    """Every case trained on the graph backend, and replayed eagerly in one child process."""
-    graph_records = [train(t, _config(t, b), seed) for t, b, seed in CASES]
+def replays(
+    trained: Callable[[str, Config, int], Record],
+) -> dict[tuple[str, int, int], tuple[Record, Record]]:
+    """Every case trained on the graph backend, and replayed eagerly in one request."""
+    graph_records = [trained(t, _config(t, b), seed) for t, b, seed in CASES]
     eager_records = replay_all(graph_records, "eager")
     return dict(zip(CASES, zip(graph_records, eager_records, strict=True), strict=True))
 
@@ -53,6 +57,7 @@ def test_eager_matches_graph_and_numpy(
     assert versus_numpy.within(NUMPY_TOLERANCE), versus_numpy.summary()
 
 
+@pytest.mark.quick
 def test_eager_replays_inputs_not_seed() -> None:
     record = train("batch", TrainConfig(steps=10, log_every=5), seed=0)
     moved = with_values(record, "initial", "A", record.initial["A"] + np.float32(1))

@@ -73,6 +73,7 @@ def test_the_file_layer_imports_neither_numpy_nor_tensorflow() -> None:
 # Reader
 
 
+@pytest.mark.quick
 def test_reader_refuses_a_fifo_without_blocking(tmp_path: Path) -> None:
     fifo = tmp_path / "b.json"
     os.mkfifo(fifo)
@@ -106,6 +107,7 @@ def test_reader_checks_the_open_file_too(tmp_path: Path, monkeypatch: pytest.Mon
         files.read_bytes(fifo)
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(
     ("path", "kind"),
     [("/dev/zero", "character device"), ("/dev/null", "character device"), ("/", "folder")],
@@ -131,6 +133,7 @@ def test_reader_refuses_a_socket(tmp_path: Path) -> None:
             files.read_bytes(path)
 
 
+@pytest.mark.quick
 def test_reader_limits_the_size(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_bytes(b"1" * 101)
@@ -156,6 +159,7 @@ def test_reader_names_a_missing_file(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.quick
 def test_reader_refuses_invalid_utf8(tmp_path: Path) -> None:
     path = tmp_path / "bin.json"
     path.write_bytes(b'{"a": "\xff"}')
@@ -163,6 +167,7 @@ def test_reader_refuses_invalid_utf8(tmp_path: Path) -> None:
         files.read_json(path)
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -193,6 +198,7 @@ def test_strict_json_accepts_lookalikes_inside_strings() -> None:
     assert files.loads_json("[" * 64 + "]" * 64, source="t") is not None
 
 
+@pytest.mark.quick
 def test_dumps_json_is_strict_and_stable() -> None:
     assert (
         files.dumps_json({"b": [1, 2.5], "a": "é"})
@@ -283,6 +289,7 @@ def test_writer_refuses_special_files(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.quick
 def test_writer_refuses_links_and_leaves_their_targets_alone(tmp_path: Path) -> None:
     pointed = tmp_path / "precious.txt"
     pointed.write_text("keep me")
@@ -308,6 +315,7 @@ def test_writer_refuses_links_and_leaves_their_targets_alone(tmp_path: Path) -> 
     assert not (tmp_path / "nowhere").exists()
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(
     ("name", "message"),
     [
@@ -341,6 +349,7 @@ def test_check_creates_nothing_and_sees_free_space(tmp_path: Path) -> None:
         files.check_output_file(target, option="--out", expected_bytes=1 << 62)
 
 
+@pytest.mark.quick
 def test_write_file_writes_atomically_with_plain_permissions(
     tmp_path: Path, umask_022: None
 ) -> None:
@@ -416,6 +425,7 @@ def folder_state(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.quick
 def test_publish_replaces_the_set_and_keeps_the_users_files(
     tmp_path: Path, umask_022: None
 ) -> None:
@@ -459,6 +469,7 @@ def test_publish_through_a_link_to_a_folder(tmp_path: Path) -> None:
     assert os.path.islink(tmp_path / "alias") and (real / "a").read_text() == "1"
 
 
+@pytest.mark.quick
 def test_publish_refuses_what_it_cannot_keep(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -510,6 +521,7 @@ def test_publish_without_the_exchange(tmp_path: Path, monkeypatch: pytest.Monkey
     assert folder_state(out)["a"] == "2" and leftovers(tmp_path) == []
 
 
+@pytest.mark.quick
 def test_a_failure_between_the_two_renames_puts_the_old_set_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -656,6 +668,7 @@ def test_a_kill_at_any_call_of_write_file_leaves_one_whole_file(tmp_path: Path) 
 # Scratch folders and signals
 
 
+@pytest.mark.quick
 def test_scratch_dir_is_removed_even_on_an_interrupt() -> None:
     with pytest.raises(KeyboardInterrupt), files.scratch_dir("test") as scratch:
         (scratch / "events").write_text("x")
@@ -696,6 +709,7 @@ sys.exit(cli.main(["work"]))
 """
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize(
     ("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130), (signal.SIGHUP, 129)]
 )
@@ -740,6 +754,7 @@ def test_a_stopped_run_does_not_replay_tensorflows_notices(how: str, replayed: b
     assert child.stderr == (notice if replayed else "") + "tf1repro x: ended\n"
 
 
+@pytest.mark.quick
 def test_signals_ignored_at_start_stay_ignored() -> None:
     from tf1repro import signals
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import run_python
 
 
+@pytest.mark.quick
 def test_import_does_not_import_tensorflow() -> None:
     probe = (
         "import sys, tf1repro; "
@@ -39,6 +41,7 @@ def test_the_command_line_loads_before_numpy() -> None:
     assert result.stdout.strip() == "False"
 
 
+@pytest.mark.quick
 def test_the_public_names_load_on_first_use() -> None:
     import tf1repro
 

@@ -20,6 +20,8 @@ from tf1repro.record import BACKENDS as RECORD_BACKENDS
 from tf1repro.record import RecordError, load_record
 from tf1repro.tutorial import load_tutorial
 
+pytestmark = pytest.mark.quick
+
 V1 = ROOT / "tests" / "data" / "record-v1"
 
 

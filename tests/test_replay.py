@@ -11,6 +11,7 @@ in other orders and the documented target is at most 2.
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from conftest import with_values
 
 from tf1repro import Record, compare_records, replay, train
 from tf1repro.compare import scale_ulp
+from tf1repro.config import Config
 from tf1repro.tutorials.article import StochasticConfig, TrainConfig
 
 SEEDS = range(5)
@@ -27,8 +29,10 @@ BATCH_TOLERANCE = 0.0 if platform.machine() in ("x86_64", "AMD64") else 2.0
 
 # Each test hands the matrix its distance (record_property): the report shows the worst.
 @pytest.mark.parametrize("seed", SEEDS)
-def test_stochastic_is_bit_identical(record_property: Any, seed: int) -> None:
-    record = train("stochastic", StochasticConfig(), seed)
+def test_stochastic_is_bit_identical(
+    record_property: Any, seed: int, trained: Callable[[str, Config, int], Record]
+) -> None:
+    record = trained("stochastic", StochasticConfig(), seed)
     comparison = compare_records(record, replay(record, "numpy"))
     record_property("stochastic ulp", comparison.worst)
     assert comparison.worst == 0, comparison.summary()
@@ -36,13 +40,19 @@ def test_stochastic_is_bit_identical(record_property: Any, seed: int) -> None:
 
 @pytest.mark.parametrize("batch_size", [1, 2, 5, 20, 100])
 @pytest.mark.parametrize("seed", SEEDS)
-def test_batch_matches(record_property: Any, batch_size: int, seed: int) -> None:
-    record = train("batch", TrainConfig(batch_size=batch_size), seed)
+def test_batch_matches(
+    record_property: Any,
+    batch_size: int,
+    seed: int,
+    trained: Callable[[str, Config, int], Record],
+) -> None:
+    record = trained("batch", TrainConfig(batch_size=batch_size), seed)
     comparison = compare_records(record, replay(record, "numpy"))
     record_property("batch ulp", comparison.worst)
     assert comparison.within(BATCH_TOLERANCE), comparison.summary()
 
 
+@pytest.mark.quick
 def test_graph_replay_equals_training(batch: Record) -> None:
     # Feeding the recorded initial values into the initializer reproduces the seeded run.
     again = replay(batch, "graph")
@@ -50,6 +60,7 @@ def test_graph_replay_equals_training(batch: Record) -> None:
     assert compare_records(batch, again).first_step is None
 
 
+@pytest.mark.quick
 def test_replays_use_inputs_not_seed(batch: Record) -> None:
     # A replay must start from the recorded initial value: move it and the trajectory moves.
     moved = with_values(batch, "initial", "A", batch.initial["A"] + np.float32(1))
@@ -59,6 +70,7 @@ def test_replays_use_inputs_not_seed(batch: Record) -> None:
         assert not np.array_equal(again.variables["A"], batch.variables["A"])
 
 
+@pytest.mark.quick
 def test_comparison_finds_the_worst_and_first_step(stochastic: Record) -> None:
     a = stochastic.variables["A"].copy()
     unit = scale_ulp(a)
@@ -72,6 +84,7 @@ def test_comparison_finds_the_worst_and_first_step(stochastic: Record) -> None:
     assert not comparison.within(2) and comparison.within(3)
 
 
+@pytest.mark.quick
 def test_each_quantity_has_its_own_scale(batch: Record) -> None:
     # One last-bit change of a loss near 64 is 1 ulp of the loss, not 8 ulps of A's scale 10.
     loss = batch.fetches["loss"].copy()
@@ -82,6 +95,7 @@ def test_each_quantity_has_its_own_scale(batch: Record) -> None:
     assert comparison.deviation("A").unit == float(np.spacing(np.float32(8)))
 
 
+@pytest.mark.quick
 def test_nan_never_passes(batch: Record) -> None:
     loss = np.full_like(batch.fetches["loss"], np.nan)
     nan_record = with_values(batch, "fetches", "loss", loss)
@@ -93,6 +107,7 @@ def test_nan_never_passes(batch: Record) -> None:
     assert '"nan"' in nan_record.to_json() and "NaN" not in nan_record.to_json()
 
 
+@pytest.mark.quick
 def test_comparison_refuses_different_inputs(stochastic: Record) -> None:
     other = train("stochastic", StochasticConfig(), seed=1)
     with pytest.raises(ValueError, match="feeds 'x' differ"):

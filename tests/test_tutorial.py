@@ -79,6 +79,7 @@ def tutorial_file(tmp_path: Path) -> Path:
     return Path(shutil.copy(SOURCE, folder / "line.py"))
 
 
+@pytest.mark.quick
 def test_api_trains_replays_and_compares_at_zero_ulps(tutorial_file: Path) -> None:
     tutorial = load_tutorial(f"{tutorial_file}:Line")
     record = train(tutorial, seed=3)
@@ -147,6 +148,7 @@ def test_wrong_adam_port_is_diagnosed_as_the_update(
     assert "optimizer's update differs" in report["verdict"]
 
 
+@pytest.mark.quick
 def test_bad_tutorial_files_are_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -174,6 +176,7 @@ def test_bad_tutorial_files_are_one_line(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.quick
 def test_a_config_field_of_the_users_tutorial_is_an_option(
     tutorial_file: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

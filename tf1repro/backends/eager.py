@@ -7,37 +7,38 @@ computing the loss under a ``GradientTape`` and its gradients, then
 sees the same two stages the training used.
 
 Why another process: the graph backend calls ``disable_v2_behavior()``, which is process-wide and
-cannot be undone, and a port measured in such a process would not be TF2 at all. So
-``replay_all`` starts ``python -m tf1repro.backends.eager``, sends the request as JSON on its
-standard input and reads the reply from its standard output. The child loads the tutorial by the
-record's ``tutorial`` field (a built-in name or a file path), so a tutorial in a user's own file
-works too; for a recording of an unmodified script, the request names the port to load instead
-(``tf1repro.recording.port``). TensorFlow's log lines in the child are kept and shown only when
-it fails, or always with ``verbose=True``.
+cannot be undone, and a port measured in such a process would not be TF2 at all. So the calls
+here are requests to ``python -m tf1repro.backends.eager``, this process's one long-lived worker
+(``tf1repro.backends.worker``: started on first use, it imports TensorFlow once and ends with
+this process). The worker loads the tutorial by the record's ``tutorial`` field (a built-in name
+or a file path, from this process's working directory), so a tutorial in a user's own file works
+too; for a recording of an unmodified script, the request names the port to load instead
+(``tf1repro.recording.port``). TensorFlow's log lines in the worker are kept and shown only when
+a request fails, or always with ``verbose=True``.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import os
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from tf1repro.backends import Array, Arrays, record_from, run_steps, tutorial_of
+from tf1repro.backends import worker
+from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
 from tf1repro.errors import DivergenceError
 from tf1repro.record import Record, decode_array, encode_array
 
-#: The child's exit code for a diverged run (its standard output then says where).
-_EXIT_DIVERGED = 3
+#: How many of its last stderr lines a failed request's error shows.
+_STDERR_TAIL = 15
 
 
 class EagerBackendError(RuntimeError):
-    """The eager child process failed; the message carries the end of its stderr."""
+    """The eager worker process failed; the message carries the end of its stderr."""
 
 
 def replay_all(
@@ -47,7 +48,7 @@ def replay_all(
     verbose: bool = False,
     ports: Sequence[str | None] | None = None,
 ) -> list[Record]:
-    """Replay every record on its tutorial's TF2 port, all in one child process.
+    """Replay every record on its tutorial's TF2 port, all in one request to the worker.
 
     With ``logdirs``, TensorBoard event files (every variable and fetch per step) are written
     there with ``tf.summary``. ``ports`` gives, per record, the ``path.py:Class`` of a
@@ -108,28 +109,22 @@ def probe(
 
 
 def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
-    completed = subprocess.run(
-        [sys.executable, "-m", __name__],
-        input=json.dumps({**request, "verbose": verbose}, allow_nan=False),
-        stdout=subprocess.PIPE,
-        # Quiet unless verbose: the child's TensorFlow notices are kept for a failure report.
-        stderr=None if verbose else subprocess.PIPE,
-        text=True,
-        env=_child_environment(verbose),
-        check=False,
-    )
-    if completed.returncode == _EXIT_DIVERGED:
-        where = json.loads(completed.stdout)["diverged"]
+    args = ["-m", __name__, *(["--verbose"] if verbose else [])]
+    try:
+        reply = worker.call(
+            args, _child_environment(verbose), {**request, "cwd": os.getcwd()}, verbose=verbose
+        )
+    except worker.WorkerExited as exited:
+        tail = "\n".join(exited.stderr.strip().splitlines()[-_STDERR_TAIL:])
+        raise EagerBackendError(
+            f"the eager backend process exited with code {exited.code}"
+            + (f":\n{tail}" if tail else "")
+        ) from None
+    if "diverged" in reply:
+        where = reply["diverged"]
         raise DivergenceError(
             where["tutorial"], "eager", where["step"], float(where["value"]), where["quantity"]
         )
-    if completed.returncode != 0:
-        tail = "\n".join((completed.stderr or "").strip().splitlines()[-15:])
-        raise EagerBackendError(
-            f"the eager backend process exited with code {completed.returncode}"
-            + (f":\n{tail}" if tail else "")
-        )
-    reply: dict[str, Any] = json.loads(completed.stdout)
     return reply
 
 
@@ -143,7 +138,7 @@ def _child_environment(verbose: bool) -> dict[str, str]:
     return env
 
 
-# --- The child process: everything below runs with TensorFlow's v2 behaviour on. -------------
+# --- The worker process: everything below runs with TensorFlow's v2 behaviour on. ------------
 
 
 class EagerStepper:
@@ -287,18 +282,11 @@ def _import_tensorflow(verbose: bool) -> Any:
     return tf
 
 
-def main() -> int:
-    """Child entry point: a request on stdin, the reply (or ``{"diverged": ...}``) on stdout."""
-    # Anything TensorFlow prints to stdout must not corrupt the reply: keep the real stdout for
-    # the reply alone, and point file descriptor 1 at stderr.
-    reply = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    request = json.load(sys.stdin)
-    tf = _import_tensorflow(bool(request["verbose"]))
+def _answer(tf: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """The reply to one request: replayed records, probed stages, or ``{"diverged": ...}``."""
+    os.chdir(request["cwd"])
     try:
         if request["action"] == "probe":
-            from tf1repro.backends import probe_stages
-
             record = Record.from_dict(request["record"])
             state = {name: decode_array(value, name) for name, value in request["state"].items()}
             stepper = _stepper(tf, record, request.get("port"))
@@ -330,13 +318,19 @@ def main() -> int:
             "value": str(error.value),
             "quantity": error.quantity,
         }
-        json.dump({"diverged": where}, reply)
-        reply.close()
-        return _EXIT_DIVERGED
-    json.dump(answer, reply, allow_nan=False)
-    reply.close()
-    return 0
+        return {"diverged": where}
+    return answer
+
+
+def main() -> None:
+    """Worker entry point: ``python -m tf1repro.backends.eager [--verbose]``."""
+    verbose = "--verbose" in sys.argv[1:]
+
+    def prepare() -> Callable[[dict[str, Any]], dict[str, Any]]:
+        return functools.partial(_answer, _import_tensorflow(verbose))
+
+    worker.serve(prepare)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -12,15 +12,17 @@ from contextlib import contextmanager
 from typing import Any
 
 from tf1repro import runtime
-from tf1repro.backends import (
+from tf1repro.backends.loop import (
     Array,
     Arrays,
     Progress,
     draw_inputs,
+    probe_stages,
     record_from,
     run_steps,
     stack_feeds,
     to_arrays,
+    tutorial_of,
 )
 from tf1repro.config import Config
 from tf1repro.errors import ParameterError
@@ -204,8 +206,6 @@ def train(
 
 def replay(record: Record, *, progress: Progress | None = None) -> Record:
     """Run the record's tutorial graph on its feeds from its initial values."""
-    from tf1repro.backends import tutorial_of
-
     tutorial, config = tutorial_of(record)
     feeds = [record.step_feeds(step) for step in range(1, record.steps + 1)]
     with built(tutorial, config, record.seed) as stepper:
@@ -232,8 +232,6 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
 
 def probe(record: Record, step: int, state: Arrays) -> dict[str, dict[str, Array]]:
     """The stages of ``step`` from ``state`` (see ``tf1repro.diagnose``)."""
-    from tf1repro.backends import probe_stages, tutorial_of
-
     tutorial, config = tutorial_of(record)
     with built(tutorial, config, record.seed) as stepper:
         stepper.initialize(record.initial)

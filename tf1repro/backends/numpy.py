@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tf1repro.backends import Array, Arrays, run_steps, tutorial_of
+from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
 from tf1repro.record import Record
 from tf1repro.tutorial import NumpyTwin
 
@@ -44,8 +44,6 @@ class TwinStepper:
 
 def replay(record: Record) -> Record:
     """Retrain the record's tutorial with its NumPy twin on the same feeds and initial values."""
-    from tf1repro.backends import record_from
-
     tutorial, config = tutorial_of(record)
     twin = tutorial.numpy_twin(config, record.initial, record.platform)
     stepper = TwinStepper(twin, record.initial)
@@ -65,8 +63,6 @@ def replay(record: Record) -> Record:
 
 
 def probe(record: Record, step: int, state: Arrays) -> dict[str, dict[str, Array]]:
-    from tf1repro.backends import probe_stages
-
     tutorial, config = tutorial_of(record)
     twin = tutorial.numpy_twin(config, record.initial, record.platform)
     stepper = TwinStepper(twin, record.initial)

@@ -102,7 +102,7 @@ def write_v1_events(record: Record, folder: Path, *, with_graph: bool) -> None:
     backend builds it (same op order and graph seed, hence the same GraphDef it trained).
     """
     from tf1repro import runtime
-    from tf1repro.backends import tutorial_of
+    from tf1repro.backends.loop import tutorial_of
 
     tf = runtime.tf_v1()
     graph = None
