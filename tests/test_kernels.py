@@ -336,7 +336,10 @@ def test_default_process_detects_its_path_and_is_mirrored() -> None:
     gradients = kernel_path_child.matmul_gradients(products_request(FAST_PAIRS))
     path = kernel_path.detect_kernel_path()
     assert kernel_path.current_kernel_path() == path and path.in_order
-    assert kernel_path.measured_platform() == {"kernels": path.label}
+    assert kernel_path.measured_platform() == {
+        "kernels": path.label,
+        "cpu": kernel_path.cpu_vendor(),
+    }
     if ONEDNN_BY_DEFAULT and "TF_ENABLE_ONEDNN_OPTS" not in os.environ:
         # oneDNN on, and on an FMA CPU its sgemm fuses: the article's default path.
         assert path.onednn and path.fma == cpu_fma_for_onednn()

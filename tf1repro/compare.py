@@ -136,7 +136,9 @@ def compare_records(first: Record, second: Record) -> Comparison:
     """Compare two records that consumed the same inputs (same feeds and initial values)."""
     for name, record in (("first", first), ("second", second)):
         if not isinstance(record, Record):
-            raise ParameterError(name, record, "a tf1repro.Record (see tf1repro.record.load_record)")
+            raise ParameterError(
+                name, record, "a tf1repro.Record (see tf1repro.record.load_record)"
+            )
     problem = first.same_inputs(second)
     if problem is not None:
         raise ValueError(f"{problem}: replay one record on the other's inputs first")

@@ -102,7 +102,9 @@ def assert_records_close(
     """
     for name, record in (("actual", actual), ("desired", desired)):
         if not isinstance(record, Record):
-            raise ParameterError(name, record, "a tf1repro.Record (see tf1repro.record.load_record)")
+            raise ParameterError(
+                name, record, "a tf1repro.Record (see tf1repro.record.load_record)"
+            )
     tolerance = Float(low=0.0).check("ulps", ulps)
     header = [f"Records not within {_ulps(tolerance)} (float32 ulps at each quantity's scale)"]
     if err_msg:

@@ -63,7 +63,9 @@ def replay_all(records: Sequence[Record], backend: str, **options: Any) -> list[
     """``replay`` for several records at once (the eager backend sends them in one request)."""
     for record in records:
         if not isinstance(record, Record):
-            raise ParameterError("record", record, "a tf1repro.Record (see tf1repro.record.load_record)")
+            raise ParameterError(
+                "record", record, "a tf1repro.Record (see tf1repro.record.load_record)"
+            )
     if backend == "graph":
         from tf1repro.backends import graph
 
