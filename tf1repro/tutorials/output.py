@@ -1,9 +1,11 @@
-"""What the built-in tutorials print and plot, written once for all of them.
+"""What the built-in tutorials feed, print and plot, written once for all of them.
 
-The originals print every ``log_every`` steps (``if (i+1) % log_every == 0``) the ``str()`` of
-what ``sess.run`` returned, and draw Matplotlib figures; the helpers here do both the same way
-for every tutorial. Nothing imports Matplotlib until a figure is drawn: the registry imports
-every module under ``tf1repro.tutorials`` to list the tutorials.
+The originals feed ``x`` and ``y`` through a ``feed_dict`` as ``[x]`` (one point, or a row) or
+``np.transpose([x])`` (a column), drawing the points with ``np.random.choice``; they print every
+``log_every`` steps (``if (i+1) % log_every == 0``) the ``str()`` of what ``sess.run`` returned,
+and draw Matplotlib figures. The helpers here do all three the same way for every tutorial.
+Nothing imports Matplotlib until a figure is drawn: the registry imports every module under
+``tf1repro.tutorials`` to list the tutorials.
 """
 
 from __future__ import annotations
@@ -17,6 +19,39 @@ import numpy.typing as npt
 from tf1repro.config import Config
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
+
+
+def row_feeds(x: Any, y: Any) -> dict[str, list[Any]]:
+    """The originals' ``feed_dict={x_data: [x], y_target: [y]}``: one point as a ``[1]``
+    vector, several as a ``[1, n]`` row."""
+    return {"x": [x], "y": [y]}
+
+
+def column_feeds(x: npt.NDArray[Any], y: npt.NDArray[Any]) -> dict[str, npt.NDArray[Any]]:
+    """The originals' ``feed_dict={x_data: np.transpose([x]), y_target: np.transpose([y])}``:
+    the points as ``[n, 1]`` columns."""
+    return {"x": np.transpose([x]), "y": np.transpose([y])}
+
+
+def one_sample(
+    rng: np.random.RandomState, x_vals: npt.NDArray[Any], y_vals: npt.NDArray[Any]
+) -> dict[str, list[Any]]:
+    """One point drawn a step, as ``rand_index = np.random.choice(len(x_vals))`` and
+    ``rand_x = [x_vals[rand_index]]``."""
+    index = rng.choice(len(x_vals))
+    return row_feeds(x_vals[index], y_vals[index])
+
+
+def column_batch(
+    rng: np.random.RandomState,
+    x_vals: npt.NDArray[Any],
+    y_vals: npt.NDArray[Any],
+    batch_size: int,
+) -> dict[str, npt.NDArray[Any]]:
+    """``batch_size`` points drawn with replacement (``np.random.choice(len(x_vals),
+    size=batch_size)``), fed as columns."""
+    rand_index = rng.choice(len(x_vals), size=batch_size)
+    return column_feeds(x_vals[rand_index], y_vals[rand_index])
 
 
 class LoggedConfig(Config):

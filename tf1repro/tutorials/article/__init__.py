@@ -28,7 +28,7 @@ from tf1repro.kernel_path import KernelPath
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
 from tf1repro.tutorials.article import kernels
-from tf1repro.tutorials.output import LoggedConfig, step_and_loss
+from tf1repro.tutorials.output import LoggedConfig, column_batch, one_sample, step_and_loss
 
 F32 = np.float32
 TWO = F32(2)
@@ -150,13 +150,46 @@ PartConfig = TypeVar("PartConfig", bound=StochasticConfig)
 
 
 class _ArticlePart(Tutorial[PartConfig]):
-    """What both of the article's trainers share: the data, the log and the figure."""
+    """What both of the article's trainers share: the data, the graph and its TF2 port around
+    their own loss, the log and the figure."""
+
+    x_shape: ClassVar[list[int | None]]
+    """The shape of the placeholders ``x`` and ``y``."""
+    a_shape: ClassVar[list[int]]
+    """The shape of ``A``."""
 
     def data(self, rng: np.random.RandomState, config: PartConfig) -> dict[str, Any]:
         return {
             "x_vals": rng.normal(config.x_mean, config.x_std, config.data_size),
             "y_vals": targets(config),
         }
+
+    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
+        """The trainer's loss of the tensors ``x``, ``A`` and ``y``: the same TF ops build the
+        graph and its TF2 port."""
+        raise NotImplementedError
+
+    def build_v1(self, tf: ModuleType, config: PartConfig) -> V1Graph:
+        x_data = tf.placeholder(shape=self.x_shape, dtype=tf.float32)
+        y_target = tf.placeholder(shape=self.x_shape, dtype=tf.float32)
+        a = tf.Variable(tf.random_normal(shape=self.a_shape))
+        loss = self.loss(tf, x_data, a, y_target)
+        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        return V1Graph(
+            placeholders={"x": x_data, "y": y_target},
+            variables={"A": a},
+            fetches={"loss": loss},
+            train=train_step,
+        )
+
+    def port_v2(self, tf: ModuleType, config: PartConfig, initial: Arrays) -> V2Port:
+        a = tf.Variable(initial["A"], name="A")
+
+        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
+            return {"loss": self.loss(tf, feeds["x"], a, feeds["y"])}
+
+        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
 
     def log(self, record: Record) -> list[str]:
         return article_log(record)
@@ -172,6 +205,8 @@ class Stochastic(_ArticlePart[StochasticConfig]):
 
     name = "stochastic"
     summary = "the article, stochastic: A [1], multiply, square, one sample a step"
+    x_shape: ClassVar[list[int | None]] = [1]
+    a_shape: ClassVar[list[int]] = [1]
 
     def feeds(
         self,
@@ -180,31 +215,10 @@ class Stochastic(_ArticlePart[StochasticConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        rand_index = rng.choice(config.data_size)
-        return {"x": [data["x_vals"][rand_index]], "y": [data["y_vals"][rand_index]]}
+        return one_sample(rng, data["x_vals"], data["y_vals"])
 
-    def build_v1(self, tf: ModuleType, config: StochasticConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1]))
-        my_output = tf.multiply(x_data, a)
-        loss = tf.square(my_output - y_target)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-        )
-
-    def port_v2(self, tf: ModuleType, config: StochasticConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
-            return {"loss": tf.square(tf.multiply(feeds["x"], a) - feeds["y"])}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
+        return tf.square(tf.multiply(x, a) - y)
 
     def numpy_twin(
         self, config: StochasticConfig, initial: Arrays, platform: Mapping[str, str]
@@ -223,36 +237,16 @@ class Batch(_ArticlePart[TrainConfig]):
         "bs100": {"batch_size": 100},
     }
 
+    x_shape: ClassVar[list[int | None]] = [None, 1]
+    a_shape: ClassVar[list[int]] = [1, 1]
+
     def feeds(
         self, rng: np.random.RandomState, config: TrainConfig, data: Mapping[str, Any], step: int
     ) -> dict[str, Any]:
-        rand_index = rng.choice(config.data_size, size=config.batch_size)
-        return {
-            "x": np.transpose([data["x_vals"][rand_index]]),
-            "y": np.transpose([data["y_vals"][rand_index]]),
-        }
+        return column_batch(rng, data["x_vals"], data["y_vals"], config.batch_size)
 
-    def build_v1(self, tf: ModuleType, config: TrainConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1, 1]))
-        my_output = tf.matmul(x_data, a)
-        loss = tf.reduce_mean(tf.square(my_output - y_target))
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-        )
-
-    def port_v2(self, tf: ModuleType, config: TrainConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"loss": tf.reduce_mean(tf.square(tf.matmul(feeds["x"], a) - feeds["y"]))}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
+        return tf.reduce_mean(tf.square(tf.matmul(x, a) - y))
 
     def numpy_twin(
         self, config: TrainConfig, initial: Arrays, platform: Mapping[str, str]

@@ -31,10 +31,8 @@ import numpy as np
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.output import LoggedConfig, step_and_loss
-
-POINTS = 100
-"""Both parts draw 100 points."""
+from tf1repro.tutorials.cookbook02.common import POINTS, two_classes
+from tf1repro.tutorials.output import LoggedConfig, one_sample, row_feeds, step_and_loss
 
 
 @dataclass(frozen=True)
@@ -55,12 +53,6 @@ class ClassificationConfig(LoggedConfig):
     log_every: int = param(200, Int(1, MAX_STEPS), "print A and the loss every N steps")
 
 
-def _one_sample(rng: np.random.RandomState, data: Mapping[str, Any]) -> dict[str, list[np.float64]]:
-    """One random point, as the original's ``rand_x = [x_vals[rand_index]]``."""
-    index = rng.choice(POINTS)
-    return {"x": [data["x_vals"][index]], "y": [data["y_vals"][index]]}
-
-
 class Regression(Tutorial[RegressionConfig]):
     """02/05's regression: ``x * A`` towards 10, one sample a step."""
 
@@ -77,7 +69,7 @@ class Regression(Tutorial[RegressionConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        return _one_sample(rng, data)
+        return one_sample(rng, data["x_vals"], data["y_vals"])
 
     def build_v1(self, tf: ModuleType, config: RegressionConfig) -> V1Graph:
         x_data = tf.placeholder(shape=[1], dtype=tf.float32)
@@ -112,9 +104,7 @@ class Classification(Tutorial[ClassificationConfig]):
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"steps200": {"steps": 200}}
 
     def data(self, rng: np.random.RandomState, config: ClassificationConfig) -> dict[str, Any]:
-        half = POINTS // 2
-        x_vals = np.concatenate((rng.normal(-1, 1, half), rng.normal(3, 1, half)))
-        y_vals = np.concatenate((np.repeat(0.0, half), np.repeat(1.0, half)))
+        x_vals, y_vals = two_classes(rng, 3)
         return {"x_vals": x_vals, "y_vals": y_vals}
 
     def feeds(
@@ -124,7 +114,7 @@ class Classification(Tutorial[ClassificationConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        return _one_sample(rng, data)
+        return one_sample(rng, data["x_vals"], data["y_vals"])
 
     def build_v1(self, tf: ModuleType, config: ClassificationConfig) -> V1Graph:
         x_data = tf.placeholder(shape=[1], dtype=tf.float32)
@@ -165,8 +155,7 @@ class Classification(Tutorial[ClassificationConfig]):
         self, config: ClassificationConfig, data: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
         return {
-            sample_label(i): {"x": [data["x_vals"][i]], "y": [data["y_vals"][i]]}
-            for i in range(POINTS)
+            sample_label(i): row_feeds(data["x_vals"][i], data["y_vals"][i]) for i in range(POINTS)
         }
 
     def log(self, record: Record) -> list[str]:

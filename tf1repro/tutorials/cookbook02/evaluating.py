@@ -31,10 +31,17 @@ import numpy.typing as npt
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.output import LoggedConfig, new_figure, png, printed, step_and_loss
-
-POINTS = 100
-"""Both parts draw 100 points."""
+from tf1repro.tutorials.cookbook02.common import POINTS, two_classes
+from tf1repro.tutorials.output import (
+    LoggedConfig,
+    column_batch,
+    column_feeds,
+    new_figure,
+    png,
+    printed,
+    row_feeds,
+    step_and_loss,
+)
 
 
 @dataclass(frozen=True)
@@ -103,11 +110,7 @@ class Regression(Tutorial[RegressionConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        rand_index = rng.choice(len(data["x_train"]), size=config.batch_size)
-        return {
-            "x": np.transpose([data["x_train"][rand_index]]),
-            "y": np.transpose([data["y_train"][rand_index]]),
-        }
+        return column_batch(rng, data["x_train"], data["y_train"], config.batch_size)
 
     def build_v1(self, tf: ModuleType, config: RegressionConfig) -> V1Graph:
         x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
@@ -141,11 +144,7 @@ class Regression(Tutorial[RegressionConfig]):
         self, config: RegressionConfig, data: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
         return {
-            part: {
-                "x": np.transpose([data[f"x_{part}"]]),
-                "y": np.transpose([data[f"y_{part}"]]),
-            }
-            for part in ("test", "train")
+            part: column_feeds(data[f"x_{part}"], data[f"y_{part}"]) for part in ("test", "train")
         }
 
     def log(self, record: Record) -> list[str]:
@@ -169,10 +168,7 @@ class Classification(Tutorial[ClassificationConfig]):
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
 
     def data(self, rng: np.random.RandomState, config: ClassificationConfig) -> dict[str, Any]:
-        half = POINTS // 2
-        x_vals = np.concatenate((rng.normal(-1, 1, half), rng.normal(2, 1, half)))
-        y_vals = np.concatenate((np.repeat(0.0, half), np.repeat(1.0, half)))
-        return _split(x_vals, y_vals, rng)
+        return _split(*two_classes(rng, 2), rng)
 
     def feeds(
         self,
@@ -182,7 +178,7 @@ class Classification(Tutorial[ClassificationConfig]):
         step: int,
     ) -> dict[str, Any]:
         rand_index = rng.choice(len(data["x_train"]), size=config.batch_size)
-        return {"x": [data["x_train"][rand_index]], "y": [data["y_train"][rand_index]]}
+        return row_feeds(data["x_train"][rand_index], data["y_train"][rand_index])
 
     def build_v1(self, tf: ModuleType, config: ClassificationConfig) -> V1Graph:
         x_data = tf.placeholder(shape=[1, None], dtype=tf.float32)
@@ -225,9 +221,7 @@ class Classification(Tutorial[ClassificationConfig]):
     def evaluation_feeds(
         self, config: ClassificationConfig, data: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
-        return {
-            part: {"x": [data[f"x_{part}"]], "y": [data[f"y_{part}"]]} for part in ("test", "train")
-        }
+        return {part: row_feeds(data[f"x_{part}"], data[f"y_{part}"]) for part in ("test", "train")}
 
     def log(self, record: Record) -> list[str]:
         lines = step_and_loss(record, "xentropy")
