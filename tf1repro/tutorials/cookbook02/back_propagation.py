@@ -31,7 +31,12 @@ import numpy as np
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.common import POINTS, two_classes
+from tf1repro.tutorials.cookbook02.common import (
+    POINTS,
+    ClassifierConfig,
+    SigmoidClassifier,
+    two_classes,
+)
 from tf1repro.tutorials.output import LoggedConfig, one_sample, row_feeds, step_and_loss
 
 
@@ -45,7 +50,7 @@ class RegressionConfig(LoggedConfig):
 
 
 @dataclass(frozen=True)
-class ClassificationConfig(LoggedConfig):
+class ClassificationConfig(ClassifierConfig):
     """The classification part, with the original's values."""
 
     steps: int = param(1400, Int(1, MAX_STEPS), "optimizer steps (the original's range(1400))")
@@ -91,7 +96,7 @@ class Regression(Tutorial[RegressionConfig]):
         return step_and_loss(record, "loss")
 
 
-class Classification(Tutorial[ClassificationConfig]):
+class Classification(SigmoidClassifier[ClassificationConfig]):
     """02/05's classification: ``sigmoid(x + A)`` separates N(-1, 1) from N(3, 1)."""
 
     name = "02-05-classification"
@@ -102,6 +107,7 @@ class Classification(Tutorial[ClassificationConfig]):
     # Goldens keep the first 200 steps (and every evaluation): small files; the full run is
     # checked against the oracle.
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"steps200": {"steps": 200}}
+    x_shape: ClassVar[list[int | None]] = [1]
 
     def data(self, rng: np.random.RandomState, config: ClassificationConfig) -> dict[str, Any]:
         x_vals, y_vals = two_classes(rng, 3)
@@ -116,40 +122,19 @@ class Classification(Tutorial[ClassificationConfig]):
     ) -> dict[str, Any]:
         return one_sample(rng, data["x_vals"], data["y_vals"])
 
-    def build_v1(self, tf: ModuleType, config: ClassificationConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(mean=10, shape=[1]))
-        my_output = tf.add(x_data, a)
+    def xentropy(self, tf: ModuleType, logits: Any, labels: Any) -> Any:
         # The loss wants a batch dimension: both sides become [1, 1].
-        logits = tf.expand_dims(my_output, 0)
-        labels = tf.expand_dims(y_target, 0)
-        xentropy = tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=labels)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(xentropy)
-        prediction = tf.round(tf.sigmoid(my_output))
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"xentropy": xentropy},
-            train=train_step,
-            evaluations={"prediction": prediction},
+        return tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=tf.expand_dims(logits, 0), labels=tf.expand_dims(labels, 0)
         )
 
-    def port_v2(self, tf: ModuleType, config: ClassificationConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
+    def evaluations_v1(
+        self, tf: ModuleType, x_data: Any, y_target: Any, a: Any, logits: Any
+    ) -> dict[str, Any]:
+        return {"prediction": tf.round(tf.sigmoid(logits))}
 
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            logits = tf.expand_dims(feeds["x"] + a, 0)
-            labels = tf.expand_dims(feeds["y"], 0)
-            return {
-                "xentropy": tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
-            }
-
-        def evaluate(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"prediction": tf.round(tf.sigmoid(feeds["x"] + a))}
-
-        optimizer = tf.keras.optimizers.SGD(config.learning_rate)
-        return V2Port({"A": a}, forward, optimizer, loss="xentropy", evaluate=evaluate)
+    def evaluate_v2(self, tf: ModuleType, feeds: Mapping[str, Any], a: Any) -> dict[str, Any]:
+        return {"prediction": tf.round(tf.sigmoid(feeds["x"] + a))}
 
     def evaluation_feeds(
         self, config: ClassificationConfig, data: Mapping[str, Any]

@@ -31,7 +31,12 @@ import numpy.typing as npt
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
 from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.common import POINTS, two_classes
+from tf1repro.tutorials.cookbook02.common import (
+    POINTS,
+    ClassifierConfig,
+    SigmoidClassifier,
+    two_classes,
+)
 from tf1repro.tutorials.output import (
     LoggedConfig,
     column_batch,
@@ -55,7 +60,7 @@ class RegressionConfig(LoggedConfig):
 
 
 @dataclass(frozen=True)
-class ClassificationConfig(LoggedConfig):
+class ClassificationConfig(ClassifierConfig):
     """The classification part, with the original's values."""
 
     steps: int = param(1800, Int(1, MAX_STEPS), "optimizer steps (the original's range(1800))")
@@ -155,7 +160,7 @@ class Regression(Tutorial[RegressionConfig]):
         return lines
 
 
-class Classification(Tutorial[ClassificationConfig]):
+class Classification(SigmoidClassifier[ClassificationConfig]):
     """02/08's classification: ``sigmoid(x + A)`` in batches of 25, with its accuracy."""
 
     name = "02-08-classification"
@@ -166,6 +171,7 @@ class Classification(Tutorial[ClassificationConfig]):
     # Goldens keep the first 200 steps, two seeds: a full run's feeds take 1.6 MB of JSON.
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"steps200": {"steps": 200}}
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
+    x_shape: ClassVar[list[int | None]] = [1, None]
 
     def data(self, rng: np.random.RandomState, config: ClassificationConfig) -> dict[str, Any]:
         return _split(*two_classes(rng, 2), rng)
@@ -180,43 +186,22 @@ class Classification(Tutorial[ClassificationConfig]):
         rand_index = rng.choice(len(data["x_train"]), size=config.batch_size)
         return row_feeds(data["x_train"][rand_index], data["y_train"][rand_index])
 
-    def build_v1(self, tf: ModuleType, config: ClassificationConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1, None], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1, None], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(mean=10, shape=[1]))
-        my_output = tf.add(x_data, a)
-        xentropy = tf.reduce_mean(
-            tf.nn.sigmoid_cross_entropy_with_logits(logits=my_output, labels=y_target)
-        )
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(xentropy)
+    def xentropy(self, tf: ModuleType, logits: Any, labels: Any) -> Any:
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=labels))
+
+    def evaluations_v1(
+        self, tf: ModuleType, x_data: Any, y_target: Any, a: Any, logits: Any
+    ) -> dict[str, Any]:
+        # The original adds x and A again rather than reuse the logits.
         # squeeze makes the predictions [n] against labels [1, n]: equal broadcasts to [1, n].
         y_prediction = tf.squeeze(tf.round(tf.nn.sigmoid(tf.add(x_data, a))))
         correct = tf.equal(y_prediction, y_target)
-        accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"xentropy": xentropy},
-            train=train_step,
-            evaluations={"accuracy": accuracy},
-        )
+        return {"accuracy": tf.reduce_mean(tf.cast(correct, tf.float32))}
 
-    def port_v2(self, tf: ModuleType, config: ClassificationConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            losses = tf.nn.sigmoid_cross_entropy_with_logits(
-                labels=feeds["y"], logits=feeds["x"] + a
-            )
-            return {"xentropy": tf.reduce_mean(losses)}
-
-        def evaluate(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            predicted = tf.squeeze(tf.round(tf.sigmoid(feeds["x"] + a)))
-            hits = tf.cast(tf.equal(predicted, feeds["y"]), tf.float32)
-            return {"accuracy": tf.reduce_mean(hits)}
-
-        optimizer = tf.keras.optimizers.SGD(config.learning_rate)
-        return V2Port({"A": a}, forward, optimizer, loss="xentropy", evaluate=evaluate)
+    def evaluate_v2(self, tf: ModuleType, feeds: Mapping[str, Any], a: Any) -> dict[str, Any]:
+        predicted = tf.squeeze(tf.round(tf.sigmoid(feeds["x"] + a)))
+        hits = tf.cast(tf.equal(predicted, feeds["y"]), tf.float32)
+        return {"accuracy": tf.reduce_mean(hits)}
 
     def evaluation_feeds(
         self, config: ClassificationConfig, data: Mapping[str, Any]
