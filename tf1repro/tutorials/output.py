@@ -1,4 +1,5 @@
-"""What the built-in tutorials feed, print and plot, written once for all of them.
+"""What the built-in tutorials feed, print and plot, written once for all of them, and the
+one-weight fit that several of them train.
 
 The originals feed ``x`` and ``y`` through a ``feed_dict`` as ``[x]`` (one point, or a row) or
 ``np.transpose([x])`` (a column), drawing the points with ``np.random.choice``; they print every
@@ -11,7 +12,9 @@ Nothing imports Matplotlib until a figure is drawn: the registry imports every m
 from __future__ import annotations
 
 import io
-from typing import Any
+from collections.abc import Mapping
+from types import ModuleType
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +22,7 @@ import numpy.typing as npt
 from tf1repro.config import Config
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
+from tf1repro.tutorial import Arrays, Tutorial, V1Graph, V2Port
 
 
 def row_feeds(x: Any, y: Any) -> dict[str, list[Any]]:
@@ -77,6 +81,78 @@ class LoggedConfig(Config):
     def logged_steps(self) -> tuple[int, ...]:
         """The 1-based steps at which the original prints."""
         return tuple(range(self.log_every, self.steps + 1, self.log_every))
+
+
+class RatedConfig(LoggedConfig):
+    """A ``LoggedConfig`` with a ``learning_rate`` field, GradientDescentOptimizer's rate.
+
+    Like ``LoggedConfig``, it declares no dataclass field, so each config keeps its own order.
+    """
+
+    learning_rate: float
+
+
+RatedConfigT = TypeVar("RatedConfigT", bound=RatedConfig)
+
+
+class WeightFit(Tutorial[RatedConfigT]):
+    """The article's two trainers of ``x * A`` towards ``y``, which recipes 02/05 and 02/08 of
+    the cookbook train again, by ``GradientDescentOptimizer``: stochastic, ``square(multiply(x,
+    A) - y)`` with ``[1]`` placeholders and ``A``; batch, ``reduce_mean(square(matmul(x, A) -
+    y))`` with ``[None, 1]`` placeholders and ``A`` of shape ``[1, 1]``. The same TF ops build
+    the graph and its TF2 port.
+    """
+
+    batch: ClassVar[bool]
+    """Whether it is the batch trainer."""
+    loss_evaluation: ClassVar[str | None] = None
+    """The name under which the loss is evaluated after training (02/08's MSE), or None."""
+
+    @property
+    def x_shape(self) -> list[int | None]:
+        """The shape of the placeholders ``x`` and ``y``."""
+        return [None, 1] if self.batch else [1]
+
+    @property
+    def a_shape(self) -> list[int]:
+        """The shape of ``A``."""
+        return [1, 1] if self.batch else [1]
+
+    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
+        """The loss of the tensors ``x``, ``A`` and ``y``."""
+        if self.batch:
+            return tf.reduce_mean(tf.square(tf.matmul(x, a) - y))
+        return tf.square(tf.multiply(x, a) - y)
+
+    def build_v1(self, tf: ModuleType, config: RatedConfigT) -> V1Graph:
+        x_data = tf.placeholder(shape=self.x_shape, dtype=tf.float32)
+        y_target = tf.placeholder(shape=self.x_shape, dtype=tf.float32)
+        a = tf.Variable(tf.random_normal(shape=self.a_shape))
+        loss = self.loss(tf, x_data, a, y_target)
+        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        return V1Graph(
+            placeholders={"x": x_data, "y": y_target},
+            variables={"A": a},
+            fetches={"loss": loss},
+            train=train_step,
+            evaluations={} if self.loss_evaluation is None else {self.loss_evaluation: loss},
+        )
+
+    def port_v2(self, tf: ModuleType, config: RatedConfigT, initial: Arrays) -> V2Port:
+        a = tf.Variable(initial["A"], name="A")
+
+        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            return {"loss": self.loss(tf, feeds["x"], a, feeds["y"])}
+
+        def evaluate(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            return {str(self.loss_evaluation): self.loss(tf, feeds["x"], a, feeds["y"])}
+
+        return V2Port(
+            {"A": a},
+            forward,
+            tf.keras.optimizers.SGD(config.learning_rate),
+            evaluate=None if self.loss_evaluation is None else evaluate,
+        )
 
 
 def logged_steps(record: Record) -> range:

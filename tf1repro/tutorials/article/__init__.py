@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -26,9 +25,15 @@ import numpy.typing as npt
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.kernel_path import KernelPath
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
+from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep
 from tf1repro.tutorials.article import kernels
-from tf1repro.tutorials.output import LoggedConfig, column_batch, one_sample, step_and_loss
+from tf1repro.tutorials.output import (
+    RatedConfig,
+    WeightFit,
+    column_batch,
+    one_sample,
+    step_and_loss,
+)
 
 F32 = np.float32
 TWO = F32(2)
@@ -39,7 +44,7 @@ Rows = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
-class StochasticConfig(LoggedConfig):
+class StochasticConfig(RatedConfig):
     """Everything that defines a stochastic run except its seed, with the article's values."""
 
     learning_rate: float = param(0.02, Float(positive=True), "GradientDescentOptimizer's rate")
@@ -149,14 +154,9 @@ class _ArticleTwin(NumpyTwin):
 PartConfig = TypeVar("PartConfig", bound=StochasticConfig)
 
 
-class _ArticlePart(Tutorial[PartConfig]):
-    """What both of the article's trainers share: the data, the graph and its TF2 port around
-    their own loss, the log and the figure."""
-
-    x_shape: ClassVar[list[int | None]]
-    """The shape of the placeholders ``x`` and ``y``."""
-    a_shape: ClassVar[list[int]]
-    """The shape of ``A``."""
+class _ArticlePart(WeightFit[PartConfig]):
+    """What both of the article's trainers share besides their graph and port (``WeightFit``):
+    the data, the NumPy twin, the log and the figure."""
 
     def data(self, rng: np.random.RandomState, config: PartConfig) -> dict[str, Any]:
         return {
@@ -164,32 +164,10 @@ class _ArticlePart(Tutorial[PartConfig]):
             "y_vals": targets(config),
         }
 
-    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
-        """The trainer's loss of the tensors ``x``, ``A`` and ``y``: the same TF ops build the
-        graph and its TF2 port."""
-        raise NotImplementedError
-
-    def build_v1(self, tf: ModuleType, config: PartConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=self.x_shape, dtype=tf.float32)
-        y_target = tf.placeholder(shape=self.x_shape, dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=self.a_shape))
-        loss = self.loss(tf, x_data, a, y_target)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-        )
-
-    def port_v2(self, tf: ModuleType, config: PartConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
-            return {"loss": self.loss(tf, feeds["x"], a, feeds["y"])}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+    def numpy_twin(
+        self, config: PartConfig, initial: Arrays, platform: Mapping[str, str]
+    ) -> NumpyTwin:
+        return _ArticleTwin(config, tuple(self.a_shape), batch=self.batch, platform=platform)
 
     def log(self, record: Record) -> list[str]:
         return article_log(record)
@@ -205,8 +183,7 @@ class Stochastic(_ArticlePart[StochasticConfig]):
 
     name = "stochastic"
     summary = "the article, stochastic: A [1], multiply, square, one sample a step"
-    x_shape: ClassVar[list[int | None]] = [1]
-    a_shape: ClassVar[list[int]] = [1]
+    batch = False
 
     def feeds(
         self,
@@ -216,14 +193,6 @@ class Stochastic(_ArticlePart[StochasticConfig]):
         step: int,
     ) -> dict[str, Any]:
         return one_sample(rng, data["x_vals"], data["y_vals"])
-
-    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
-        return tf.square(tf.multiply(x, a) - y)
-
-    def numpy_twin(
-        self, config: StochasticConfig, initial: Arrays, platform: Mapping[str, str]
-    ) -> NumpyTwin:
-        return _ArticleTwin(config, (1,), batch=False, platform=platform)
 
 
 class Batch(_ArticlePart[TrainConfig]):
@@ -236,22 +205,12 @@ class Batch(_ArticlePart[TrainConfig]):
         "bs20": {},
         "bs100": {"batch_size": 100},
     }
-
-    x_shape: ClassVar[list[int | None]] = [None, 1]
-    a_shape: ClassVar[list[int]] = [1, 1]
+    batch = True
 
     def feeds(
         self, rng: np.random.RandomState, config: TrainConfig, data: Mapping[str, Any], step: int
     ) -> dict[str, Any]:
         return column_batch(rng, data["x_vals"], data["y_vals"], config.batch_size)
-
-    def loss(self, tf: ModuleType, x: Any, a: Any, y: Any) -> Any:
-        return tf.reduce_mean(tf.square(tf.matmul(x, a) - y))
-
-    def numpy_twin(
-        self, config: TrainConfig, initial: Arrays, platform: Mapping[str, str]
-    ) -> NumpyTwin:
-        return _ArticleTwin(config, (1, 1), batch=True, platform=platform)
 
 
 def article_log(record: Record) -> list[str]:

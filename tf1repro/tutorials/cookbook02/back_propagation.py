@@ -30,18 +30,19 @@ import numpy as np
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.common import (
-    POINTS,
-    ClassifierConfig,
-    SigmoidClassifier,
-    two_classes,
+from tf1repro.tutorial import Script
+from tf1repro.tutorials.cookbook02.common import POINTS, SigmoidClassifier, two_classes
+from tf1repro.tutorials.output import (
+    RatedConfig,
+    WeightFit,
+    one_sample,
+    row_feeds,
+    step_and_loss,
 )
-from tf1repro.tutorials.output import LoggedConfig, one_sample, row_feeds, step_and_loss
 
 
 @dataclass(frozen=True)
-class RegressionConfig(LoggedConfig):
+class RegressionConfig(RatedConfig):
     """The regression part, with the original's values."""
 
     steps: int = param(100, Int(1, MAX_STEPS), "optimizer steps (the original's range(100))")
@@ -50,7 +51,7 @@ class RegressionConfig(LoggedConfig):
 
 
 @dataclass(frozen=True)
-class ClassificationConfig(ClassifierConfig):
+class ClassificationConfig(RatedConfig):
     """The classification part, with the original's values."""
 
     steps: int = param(1400, Int(1, MAX_STEPS), "optimizer steps (the original's range(1400))")
@@ -58,11 +59,13 @@ class ClassificationConfig(ClassifierConfig):
     log_every: int = param(200, Int(1, MAX_STEPS), "print A and the loss every N steps")
 
 
-class Regression(Tutorial[RegressionConfig]):
-    """02/05's regression: ``x * A`` towards 10, one sample a step."""
+class Regression(WeightFit[RegressionConfig]):
+    """02/05's regression, the article's stochastic trainer: ``x * A`` towards 10, one sample
+    a step."""
 
     name = "02-05-regression"
     summary = "02/05 back propagation, regression: A [1], multiply, square, one sample a step"
+    batch = False
 
     def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
         return {"x_vals": rng.normal(1, 0.1, POINTS), "y_vals": np.repeat(10.0, POINTS)}
@@ -75,22 +78,6 @@ class Regression(Tutorial[RegressionConfig]):
         step: int,
     ) -> dict[str, Any]:
         return one_sample(rng, data["x_vals"], data["y_vals"])
-
-    def build_v1(self, tf: ModuleType, config: RegressionConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1]))
-        loss = tf.square(tf.multiply(x_data, a) - y_target)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph({"x": x_data, "y": y_target}, {"A": a}, {"loss": loss}, train_step)
-
-    def port_v2(self, tf: ModuleType, config: RegressionConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"loss": tf.square(feeds["x"] * a - feeds["y"])}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
 
     def log(self, record: Record) -> list[str]:
         return step_and_loss(record, "loss")

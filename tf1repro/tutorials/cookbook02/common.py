@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tf1repro.tutorial import Arrays, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.output import LoggedConfig
+from tf1repro.tutorials.output import RatedConfig
 
 POINTS = 100
 """Every part draws 100 points."""
@@ -28,16 +28,7 @@ def two_classes(
     return x_vals, y_vals
 
 
-class ClassifierConfig(LoggedConfig):
-    """A classification's config: it has a ``learning_rate`` field.
-
-    Like ``LoggedConfig``, it declares no dataclass field, so each config keeps its own order.
-    """
-
-    learning_rate: float
-
-
-ClassifierConfigT = TypeVar("ClassifierConfigT", bound=ClassifierConfig)
+ClassifierConfigT = TypeVar("ClassifierConfigT", bound=RatedConfig)
 
 
 class SigmoidClassifier(Tutorial[ClassifierConfigT]):

@@ -30,15 +30,11 @@ import numpy.typing as npt
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.cookbook02.common import (
-    POINTS,
-    ClassifierConfig,
-    SigmoidClassifier,
-    two_classes,
-)
+from tf1repro.tutorial import Script
+from tf1repro.tutorials.cookbook02.common import POINTS, SigmoidClassifier, two_classes
 from tf1repro.tutorials.output import (
-    LoggedConfig,
+    RatedConfig,
+    WeightFit,
     column_batch,
     column_feeds,
     new_figure,
@@ -50,7 +46,7 @@ from tf1repro.tutorials.output import (
 
 
 @dataclass(frozen=True)
-class RegressionConfig(LoggedConfig):
+class RegressionConfig(RatedConfig):
     """The regression part, with the original's values."""
 
     steps: int = param(100, Int(1, MAX_STEPS), "optimizer steps (the original's range(100))")
@@ -60,7 +56,7 @@ class RegressionConfig(LoggedConfig):
 
 
 @dataclass(frozen=True)
-class ClassificationConfig(ClassifierConfig):
+class ClassificationConfig(RatedConfig):
     """The classification part, with the original's values."""
 
     steps: int = param(1800, Int(1, MAX_STEPS), "optimizer steps (the original's range(1800))")
@@ -94,8 +90,9 @@ def _split(x_vals: np.ndarray[Any, Any], y_vals: np.ndarray[Any, Any], rng: Any)
     }
 
 
-class Regression(Tutorial[RegressionConfig]):
-    """02/08's regression: ``x * A`` towards 10 in batches of 25, with its test MSE."""
+class Regression(WeightFit[RegressionConfig]):
+    """02/08's regression, the article's batch trainer: ``x * A`` towards 10 in batches of 25,
+    with its test MSE."""
 
     name = "02-08-regression"
     summary = (
@@ -103,6 +100,9 @@ class Regression(Tutorial[RegressionConfig]):
         "MSE on an 80/20 split"
     )
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
+    batch = True
+    # The original's MSE after training is the loss on a whole set.
+    loss_evaluation = "mse"
 
     def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
         x_vals = rng.normal(1, 0.1, POINTS)
@@ -116,34 +116,6 @@ class Regression(Tutorial[RegressionConfig]):
         step: int,
     ) -> dict[str, Any]:
         return column_batch(rng, data["x_train"], data["y_train"], config.batch_size)
-
-    def build_v1(self, tf: ModuleType, config: RegressionConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1, 1]))
-        loss = tf.reduce_mean(tf.square(tf.matmul(x_data, a) - y_target))
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-            # The original's MSE after training is the loss on a whole set.
-            evaluations={"mse": loss},
-        )
-
-    def port_v2(self, tf: ModuleType, config: RegressionConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def mse(feeds: Mapping[str, Any]) -> Any:
-            return tf.reduce_mean(tf.square(tf.matmul(feeds["x"], a) - feeds["y"]))
-
-        return V2Port(
-            {"A": a},
-            lambda feeds: {"loss": mse(feeds)},
-            tf.keras.optimizers.SGD(config.learning_rate),
-            evaluate=lambda feeds: {"mse": mse(feeds)},
-        )
 
     def evaluation_feeds(
         self, config: RegressionConfig, data: Mapping[str, Any]
