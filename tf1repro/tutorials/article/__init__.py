@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -26,9 +25,15 @@ import numpy.typing as npt
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.kernel_path import KernelPath
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep, Tutorial, V1Graph, V2Port
+from tf1repro.tutorial import Arrays, NumpyTwin, Script, Sweep
 from tf1repro.tutorials.article import kernels
-from tf1repro.tutorials.output import LoggedConfig, step_and_loss
+from tf1repro.tutorials.output import (
+    RatedConfig,
+    WeightFit,
+    column_batch,
+    one_sample,
+    step_and_loss,
+)
 
 F32 = np.float32
 TWO = F32(2)
@@ -39,7 +44,7 @@ Rows = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True)
-class StochasticConfig(LoggedConfig):
+class StochasticConfig(RatedConfig):
     """Everything that defines a stochastic run except its seed, with the article's values."""
 
     learning_rate: float = param(0.02, Float(positive=True), "GradientDescentOptimizer's rate")
@@ -149,14 +154,20 @@ class _ArticleTwin(NumpyTwin):
 PartConfig = TypeVar("PartConfig", bound=StochasticConfig)
 
 
-class _ArticlePart(Tutorial[PartConfig]):
-    """What both of the article's trainers share: the data, the log and the figure."""
+class _ArticlePart(WeightFit[PartConfig]):
+    """What both of the article's trainers share besides their graph and port (``WeightFit``):
+    the data, the NumPy twin, the log and the figure."""
 
     def data(self, rng: np.random.RandomState, config: PartConfig) -> dict[str, Any]:
         return {
             "x_vals": rng.normal(config.x_mean, config.x_std, config.data_size),
             "y_vals": targets(config),
         }
+
+    def numpy_twin(
+        self, config: PartConfig, initial: Arrays, platform: Mapping[str, str]
+    ) -> NumpyTwin:
+        return _ArticleTwin(config, tuple(self.a_shape), batch=self.batch, platform=platform)
 
     def log(self, record: Record) -> list[str]:
         return article_log(record)
@@ -172,6 +183,7 @@ class Stochastic(_ArticlePart[StochasticConfig]):
 
     name = "stochastic"
     summary = "the article, stochastic: A [1], multiply, square, one sample a step"
+    batch = False
 
     def feeds(
         self,
@@ -180,36 +192,7 @@ class Stochastic(_ArticlePart[StochasticConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        rand_index = rng.choice(config.data_size)
-        return {"x": [data["x_vals"][rand_index]], "y": [data["y_vals"][rand_index]]}
-
-    def build_v1(self, tf: ModuleType, config: StochasticConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1]))
-        my_output = tf.multiply(x_data, a)
-        loss = tf.square(my_output - y_target)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-        )
-
-    def port_v2(self, tf: ModuleType, config: StochasticConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            # The TF1 graph's forward ops, unchanged: only state and execution differ in TF2.
-            return {"loss": tf.square(tf.multiply(feeds["x"], a) - feeds["y"])}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
-
-    def numpy_twin(
-        self, config: StochasticConfig, initial: Arrays, platform: Mapping[str, str]
-    ) -> NumpyTwin:
-        return _ArticleTwin(config, (1,), batch=False, platform=platform)
+        return one_sample(rng, data["x_vals"], data["y_vals"])
 
 
 class Batch(_ArticlePart[TrainConfig]):
@@ -222,42 +205,12 @@ class Batch(_ArticlePart[TrainConfig]):
         "bs20": {},
         "bs100": {"batch_size": 100},
     }
+    batch = True
 
     def feeds(
         self, rng: np.random.RandomState, config: TrainConfig, data: Mapping[str, Any], step: int
     ) -> dict[str, Any]:
-        rand_index = rng.choice(config.data_size, size=config.batch_size)
-        return {
-            "x": np.transpose([data["x_vals"][rand_index]]),
-            "y": np.transpose([data["y_vals"][rand_index]]),
-        }
-
-    def build_v1(self, tf: ModuleType, config: TrainConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1, 1]))
-        my_output = tf.matmul(x_data, a)
-        loss = tf.reduce_mean(tf.square(my_output - y_target))
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-        )
-
-    def port_v2(self, tf: ModuleType, config: TrainConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"loss": tf.reduce_mean(tf.square(tf.matmul(feeds["x"], a) - feeds["y"]))}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
-
-    def numpy_twin(
-        self, config: TrainConfig, initial: Arrays, platform: Mapping[str, str]
-    ) -> NumpyTwin:
-        return _ArticleTwin(config, (1, 1), batch=True, platform=platform)
+        return column_batch(rng, data["x_vals"], data["y_vals"], config.batch_size)
 
 
 def article_log(record: Record) -> list[str]:

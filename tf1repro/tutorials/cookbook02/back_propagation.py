@@ -30,15 +30,19 @@ import numpy as np
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.output import LoggedConfig, step_and_loss
-
-POINTS = 100
-"""Both parts draw 100 points."""
+from tf1repro.tutorial import Script
+from tf1repro.tutorials.cookbook02.common import POINTS, SigmoidClassifier, two_classes
+from tf1repro.tutorials.output import (
+    RatedConfig,
+    WeightFit,
+    one_sample,
+    row_feeds,
+    step_and_loss,
+)
 
 
 @dataclass(frozen=True)
-class RegressionConfig(LoggedConfig):
+class RegressionConfig(RatedConfig):
     """The regression part, with the original's values."""
 
     steps: int = param(100, Int(1, MAX_STEPS), "optimizer steps (the original's range(100))")
@@ -47,7 +51,7 @@ class RegressionConfig(LoggedConfig):
 
 
 @dataclass(frozen=True)
-class ClassificationConfig(LoggedConfig):
+class ClassificationConfig(RatedConfig):
     """The classification part, with the original's values."""
 
     steps: int = param(1400, Int(1, MAX_STEPS), "optimizer steps (the original's range(1400))")
@@ -55,17 +59,13 @@ class ClassificationConfig(LoggedConfig):
     log_every: int = param(200, Int(1, MAX_STEPS), "print A and the loss every N steps")
 
 
-def _one_sample(rng: np.random.RandomState, data: Mapping[str, Any]) -> dict[str, list[np.float64]]:
-    """One random point, as the original's ``rand_x = [x_vals[rand_index]]``."""
-    index = rng.choice(POINTS)
-    return {"x": [data["x_vals"][index]], "y": [data["y_vals"][index]]}
-
-
-class Regression(Tutorial[RegressionConfig]):
-    """02/05's regression: ``x * A`` towards 10, one sample a step."""
+class Regression(WeightFit[RegressionConfig]):
+    """02/05's regression, the article's stochastic trainer: ``x * A`` towards 10, one sample
+    a step."""
 
     name = "02-05-regression"
     summary = "02/05 back propagation, regression: A [1], multiply, square, one sample a step"
+    batch = False
 
     def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
         return {"x_vals": rng.normal(1, 0.1, POINTS), "y_vals": np.repeat(10.0, POINTS)}
@@ -77,29 +77,13 @@ class Regression(Tutorial[RegressionConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        return _one_sample(rng, data)
-
-    def build_v1(self, tf: ModuleType, config: RegressionConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1]))
-        loss = tf.square(tf.multiply(x_data, a) - y_target)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph({"x": x_data, "y": y_target}, {"A": a}, {"loss": loss}, train_step)
-
-    def port_v2(self, tf: ModuleType, config: RegressionConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"loss": tf.square(feeds["x"] * a - feeds["y"])}
-
-        return V2Port({"A": a}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+        return one_sample(rng, data["x_vals"], data["y_vals"])
 
     def log(self, record: Record) -> list[str]:
         return step_and_loss(record, "loss")
 
 
-class Classification(Tutorial[ClassificationConfig]):
+class Classification(SigmoidClassifier[ClassificationConfig]):
     """02/05's classification: ``sigmoid(x + A)`` separates N(-1, 1) from N(3, 1)."""
 
     name = "02-05-classification"
@@ -110,11 +94,10 @@ class Classification(Tutorial[ClassificationConfig]):
     # Goldens keep the first 200 steps (and every evaluation): small files; the full run is
     # checked against the oracle.
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"steps200": {"steps": 200}}
+    x_shape: ClassVar[list[int | None]] = [1]
 
     def data(self, rng: np.random.RandomState, config: ClassificationConfig) -> dict[str, Any]:
-        half = POINTS // 2
-        x_vals = np.concatenate((rng.normal(-1, 1, half), rng.normal(3, 1, half)))
-        y_vals = np.concatenate((np.repeat(0.0, half), np.repeat(1.0, half)))
+        x_vals, y_vals = two_classes(rng, 3)
         return {"x_vals": x_vals, "y_vals": y_vals}
 
     def feeds(
@@ -124,49 +107,27 @@ class Classification(Tutorial[ClassificationConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        return _one_sample(rng, data)
+        return one_sample(rng, data["x_vals"], data["y_vals"])
 
-    def build_v1(self, tf: ModuleType, config: ClassificationConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(mean=10, shape=[1]))
-        my_output = tf.add(x_data, a)
+    def xentropy(self, tf: ModuleType, logits: Any, labels: Any) -> Any:
         # The loss wants a batch dimension: both sides become [1, 1].
-        logits = tf.expand_dims(my_output, 0)
-        labels = tf.expand_dims(y_target, 0)
-        xentropy = tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=labels)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(xentropy)
-        prediction = tf.round(tf.sigmoid(my_output))
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"xentropy": xentropy},
-            train=train_step,
-            evaluations={"prediction": prediction},
+        return tf.nn.sigmoid_cross_entropy_with_logits(
+            logits=tf.expand_dims(logits, 0), labels=tf.expand_dims(labels, 0)
         )
 
-    def port_v2(self, tf: ModuleType, config: ClassificationConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
+    def evaluations_v1(
+        self, tf: ModuleType, x_data: Any, y_target: Any, a: Any, logits: Any
+    ) -> dict[str, Any]:
+        return {"prediction": tf.round(tf.sigmoid(logits))}
 
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            logits = tf.expand_dims(feeds["x"] + a, 0)
-            labels = tf.expand_dims(feeds["y"], 0)
-            return {
-                "xentropy": tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
-            }
-
-        def evaluate(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"prediction": tf.round(tf.sigmoid(feeds["x"] + a))}
-
-        optimizer = tf.keras.optimizers.SGD(config.learning_rate)
-        return V2Port({"A": a}, forward, optimizer, loss="xentropy", evaluate=evaluate)
+    def evaluate_v2(self, tf: ModuleType, feeds: Mapping[str, Any], a: Any) -> dict[str, Any]:
+        return {"prediction": tf.round(tf.sigmoid(feeds["x"] + a))}
 
     def evaluation_feeds(
         self, config: ClassificationConfig, data: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
         return {
-            sample_label(i): {"x": [data["x_vals"][i]], "y": [data["y_vals"][i]]}
-            for i in range(POINTS)
+            sample_label(i): row_feeds(data["x_vals"][i], data["y_vals"][i]) for i in range(POINTS)
         }
 
     def log(self, record: Record) -> list[str]:

@@ -30,15 +30,23 @@ import numpy.typing as npt
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, Script, Tutorial, V1Graph, V2Port
-from tf1repro.tutorials.output import LoggedConfig, new_figure, png, printed, step_and_loss
-
-POINTS = 100
-"""Both parts draw 100 points."""
+from tf1repro.tutorial import Script
+from tf1repro.tutorials.cookbook02.common import POINTS, SigmoidClassifier, two_classes
+from tf1repro.tutorials.output import (
+    RatedConfig,
+    WeightFit,
+    column_batch,
+    column_feeds,
+    new_figure,
+    png,
+    printed,
+    row_feeds,
+    step_and_loss,
+)
 
 
 @dataclass(frozen=True)
-class RegressionConfig(LoggedConfig):
+class RegressionConfig(RatedConfig):
     """The regression part, with the original's values."""
 
     steps: int = param(100, Int(1, MAX_STEPS), "optimizer steps (the original's range(100))")
@@ -48,7 +56,7 @@ class RegressionConfig(LoggedConfig):
 
 
 @dataclass(frozen=True)
-class ClassificationConfig(LoggedConfig):
+class ClassificationConfig(RatedConfig):
     """The classification part, with the original's values."""
 
     steps: int = param(1800, Int(1, MAX_STEPS), "optimizer steps (the original's range(1800))")
@@ -82,8 +90,9 @@ def _split(x_vals: np.ndarray[Any, Any], y_vals: np.ndarray[Any, Any], rng: Any)
     }
 
 
-class Regression(Tutorial[RegressionConfig]):
-    """02/08's regression: ``x * A`` towards 10 in batches of 25, with its test MSE."""
+class Regression(WeightFit[RegressionConfig]):
+    """02/08's regression, the article's batch trainer: ``x * A`` towards 10 in batches of 25,
+    with its test MSE."""
 
     name = "02-08-regression"
     summary = (
@@ -91,6 +100,9 @@ class Regression(Tutorial[RegressionConfig]):
         "MSE on an 80/20 split"
     )
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
+    batch = True
+    # The original's MSE after training is the loss on a whole set.
+    loss_evaluation = "mse"
 
     def data(self, rng: np.random.RandomState, config: RegressionConfig) -> dict[str, Any]:
         x_vals = rng.normal(1, 0.1, POINTS)
@@ -103,49 +115,13 @@ class Regression(Tutorial[RegressionConfig]):
         data: Mapping[str, Any],
         step: int,
     ) -> dict[str, Any]:
-        rand_index = rng.choice(len(data["x_train"]), size=config.batch_size)
-        return {
-            "x": np.transpose([data["x_train"][rand_index]]),
-            "y": np.transpose([data["y_train"][rand_index]]),
-        }
-
-    def build_v1(self, tf: ModuleType, config: RegressionConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1, 1]))
-        loss = tf.reduce_mean(tf.square(tf.matmul(x_data, a) - y_target))
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"loss": loss},
-            train=train_step,
-            # The original's MSE after training is the loss on a whole set.
-            evaluations={"mse": loss},
-        )
-
-    def port_v2(self, tf: ModuleType, config: RegressionConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def mse(feeds: Mapping[str, Any]) -> Any:
-            return tf.reduce_mean(tf.square(tf.matmul(feeds["x"], a) - feeds["y"]))
-
-        return V2Port(
-            {"A": a},
-            lambda feeds: {"loss": mse(feeds)},
-            tf.keras.optimizers.SGD(config.learning_rate),
-            evaluate=lambda feeds: {"mse": mse(feeds)},
-        )
+        return column_batch(rng, data["x_train"], data["y_train"], config.batch_size)
 
     def evaluation_feeds(
         self, config: RegressionConfig, data: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
         return {
-            part: {
-                "x": np.transpose([data[f"x_{part}"]]),
-                "y": np.transpose([data[f"y_{part}"]]),
-            }
-            for part in ("test", "train")
+            part: column_feeds(data[f"x_{part}"], data[f"y_{part}"]) for part in ("test", "train")
         }
 
     def log(self, record: Record) -> list[str]:
@@ -156,7 +132,7 @@ class Regression(Tutorial[RegressionConfig]):
         return lines
 
 
-class Classification(Tutorial[ClassificationConfig]):
+class Classification(SigmoidClassifier[ClassificationConfig]):
     """02/08's classification: ``sigmoid(x + A)`` in batches of 25, with its accuracy."""
 
     name = "02-08-classification"
@@ -167,12 +143,10 @@ class Classification(Tutorial[ClassificationConfig]):
     # Goldens keep the first 200 steps, two seeds: a full run's feeds take 1.6 MB of JSON.
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {"steps200": {"steps": 200}}
     golden_seeds: ClassVar[Sequence[int]] = (0, 1)
+    x_shape: ClassVar[list[int | None]] = [1, None]
 
     def data(self, rng: np.random.RandomState, config: ClassificationConfig) -> dict[str, Any]:
-        half = POINTS // 2
-        x_vals = np.concatenate((rng.normal(-1, 1, half), rng.normal(2, 1, half)))
-        y_vals = np.concatenate((np.repeat(0.0, half), np.repeat(1.0, half)))
-        return _split(x_vals, y_vals, rng)
+        return _split(*two_classes(rng, 2), rng)
 
     def feeds(
         self,
@@ -182,52 +156,29 @@ class Classification(Tutorial[ClassificationConfig]):
         step: int,
     ) -> dict[str, Any]:
         rand_index = rng.choice(len(data["x_train"]), size=config.batch_size)
-        return {"x": [data["x_train"][rand_index]], "y": [data["y_train"][rand_index]]}
+        return row_feeds(data["x_train"][rand_index], data["y_train"][rand_index])
 
-    def build_v1(self, tf: ModuleType, config: ClassificationConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[1, None], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[1, None], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(mean=10, shape=[1]))
-        my_output = tf.add(x_data, a)
-        xentropy = tf.reduce_mean(
-            tf.nn.sigmoid_cross_entropy_with_logits(logits=my_output, labels=y_target)
-        )
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(xentropy)
+    def xentropy(self, tf: ModuleType, logits: Any, labels: Any) -> Any:
+        return tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=labels))
+
+    def evaluations_v1(
+        self, tf: ModuleType, x_data: Any, y_target: Any, a: Any, logits: Any
+    ) -> dict[str, Any]:
+        # The original adds x and A again rather than reuse the logits.
         # squeeze makes the predictions [n] against labels [1, n]: equal broadcasts to [1, n].
         y_prediction = tf.squeeze(tf.round(tf.nn.sigmoid(tf.add(x_data, a))))
         correct = tf.equal(y_prediction, y_target)
-        accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
-        return V1Graph(
-            placeholders={"x": x_data, "y": y_target},
-            variables={"A": a},
-            fetches={"xentropy": xentropy},
-            train=train_step,
-            evaluations={"accuracy": accuracy},
-        )
+        return {"accuracy": tf.reduce_mean(tf.cast(correct, tf.float32))}
 
-    def port_v2(self, tf: ModuleType, config: ClassificationConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            losses = tf.nn.sigmoid_cross_entropy_with_logits(
-                labels=feeds["y"], logits=feeds["x"] + a
-            )
-            return {"xentropy": tf.reduce_mean(losses)}
-
-        def evaluate(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            predicted = tf.squeeze(tf.round(tf.sigmoid(feeds["x"] + a)))
-            hits = tf.cast(tf.equal(predicted, feeds["y"]), tf.float32)
-            return {"accuracy": tf.reduce_mean(hits)}
-
-        optimizer = tf.keras.optimizers.SGD(config.learning_rate)
-        return V2Port({"A": a}, forward, optimizer, loss="xentropy", evaluate=evaluate)
+    def evaluate_v2(self, tf: ModuleType, feeds: Mapping[str, Any], a: Any) -> dict[str, Any]:
+        predicted = tf.squeeze(tf.round(tf.sigmoid(feeds["x"] + a)))
+        hits = tf.cast(tf.equal(predicted, feeds["y"]), tf.float32)
+        return {"accuracy": tf.reduce_mean(hits)}
 
     def evaluation_feeds(
         self, config: ClassificationConfig, data: Mapping[str, Any]
     ) -> dict[str, dict[str, Any]]:
-        return {
-            part: {"x": [data[f"x_{part}"]], "y": [data[f"y_{part}"]]} for part in ("test", "train")
-        }
+        return {part: row_feeds(data[f"x_{part}"], data[f"y_{part}"]) for part in ("test", "train")}
 
     def log(self, record: Record) -> list[str]:
         lines = step_and_loss(record, "xentropy")

@@ -1,4 +1,5 @@
-"""What chapter 3's regressions share: iris, the batch feeds, the printed lines and the plots.
+"""What chapter 3's regressions share: iris, the batch feeds, the printed lines, the plots, and
+the graph and TF2 port of the one-column fits around their own loss.
 
 Every recipe fits ``model_output = matmul(x, A) + b`` to iris, ``y`` = sepal length, and feeds
 batches drawn with ``np.random.choice(150, size=batch_size)`` each step; they differ in the
@@ -7,8 +8,9 @@ columns of ``x``, the loss, the rate and how often they print.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -16,7 +18,7 @@ import numpy.typing as npt
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
-from tf1repro.tutorial import Tutorial
+from tf1repro.tutorial import Arrays, Tutorial, V1Graph, V2Port
 from tf1repro.tutorials.iris import iris_data
 from tf1repro.tutorials.output import LoggedConfig, logged_steps, new_figure, png, printed
 
@@ -103,6 +105,42 @@ class IrisRegression(Tutorial[RecipeConfig]):
         if len(self.x_columns) == 1:
             figures["fit.png"] = fit_png(record, self.fit_title, self.fit_xlabel)
         return figures
+
+
+class LinearFit(IrisRegression[RecipeConfig]):
+    """A fit of one column: ``model_output = add(matmul(x, A), b)`` with ``A`` and ``b`` of
+    shape ``[1, 1]`` from ``random_normal``; subclasses give the loss (``fit_loss``)."""
+
+    graph_seed: ClassVar[int | None] = None
+    """The seed the original gives ``tf.set_random_seed`` after making its placeholders; None
+    when it gives none."""
+
+    def fit_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
+        """The loss the original minimises, from the slope and ``residual()``, which makes
+        ``y - model_output`` where the original does; the same TF ops build the graph and its
+        TF2 port."""
+        raise NotImplementedError
+
+    def build_v1(self, tf: ModuleType, config: RecipeConfig) -> V1Graph:
+        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
+        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
+        if self.graph_seed is not None:
+            tf.set_random_seed(self.graph_seed)
+        a = tf.Variable(tf.random_normal(shape=[1, 1]))
+        b = tf.Variable(tf.random_normal(shape=[1, 1]))
+        model_output = tf.add(tf.matmul(x_data, a), b)
+        loss = self.fit_loss(tf, a, lambda: y_target - model_output)
+        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
+        return V1Graph({"x": x_data, "y": y_target}, {"A": a, "b": b}, {"loss": loss}, train_step)
+
+    def port_v2(self, tf: ModuleType, config: RecipeConfig, initial: Arrays) -> V2Port:
+        a = tf.Variable(initial["A"], name="A")
+        b = tf.Variable(initial["b"], name="b")
+
+        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            return {"loss": self.fit_loss(tf, a, lambda: feeds["y"] - (feeds["x"] @ a + b))}
+
+        return V2Port({"A": a, "b": b}, forward, tf.keras.optimizers.SGD(config.learning_rate))
 
 
 def loss_png(curves: Sequence[tuple[Record, str, str | None]], title: str, ylabel: str) -> bytes:

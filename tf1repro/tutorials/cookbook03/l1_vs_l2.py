@@ -8,15 +8,15 @@ the figure puts both losses on one plot.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any, ClassVar
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
 from tf1repro.record import Record
-from tf1repro.tutorial import Arrays, Script, V1Graph, V2Port
-from tf1repro.tutorials.cookbook03.common import IrisRegression, RegressionConfig, loss_png
+from tf1repro.tutorial import Script
+from tf1repro.tutorials.cookbook03.common import LinearFit, RegressionConfig, loss_png
 
 
 @dataclass(frozen=True)
@@ -25,31 +25,14 @@ class LossConfig(RegressionConfig):
     learning_rate: float = param(0.4, Float(positive=True), "GradientDescentOptimizer's rate")
 
 
-class _LossPart(IrisRegression[LossConfig]):
+class _LossPart(LinearFit[LossConfig]):
     prints_loss = False
     #: The elementwise loss of the residual: ``tf.abs`` or ``tf.square``.
     residual_loss: ClassVar[str]
 
-    def build_v1(self, tf: ModuleType, config: LossConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        a = tf.Variable(tf.random_normal(shape=[1, 1]))
-        b = tf.Variable(tf.random_normal(shape=[1, 1]))
-        model_output = tf.add(tf.matmul(x_data, a), b)
-        residual: Callable[[Any], Any] = getattr(tf, self.residual_loss)
-        loss = tf.reduce_mean(residual(y_target - model_output))
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph({"x": x_data, "y": y_target}, {"A": a, "b": b}, {"loss": loss}, train_step)
-
-    def port_v2(self, tf: ModuleType, config: LossConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-        b = tf.Variable(initial["b"], name="b")
-        residual: Callable[[Any], Any] = getattr(tf.math, self.residual_loss)
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"loss": tf.reduce_mean(residual(feeds["y"] - (feeds["x"] @ a + b)))}
-
-        return V2Port({"A": a, "b": b}, forward, tf.keras.optimizers.SGD(config.learning_rate))
+    def fit_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
+        elementwise: Callable[[Any], Any] = getattr(tf.math, self.residual_loss)
+        return tf.reduce_mean(elementwise(residual()))
 
 
 class L1(_LossPart):

@@ -16,8 +16,7 @@ from types import ModuleType
 from typing import Any, ClassVar
 
 from tf1repro.config import MAX_STEPS, Float, Int, param
-from tf1repro.tutorial import Arrays, V1Graph, V2Port
-from tf1repro.tutorials.cookbook03.common import IrisRegression, RegressionConfig
+from tf1repro.tutorials.cookbook03.common import LinearFit, RegressionConfig
 
 SEED = 13
 
@@ -30,8 +29,11 @@ class PenaltyConfig(RegressionConfig):
     log_every: int = param(300, Int(1, MAX_STEPS), "print A, b and the loss every N steps")
 
 
-class _Penalised(IrisRegression[PenaltyConfig]):
+class _Penalised(LinearFit[PenaltyConfig]):
     own_seed = SEED
+    # The original's tf.set_random_seed comes after its placeholders (np.random.seed is in
+    # data()).
+    graph_seed = SEED
     blank_lines = 2
     loss_label = "Loss"
     fit_title = "Sepal Length vs Pedal Width"
@@ -41,32 +43,6 @@ class _Penalised(IrisRegression[PenaltyConfig]):
     golden_cases: ClassVar[Mapping[str, Mapping[str, Any]]] = {
         "steps100": {"steps": 100, "log_every": 50}
     }
-
-    def penalised_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
-        """The loss the original minimises, from the slope and ``residual()``, which makes
-        ``y - model_output`` where the original does (after the penalty's ops)."""
-        raise NotImplementedError
-
-    def build_v1(self, tf: ModuleType, config: PenaltyConfig) -> V1Graph:
-        x_data = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        y_target = tf.placeholder(shape=[None, 1], dtype=tf.float32)
-        # The original's seeds come after its placeholders (np.random.seed is in data()).
-        tf.set_random_seed(SEED)
-        a = tf.Variable(tf.random_normal(shape=[1, 1]))
-        b = tf.Variable(tf.random_normal(shape=[1, 1]))
-        model_output = tf.add(tf.matmul(x_data, a), b)
-        loss = self.penalised_loss(tf, a, lambda: y_target - model_output)
-        train_step = tf.train.GradientDescentOptimizer(config.learning_rate).minimize(loss)
-        return V1Graph({"x": x_data, "y": y_target}, {"A": a, "b": b}, {"loss": loss}, train_step)
-
-    def port_v2(self, tf: ModuleType, config: PenaltyConfig, initial: Arrays) -> V2Port:
-        a = tf.Variable(initial["A"], name="A")
-        b = tf.Variable(initial["b"], name="b")
-
-        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-            return {"loss": self.penalised_loss(tf, a, lambda: feeds["y"] - (feeds["x"] @ a + b))}
-
-        return V2Port({"A": a, "b": b}, forward, tf.keras.optimizers.SGD(config.learning_rate))
 
 
 class Lasso(_Penalised):
@@ -83,7 +59,7 @@ class Lasso(_Penalised):
     summary = "cookbook 03/06, lasso: L2 loss + 99 sigmoid(50 (A - 0.9)), seeds itself (13)"
     loss_title = "LASSO Loss per Generation"
 
-    def penalised_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
+    def fit_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
         # The same ops in TF1 and TF2 (truediv, add, exp, multiply, subtract), in this order:
         # tf.sigmoid would be the idiom, but its kernel rounds differently.
         lasso_param = tf.constant(0.9)
@@ -101,7 +77,7 @@ class Ridge(_Penalised):
     summary = "cookbook 03/06, ridge: L2 loss + mean(A^2), loss of shape [1], seeds itself (13)"
     loss_title = "Ridge Loss per Generation"
 
-    def penalised_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
+    def fit_loss(self, tf: ModuleType, a: Any, residual: Callable[[], Any]) -> Any:
         ridge_param = tf.constant(1.0)
         ridge_loss = tf.reduce_mean(tf.square(a))
         return tf.expand_dims(
