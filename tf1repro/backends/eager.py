@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import sys
+import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,13 @@ from typing import Any
 import numpy as np
 
 from tf1repro.backends import Array, Arrays, record_from, run_steps, tutorial_of
-from tf1repro.errors import DivergenceError
+from tf1repro.errors import DivergenceError, UserCodeError
 from tf1repro.record import Record, decode_array, encode_array
 
 #: The child's exit code for a diverged run (its standard output then says where).
 _EXIT_DIVERGED = 3
+#: The child's exit code when a user's tutorial or port raised (its standard output says how).
+_EXIT_USER_CODE = 4
 
 
 class EagerBackendError(RuntimeError):
@@ -123,6 +126,8 @@ def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
         raise DivergenceError(
             where["tutorial"], "eager", where["step"], float(where["value"]), where["quantity"]
         )
+    if completed.returncode == _EXIT_USER_CODE:
+        raise _user_code_error(json.loads(completed.stdout)["user_error"])
     if completed.returncode != 0:
         tail = "\n".join((completed.stderr or "").strip().splitlines()[-15:])
         raise EagerBackendError(
@@ -131,6 +136,17 @@ def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
         )
     reply: dict[str, Any] = json.loads(completed.stdout)
     return reply
+
+
+def _user_code_error(reply: dict[str, Any]) -> UserCodeError:
+    """The child's report of a user's code that raised, as the exception it was there."""
+    frames = [
+        traceback.FrameSummary(filename, lineno, name, line=line)
+        for filename, lineno, name, line in reply["frames"]
+    ]
+    return UserCodeError(
+        reply["what"], frames, reply["caller"], reply["exception"], reply["details"]
+    )
 
 
 def _child_environment(verbose: bool) -> dict[str, str]:
@@ -333,6 +349,21 @@ def main() -> int:
         json.dump({"diverged": where}, reply)
         reply.close()
         return _EXIT_DIVERGED
+    except (Exception, SystemExit) as error:
+        user_error = UserCodeError.from_exception(error)
+        if user_error is None:
+            raise
+        frames = [[f.filename, f.lineno, f.name, f.line] for f in user_error.frames]
+        report = {
+            "what": user_error.what,
+            "frames": frames,
+            "caller": user_error.caller,
+            "exception": user_error.exception,
+            "details": user_error.details,
+        }
+        json.dump({"user_error": report}, reply)
+        reply.close()
+        return _EXIT_USER_CODE
     json.dump(answer, reply, allow_nan=False)
     reply.close()
     return 0
