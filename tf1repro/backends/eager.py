@@ -111,16 +111,26 @@ def probe(
 
 
 def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
-    completed = subprocess.run(
+    with subprocess.Popen(
         [sys.executable, "-m", __name__],
-        input=json.dumps({**request, "verbose": verbose}, allow_nan=False),
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         # Quiet unless verbose: the child's TensorFlow notices are kept for a failure report.
         stderr=None if verbose else subprocess.PIPE,
         text=True,
         env=_child_environment(verbose),
-        check=False,
-    )
+    ) as child:
+        try:
+            stdout, stderr = child.communicate(
+                json.dumps({**request, "verbose": verbose}, allow_nan=False)
+            )
+        except BaseException:
+            # subprocess.run kills the child on Ctrl-C but does not wait for it: it could
+            # outlive this process's exit by a second. Nothing may outlive a stopped command.
+            child.kill()
+            child.wait()
+            raise
+    completed = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
     if completed.returncode == _EXIT_DIVERGED:
         where = json.loads(completed.stdout)["diverged"]
         raise DivergenceError(
