@@ -39,20 +39,31 @@ class ParameterError(ValueError):
         super().__init__(f"The {name!r} parameter must be {allowed}. Got {value!r} instead.")
 
 
+#: What a divergence calls for when the data are finite and of a size float32 can square.
+LOWER_THE_RATE = "lower the learning rate"
+
+
 class DivergenceError(ArithmeticError):
     """Training produced an infinite or NaN value; the run stops at that step."""
 
     def __init__(
-        self, tutorial: str, backend: str, step: int, value: float, quantity: str = "loss"
+        self,
+        tutorial: str,
+        backend: str,
+        step: int,
+        value: float,
+        quantity: str = "loss",
+        advice: str = LOWER_THE_RATE,
     ) -> None:
         self.tutorial = tutorial
         self.backend = backend
         self.step = step
         self.value = value
         self.quantity = quantity
+        self.advice = advice
         super().__init__(
             f"the {tutorial} tutorial ({backend}) diverged at step {step}: {quantity} = {value}; "
-            "lower the learning rate"
+            + advice
         )
 
 

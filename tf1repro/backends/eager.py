@@ -134,7 +134,12 @@ def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
     if completed.returncode == _EXIT_DIVERGED:
         where = json.loads(completed.stdout)["diverged"]
         raise DivergenceError(
-            where["tutorial"], "eager", where["step"], float(where["value"]), where["quantity"]
+            where["tutorial"],
+            "eager",
+            where["step"],
+            float(where["value"]),
+            where["quantity"],
+            where["advice"],
         )
     if completed.returncode == _EXIT_USER_CODE:
         raise _user_code_error(json.loads(completed.stdout)["user_error"])
@@ -355,6 +360,7 @@ def main() -> int:
             "step": error.step,
             "value": str(error.value),
             "quantity": error.quantity,
+            "advice": error.advice,
         }
         json.dump({"diverged": where}, reply)
         reply.close()

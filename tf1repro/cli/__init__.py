@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, "takes_tutorial", False):
                 if tutorial is not None:
                     args.tutorial = tutorial
-                elif args.needs_tutorial and getattr(args, "record", None) is None:
+                elif args.needs_tutorial and not _recording_given(args):
                     return _fail(
                         prog, "TUTORIAL is required (a tutorial name or file)", EXIT_BAD_INPUT
                     )
@@ -121,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt as interrupt:
             print(f"{prog}: interrupted", file=sys.stderr)
             return signals.exit_code(interrupt)
+
+
+def _recording_given(args: argparse.Namespace) -> bool:
+    """Whether ``--record`` or ``--port`` stands in for the TUTORIAL (``options.recording``
+    then says which of the two is missing)."""
+    return getattr(args, "record", None) is not None or getattr(args, "port", None) is not None
 
 
 def _handle(prog: str, args: argparse.Namespace) -> int:

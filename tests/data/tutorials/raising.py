@@ -1,4 +1,5 @@
-"""Tutorials whose own code fails: tf1repro must show these frames, not its own."""
+"""Tutorials whose own code fails (tf1repro must show these frames, not its own), or whose data
+do."""
 
 import sys
 from pathlib import Path
@@ -46,3 +47,14 @@ class BadPort(Line):
 
     def port_v2(self, tf, config, initial):
         raise RuntimeError("the port is not written yet")
+
+
+class NanData(Line):
+    """data() holds a NaN: the run diverges, and the data are to blame, not the learning rate."""
+
+    name = "nan-data"
+
+    def data(self, rng, config):
+        data = super().data(rng, config)
+        data["x"][7, 1] = float("nan")
+        return data
