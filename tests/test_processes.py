@@ -199,3 +199,17 @@ def test_a_stopped_measure_leaves_no_process(tmp_path: Path, signum: int, whom: 
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 128 + signum, stderr
     assert marked(mark) == []
+
+
+@pytest.mark.parametrize("timeout", [1e10, 1e300, 10**30])
+def test_a_huge_timeout_waits_for_a_preloaded_child(timeout: float) -> None:
+    # select() refuses a timeout beyond time_t: `legacy check --timeout 1e10` must still wait.
+    import socket
+
+    from tf1repro.legacy.preload import ForkedChild
+
+    ours, theirs = socket.socketpair()
+    child = ForkedChild(12345, ours)
+    theirs.sendall(b'{"exit": 0}\n')
+    assert child.wait(timeout) == 0
+    theirs.close()

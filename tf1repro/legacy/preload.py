@@ -58,6 +58,8 @@ from tf1repro import files
 ZYGOTE = Path(__file__).with_name("zygote.py")
 #: How long a server may take to import TensorFlow before its runs fall back to fresh ones.
 START_SECONDS = 300.0
+#: The longest single wait on a forked child's connection (see ``ForkedChild._read``).
+MAX_SELECT_SECONDS = 3600.0
 #: Source text that makes a script's start depend on when TensorFlow is imported.
 IMPORT_TIME_CHANGES = re.compile(r"environ|putenv|sys\.modules|importlib|sys\.path")
 
@@ -173,6 +175,10 @@ class ForkedChild:
         return self.returncode
 
     def _read(self, timeout: float | None) -> None:
+        # select() takes no timeout beyond the platform's time_t (a --timeout of 1e10 is one
+        # the user may give): wait at most an hour at a time, ``wait`` loops to its deadline.
+        if timeout is not None:
+            timeout = min(timeout, MAX_SELECT_SECONDS)
         ready, _, _ = select.select([self._connection], [], [], timeout)
         if not ready:
             return
