@@ -6,6 +6,7 @@ brings them back. The tutorials are in tests/data/tutorials/raising.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,10 +43,11 @@ def test_an_exception_in_the_tutorial_shows_its_frames(
     )
     *_, exception, last = err.splitlines()
     assert exception == "KeyError: 'learning_rate'"
-    assert last == (
-        "tf1repro reproduce: error: your code raised KeyError (called from "
-        "tf1repro/backends/__init__.py:84 in draw_inputs); --verbose shows the whole traceback"
-    )
+    assert re.fullmatch(
+        r"tf1repro reproduce: error: your code raised KeyError \(called from "
+        r"tf1repro/backends/__init__\.py:\d+ in draw_inputs\); --verbose shows the whole traceback",
+        last,
+    ), last
     assert not (tmp_path / "out").exists()
 
 
@@ -66,9 +68,7 @@ def test_verbose_shows_every_frame(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert code == 1
     assert "tf1repro/backends/__init__.py" in err and str(RAISING) in err
-    assert err.splitlines()[-1].endswith(
-        "(called from tf1repro/backends/__init__.py:84 in draw_inputs)"
-    )
+    assert re.search(r"\(called from tf1repro/backends/__init__\.py:\d+ in draw_inputs\)$", err)
 
 
 def test_tensorflows_notices_are_not_replayed_for_the_users_error(tmp_path: Path) -> None:
@@ -81,11 +81,12 @@ def test_tensorflows_notices_are_not_replayed_for_the_users_error(tmp_path: Path
     lines = result.stderr.splitlines()
     assert lines[0] == "Traceback (most recent call last; your code only):"
     assert_users_frames_only(result.stderr, 'build_v1:         raise ValueError("no graph today")')
-    assert lines[-2:] == [
-        "ValueError: no graph today",
-        "tf1repro reproduce: error: your code raised ValueError (called from "
-        "tf1repro/backends/graph.py:173 in built); --verbose shows the whole traceback",
-    ]
+    assert lines[-2] == "ValueError: no graph today"
+    assert re.fullmatch(
+        r"tf1repro reproduce: error: your code raised ValueError \(called from "
+        r"tf1repro/backends/graph\.py:\d+ in built\); --verbose shows the whole traceback",
+        lines[-1],
+    ), lines[-1]
     assert len(lines) == 5 and list(tmp_path.iterdir()) == []
 
 
