@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -309,3 +310,33 @@ def test_a_release_off_onednn_follows_its_default_run(tmp_path: Path) -> None:
     assert releases == ["2.13", "2.21", "2.21-onednn-off"]
     page = render_markdown(load_results([tmp_path]), title="Compatibility")
     assert "| 2.21-onednn-off | 2.21.0 | 2.4.6 | 3.15.1 | eigen |" in page
+
+
+def test_every_cell_and_heading_is_escaped(tmp_path: Path) -> None:
+    # A result file is input: its text must neither break the table nor become markup.
+    sample = json.loads((SAMPLES / "tf-2.21.json").read_text(encoding="utf-8"))
+    hostile = "2.21|x\ny<script>alert(1)</script>"
+    checks = sample["checks"]
+    replay = checks["replay"]
+    figures = {"a|b": "nan", **replay["figures"]}
+    record = {
+        **sample,
+        "release": hostile,
+        "kernels": "one|two",
+        "versions": {**sample["versions"], "keras": "3`*x*`\\"},
+        "checks": {**checks, "replay": {**replay, "figures": figures, "failures": ["```\n# x"]}},
+    }
+    (tmp_path / "hostile.json").write_text(json.dumps(record), encoding="utf-8")
+    page = render_markdown(load_results([tmp_path]))
+    assert "<script>" not in page
+    row = next(line for line in page.splitlines() if line.startswith("| 2.21"))
+    # The row's cells are the header's: no unescaped | was added.
+    header = next(line for line in page.splitlines() if line.startswith("| release |"))
+    cells = re.split(r"(?<!\\)\|", row)
+    assert len(cells) == header.count("|") + 1
+    assert cells[1] == r" 2.21\|x y&lt;script&gt;alert(1)&lt;/script&gt; "
+    assert cells[4] == r" 3\`\*x\*\`\\ " and cells[5] == r" one\|two "
+    assert r"a\|b nan" in row
+    assert r"### 2.21\|x y&lt;script&gt;" in page
+    # A failure holding ``` stays inside its code block: the fence is longer.
+    assert "````text\n```\n# x\n````" in page

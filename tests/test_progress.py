@@ -138,3 +138,30 @@ def test_no_bar_without_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     with count_bar("golden", "run") as tick:
         assert tick is None
     assert sys.stderr.getvalue() == ""
+
+
+def test_a_long_run_off_a_terminal_prints_plain_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A CI log: no bar, but a line every LINE_SECONDS and the run's time at the end.
+    from tf1repro.cli import progress
+
+    monkeypatch.setattr(sys, "stderr", StringIO())  # a file, not a terminal
+    clock = iter(range(1000))
+    monkeypatch.setattr(progress.time, "monotonic", lambda: float(next(clock)) * 3)
+    advance = progress.step_bar(enabled=True, what="tf1repro reproduce")
+    assert advance is not None
+    total = progress.LONG_RUN_STEPS
+    for step in range(1, total + 1):
+        advance(step, total)
+    lines = sys.stderr.getvalue().splitlines()
+    # Every 500 steps the clock moves 3 s: a line every 4 such updates (>= 10 s).
+    assert lines[0] == f"tf1repro reproduce: step 2000 of {total} (10%), 12 s"
+    assert lines[1] == f"tf1repro reproduce: step 4000 of {total} (20%), 24 s"
+    assert lines[-1] == f"tf1repro reproduce: {total} steps in 120.0 s"
+    assert len(lines) == 10
+    # A short run prints nothing.
+    sys.stderr = StringIO()
+    advance = progress.step_bar(enabled=True)
+    assert advance is not None
+    for step in range(1, 101):
+        advance(step, 100)
+    assert sys.stderr.getvalue() == ""

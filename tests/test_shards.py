@@ -241,3 +241,16 @@ def test_corpus_shards_merge_into_the_unsharded_table(
     totals = [number for number, line in enumerate(lines) if line.startswith("14 scripts: ")]
     removed = [number for number, line in enumerate(lines) if line.startswith("Removed APIs used")]
     assert len(totals) == 1 and len(removed) == 1 and totals[0] < removed[0]
+
+
+def test_merge_refuses_a_negative_rtol(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = _folder(tmp_path)
+    path = tmp_path / "r" / "one.json"
+    assert main(_check(folder, tmp_path / "one", "--shard", "1/1", "--result", str(path))) in (0, 1)
+    data = json.loads(path.read_text())
+    data["rtol"] = -1
+    path.write_text(json.dumps(data))
+    capsys.readouterr()
+    assert main(["legacy", "merge", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "field 'rtol': must be a finite float >= 0.0" in error, error

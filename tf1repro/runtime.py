@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any
 
+from tf1repro.errors import UserCodeError
+
 _verbose = False
 _v1: ModuleType | None = None
 
@@ -97,11 +99,14 @@ def _quiet_stderr() -> Iterator[None]:
             # stop (Ctrl-C, SIGTERM) the user's: its start-up notices would only bury the one
             # line that says so.
             raise
-        except BaseException:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            sink.seek(0)
-            os.write(2, sink.read())
+        except BaseException as error:
+            # A user's tutorial that raised is theirs to fix from their own frames; TensorFlow's
+            # notices (`failed call to cuInit`) would only bury them: --verbose shows them.
+            if UserCodeError.from_exception(error) is None:
+                sys.stderr.flush()
+                os.dup2(saved, 2)
+                sink.seek(0)
+                os.write(2, sink.read())
             raise
         finally:
             sys.stderr.flush()

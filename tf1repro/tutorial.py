@@ -338,6 +338,8 @@ def load_tutorial(spec: str) -> Tutorial:
         path, spec, parameter="tutorial", missing="a tutorial name or an existing .py file"
     )
     found = classes_in(module, Tutorial, class_name)
+    if not found and class_name in vars(module):
+        raise ParameterError("tutorial", spec, _not_a_tutorial(module, class_name))
     if len(found) != 1:
         names = ", ".join(cls.__name__ for cls in found) or "none"
         what = f"class {class_name!r}" if class_name else "exactly one Tutorial subclass"
@@ -347,6 +349,20 @@ def load_tutorial(spec: str) -> Tutorial:
         what = f"a file whose tutorial names its config class (class {name}(Tutorial[MyConfig]))"
         raise ParameterError("tutorial", spec, what)
     return _instance(found[0], f"{path}:{found[0].__name__}")
+
+
+def _not_a_tutorial(module: ModuleType, name: str) -> str:
+    """What ``load_tutorial`` asks of the file, when its ``name`` exists but is no tutorial."""
+    value = getattr(module, name)
+    if not inspect.isclass(value):
+        found = f"of type {type(value).__name__}"
+    elif not issubclass(value, Tutorial):
+        found = "a class that does not subclass Tutorial"
+    elif inspect.isabstract(value):
+        found = "an abstract Tutorial subclass"
+    else:
+        found = f"a Tutorial imported from {inspect.getfile(value)}: load it from there"
+    return f"a file whose {name!r} is a Tutorial subclass defined there (it is {found})"
 
 
 def _instance(cls: type[Tutorial], spec: str) -> Tutorial:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ import numpy as np
 
 from tf1repro.backends import worker
 from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
-from tf1repro.errors import DivergenceError
+from tf1repro.errors import DivergenceError, UserCodeError
 from tf1repro.record import Record, decode_array, encode_array
 
 #: How many of its last stderr lines a failed request's error shows.
@@ -123,9 +124,27 @@ def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
     if "diverged" in reply:
         where = reply["diverged"]
         raise DivergenceError(
-            where["tutorial"], "eager", where["step"], float(where["value"]), where["quantity"]
+            where["tutorial"],
+            "eager",
+            where["step"],
+            float(where["value"]),
+            where["quantity"],
+            where["advice"],
         )
+    if "user_error" in reply:
+        raise _user_code_error(reply["user_error"])
     return reply
+
+
+def _user_code_error(reply: dict[str, Any]) -> UserCodeError:
+    """The child's report of a user's code that raised, as the exception it was there."""
+    frames = [
+        traceback.FrameSummary(filename, lineno, name, line=line)
+        for filename, lineno, name, line in reply["frames"]
+    ]
+    return UserCodeError(
+        reply["what"], frames, reply["caller"], reply["exception"], reply["details"]
+    )
 
 
 def _child_environment(verbose: bool) -> dict[str, str]:
@@ -317,8 +336,24 @@ def _answer(tf: Any, request: dict[str, Any]) -> dict[str, Any]:
             "step": error.step,
             "value": str(error.value),
             "quantity": error.quantity,
+            "advice": error.advice,
         }
         return {"diverged": where}
+    except (Exception, SystemExit) as error:
+        # A tutorial's or port's own code raised: its frames go back as data, and this worker
+        # stays up for the next request. Anything else is tf1repro's and ends the worker.
+        user_error = UserCodeError.from_exception(error)
+        if user_error is None:
+            raise
+        frames = [[f.filename, f.lineno, f.name, f.line] for f in user_error.frames]
+        report = {
+            "what": user_error.what,
+            "frames": frames,
+            "caller": user_error.caller,
+            "exception": user_error.exception,
+            "details": user_error.details,
+        }
+        return {"user_error": report}
     return answer
 
 

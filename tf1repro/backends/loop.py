@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tf1repro.config import Config, validate_seed
-from tf1repro.errors import DivergenceError, ParameterError
+from tf1repro.errors import LOWER_THE_RATE, DivergenceError, ParameterError
 from tf1repro.record import Record
 from tf1repro.tutorial import Tutorial, load_tutorial
 
@@ -117,7 +117,7 @@ def run_steps(
         for group, store in ((values, variables), (fetched, fetches)):
             for name, value in group.items():
                 array = np.asarray(value)
-                _check_finite(array, who, step, name)
+                _check_finite(array, who, step, name, feeds)
                 store.setdefault(name, []).append(array)
         if progress is not None:
             progress(step, len(feeds))
@@ -130,10 +130,37 @@ def run_steps(
     )
 
 
-def _check_finite(array: Array, who: tuple[str, str], step: int, name: str) -> None:
+def _check_finite(
+    array: Array, who: tuple[str, str], step: int, name: str, feeds: Sequence[Arrays]
+) -> None:
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         bad = array.reshape(-1)[~np.isfinite(array.reshape(-1))][0]
-        raise DivergenceError(who[0], who[1], step, float(bad), quantity=name)
+        advice = _divergence_advice(feeds[:step])
+        raise DivergenceError(who[0], who[1], step, float(bad), quantity=name, advice=advice)
+
+
+#: Beyond this size a float32 value's square is infinite (sqrt of float32's largest value).
+_SQUARE_OVERFLOWS = float(np.sqrt(np.finfo(np.float32).max))
+
+
+def _divergence_advice(feeds: Sequence[Arrays]) -> str:
+    """What to change after a divergence, given the feeds up to its step: the data when they
+    are not finite or too large for float32 to square (a loss squares them whatever the
+    learning rate), else the learning rate."""
+    for step, step_feeds in enumerate(feeds, start=1):
+        for name, value in step_feeds.items():
+            array = np.asarray(value)
+            if array.dtype.kind != "f" or array.size == 0:
+                continue
+            if not np.isfinite(array).all():
+                return f"the data are not finite (feed {name!r} at step {step}): check the data"
+            largest = float(np.max(np.abs(array)))
+            if largest > _SQUARE_OVERFLOWS:
+                return (
+                    f"the data are too large for float32 (feed {name!r} reaches {largest:g} at "
+                    f"step {step}; its square overflows): check the data"
+                )
+    return LOWER_THE_RATE
 
 
 def record_from(

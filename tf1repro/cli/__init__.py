@@ -4,6 +4,8 @@ Every subcommand module defines ``add_parser(subparsers)``, which registers its 
 ``handler`` to a function taking the parsed arguments and returning an exit code. Errors a user
 can fix are one line on stderr, never a traceback:
 
+* exit 1: the code of a user's tutorial or port raised (or called ``sys.exit``): its own
+  frames, then one line saying where tf1repro called it; ``--verbose`` shows every frame;
 * exit 2: bad input (a parameter outside what is allowed, an input file that cannot be used,
   an output that cannot be written);
 * exit 3: training diverged;
@@ -21,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from tf1repro import signals
-from tf1repro.errors import DivergenceError, ParameterError
+from tf1repro.errors import DivergenceError, ParameterError, UserCodeError
 from tf1repro.files import InputError, OutputError
 
 #: Subcommand modules under tf1repro.cli, in the order ``--help`` lists them.
@@ -38,6 +40,7 @@ COMMANDS = (
 #: Subcommands whose first argument is a tutorial (see ``options.add_tutorial``).
 TUTORIAL_COMMANDS = ("reproduce", "compare", "diagnose")
 
+EXIT_USER_CODE = 1
 EXIT_BAD_INPUT = 2
 #: Parameters that are positional arguments on the command line, and how usage names them.
 _POSITIONAL = {"tutorial": "TUTORIAL"}
@@ -107,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, "takes_tutorial", False):
                 if tutorial is not None:
                     args.tutorial = tutorial
-                elif args.needs_tutorial and getattr(args, "record", None) is None:
+                elif args.needs_tutorial and not _recording_given(args):
                     return _fail(
                         prog, "TUTORIAL is required (a tutorial name or file)", EXIT_BAD_INPUT
                     )
@@ -120,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return signals.exit_code(interrupt)
 
 
+def _recording_given(args: argparse.Namespace) -> bool:
+    """Whether ``--record`` or ``--port`` stands in for the TUTORIAL (``options.recording``
+    then says which of the two is missing)."""
+    return getattr(args, "record", None) is not None or getattr(args, "port", None) is not None
+
+
 def _handle(prog: str, args: argparse.Namespace) -> int:
     try:
         code: int = args.handler(args)
@@ -130,7 +139,24 @@ def _handle(prog: str, args: argparse.Namespace) -> int:
         return _fail(prog, str(error), EXIT_BAD_INPUT)
     except DivergenceError as error:
         return _fail(prog, f"{error}; nothing was written", EXIT_DIVERGED)
+    except UserCodeError as error:
+        return _user_code_failed(prog, error, verbose=getattr(args, "verbose", False))
+    except (Exception, SystemExit) as error:
+        # Only an error that passed through a user's file is theirs to fix; anything else is a
+        # bug of tf1repro, whose whole traceback is what a bug report needs.
+        user_error = UserCodeError.from_exception(error)
+        if user_error is None:
+            raise
+        return _user_code_failed(prog, user_error, verbose=getattr(args, "verbose", False))
     return code
+
+
+def _user_code_failed(prog: str, error: UserCodeError, *, verbose: bool) -> int:
+    """The user's own frames (every frame with ``verbose``), then one line of context."""
+    print(error.details if verbose else error.user_traceback(), end="", file=sys.stderr)
+    called = f" (called from {error.caller})" if error.caller else ""
+    more = "" if verbose else "; --verbose shows the whole traceback"
+    return _fail(prog, f"your code {error.what}{called}{more}", EXIT_USER_CODE)
 
 
 def _fail(prog: str, message: str, code: int) -> int:

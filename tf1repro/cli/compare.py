@@ -81,7 +81,8 @@ def handle(args: argparse.Namespace) -> int:
         args.tolerance = 0.0 if mode is _against_recording else DEFAULT_TOLERANCE_ULPS
     tolerance = equivalence.validate_tolerance(args.tolerance)
     if mode is not _against_recording:
-        args.tutorial = args.tutorial or DEFAULT_TUTORIAL
+        if args.tutorial is None:
+            args.tutorial = DEFAULT_TUTORIAL
         args.seed = 0 if args.seed is None else args.seed
     report = mode(args, tolerance)
     if report is None:
@@ -227,10 +228,15 @@ def _with_events(
 
 
 def _recorded(paths: list[str], tolerance: float) -> Report:
+    from pathlib import Path
+
     from tf1repro import equivalence
     from tf1repro.record import load_record
 
-    records = [load_record(path) for path in paths]
+    for path in paths:
+        if not path:
+            raise UsageError("--runs '' is empty; name a record file")
+    records = [options.checked_record(Path(path), load_record(path)) for path in paths]
     try:
         return equivalence.recorded(records, tolerance_ulps=tolerance)
     except ValueError as error:

@@ -54,6 +54,11 @@ def handle(args: argparse.Namespace) -> int:
     tolerance = validate_tolerance(args.tolerance)
     recorded = options.recording(args)
     if recorded is not None:
+        if args.tutorial is not None:
+            raise UsageError(
+                f"TUTORIAL {args.tutorial!r} does not apply to --record: the --port is diagnosed "
+                "against the recording"
+            )
         return _recorded(args, *recorded, tolerance)
     script, tutorials = parts(args.tutorial)
     if script is not None:

@@ -126,22 +126,7 @@ def _load(directory: Path, text: str) -> list[Any]:
     paths = golden.golden_files(directory)
     if not paths:
         raise UsageError(f"--dir {text!r} holds no golden runs (*.json); make them with --update")
-    return [_checked(path, load_record(path)) for path in paths]
-
-
-def _checked(path: Path, record: Any) -> Any:
-    """``record``, once its tutorial and config are known to be usable: a bad value in a golden
-    file is that file's fault, named with its field (not an option the user never gave)."""
-    from tf1repro.backends import tutorial_of
-    from tf1repro.errors import ParameterError
-    from tf1repro.files import InputError
-
-    try:
-        tutorial_of(record)
-    except ParameterError as error:
-        field = "tutorial" if error.name == "tutorial" else f"config.{error.name}"
-        raise InputError(path, f"must be {error.allowed}, got {error.value!r}", field) from None
-    return record
+    return [options.checked_record(path, load_record(path)) for path in paths]
 
 
 def _versions() -> str:

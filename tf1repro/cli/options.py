@@ -62,20 +62,29 @@ def add_seed(parser: argparse.ArgumentParser, *, recorded: bool = False) -> None
 
 
 def numbers(text: str, option: str) -> list[int]:
-    """A comma-separated list of ints >= 1 (``--graph 1,2``)."""
+    """A comma-separated list of distinct ints >= 1 (``--graph 1,2``)."""
     parts = [part.strip() for part in text.split(",")]
-    if not all(part.isdigit() and int(part) >= 1 for part in parts):
-        raise UsageError(f"{option} must be a comma-separated list of ints >= 1; got {text!r}")
+    valid = all(part.isdigit() and int(part) >= 1 for part in parts)
+    if not valid or len({int(part) for part in parts}) != len(parts):
+        raise UsageError(
+            f"{option} must be a comma-separated list of distinct ints >= 1; got {text!r}"
+        )
     return [int(part) for part in parts]
 
 
-def config_epilog() -> str:
-    """Help text listing the config options of the default tutorial (or script)."""
+def config_epilog(tutorial: str | None = None, skip: Sequence[str] = ()) -> str:
+    """Help text listing the config options of ``tutorial`` (default: the default tutorial or
+    script) but ``skip``."""
     from tf1repro.reproduction import DEFAULT, parts
 
-    _, tutorials = parts(DEFAULT)
-    lines = [f"config options (every field of the tutorial's config; the {DEFAULT}'s are):"]
+    _, tutorials = parts(tutorial or DEFAULT)
+    if tutorial is None:
+        lines = [f"config options (every field of the tutorial's config; the {DEFAULT}'s are):"]
+    else:
+        lines = [f"config options (the fields of the {tutorial} tutorial's config):"]
     for field in config_fields(tutorials).values():
+        if field.name in skip:
+            continue
         option = f"{flag(field.name)} {field.default!r}"
         lines.append(f"  {option:<22} {field.metadata.get('help', '')}")
     return "\n".join(lines)
@@ -197,6 +206,24 @@ def recording(args: argparse.Namespace) -> tuple[str, str] | None:
 
 def recording_folder(text: str) -> str:
     """The ``--record`` run folder, checked to be a folder."""
+    if not text:
+        raise UsageError("--record '' is empty; name a run folder")
     if not Path(text).is_dir():
         raise UsageError(f"--record {text!r} is not a run folder")
     return text
+
+
+def checked_record(path: Path, record: Any) -> Any:
+    """``record``, once its tutorial and config are known to be usable: a bad value in a record
+    file (a golden, a ``--runs`` file) is that file's fault, named with its field (not an option
+    the user never gave)."""
+    from tf1repro.backends import tutorial_of
+    from tf1repro.errors import ParameterError
+    from tf1repro.files import InputError
+
+    try:
+        tutorial_of(record)
+    except ParameterError as error:
+        field = "tutorial" if error.name == "tutorial" else f"config.{error.name}"
+        raise InputError(path, f"must be {error.allowed}, got {error.value!r}", field) from None
+    return record

@@ -1,9 +1,11 @@
-"""Signs of life for long work: a progress bar on stderr, only on a terminal.
+"""Signs of life for long work: a progress bar on stderr on a terminal, plain lines elsewhere.
 
 Two kinds: ``step_bar`` for the steps of one long run (``reproduce``), and ``count_bar`` for
 commands that work through many items (golden records, compared cases, legacy scripts). Both
-draw nothing unless stderr is a terminal: a file or a pipe gets only the command's own output.
-The bars are transient (``leave=False``): the result printed after them is all that stays.
+draw a bar only when stderr is a terminal. The bars are transient (``leave=False``): the result
+printed after them is all that stays. Off a terminal (a CI log), a long run (``step_bar``)
+prints one plain line every ``LINE_SECONDS`` and a final one with its time, so that a log shows
+it is alive; everything else gets only the command's own output there.
 
 A bar writes to a copy of the terminal's file descriptor taken when the bar is made, before the
 work starts: while TensorFlow runs, file descriptor 2 is sent to a scratch file (its start-up
@@ -16,6 +18,7 @@ import contextlib
 import os
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,6 +29,8 @@ from tf1repro.backends import Progress
 LONG_RUN_STEPS = 20_000
 #: Steps between bar updates: redrawing costs more than a small tutorial's step.
 _EVERY = 500
+#: Seconds between the plain progress lines of a long run off a terminal.
+LINE_SECONDS = 10.0
 
 
 def on_terminal() -> bool:
@@ -57,15 +62,18 @@ def terminal() -> Iterator[Any]:
             stream.close()
 
 
-def step_bar(*, enabled: bool) -> Progress | None:
-    """A callback for ``progress(step, total)`` that draws one tqdm bar per long run.
+def step_bar(*, enabled: bool, what: str = "tf1repro") -> Progress | None:
+    """A callback for ``progress(step, total)`` that draws one tqdm bar per long run on a
+    terminal, and elsewhere prints plain lines labelled ``what`` (see the module docstring).
 
-    Call it before the work starts (it takes its copy of the terminal then).
+    Call it before the work starts (it takes its copy of stderr then).
     """
     if not enabled:
         return None
-    bar: list[Any] = []
     stream = _copy_of_stderr()
+    if not on_terminal():
+        return _step_lines(stream, what)
+    bar: list[Any] = []
 
     def advance(step: int, total: int) -> None:
         if total < LONG_RUN_STEPS:
@@ -79,6 +87,30 @@ def step_bar(*, enabled: bool) -> Progress | None:
             bar[0].refresh()
         if step == total:
             bar[0].close()
+
+    return advance
+
+
+def _step_lines(stream: Any, what: str) -> Progress:
+    """``progress(step, total)`` printing a line every ``LINE_SECONDS`` of a long run, and its
+    time at the end."""
+    started = [time.monotonic()]
+    shown = list(started)
+
+    def advance(step: int, total: int) -> None:
+        if step == 1:  # each run of a script's parts is timed from its own first step
+            started[:] = shown[:] = [time.monotonic()]
+        if total < LONG_RUN_STEPS or (step % _EVERY and step != total):
+            return
+        now = time.monotonic()
+        seconds = now - started[0]
+        if step == total:
+            print(f"{what}: {total} steps in {seconds:.1f} s", file=stream, flush=True)
+        elif now - shown[0] >= LINE_SECONDS:
+            shown[:] = [now]
+            percent = 100 * step // total
+            line = f"{what}: step {step} of {total} ({percent}%), {seconds:.0f} s"
+            print(line, file=stream, flush=True)
 
     return advance
 

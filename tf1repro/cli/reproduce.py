@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from tf1repro.cli import options
@@ -86,7 +85,7 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _progress(args: argparse.Namespace) -> Any:
-    """None; a terminal gets a bar from the progress helper when a run is long."""
+    """For a long run (not with --json): a bar on a terminal, plain lines elsewhere."""
     from tf1repro.cli.progress import step_bar
 
-    return step_bar(enabled=not args.json and sys.stderr.isatty())
+    return step_bar(enabled=not args.json, what="tf1repro reproduce")

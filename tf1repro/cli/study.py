@@ -18,6 +18,9 @@ JSON_NAME = "study.json"
 #: Room the three outputs need at most (the PNG is ~100 kB, the JSON grows with the steps):
 #: checked against the free space before training.
 EXPECTED_BYTES = 4 * 1024 * 1024
+#: The tutorial whose config options a study takes, but the batch size (--batch-sizes sets it).
+STUDY_TUTORIAL = "batch"
+STUDY_SKIP = ("batch_size",)
 
 
 def add_parser(subparsers: Any) -> None:
@@ -31,6 +34,7 @@ def add_parser(subparsers: Any) -> None:
             "TF1 graphs; print the article's pros and cons table with measured numbers and "
             "write the table (Markdown), a plot (PNG) and every figure (JSON) into --out."
         ),
+        epilog_of=lambda: options.config_epilog(STUDY_TUTORIAL, skip=STUDY_SKIP),
     )
     parser.add_argument(
         "--runs", type=options.number, default=1000, help="seeds per batch size (default 1000)"
@@ -75,7 +79,9 @@ def handle(args: argparse.Namespace) -> int:
     from tf1repro.tutorials.article import TrainConfig
     from tf1repro.tutorials.article.study import check_study_size, run_study, validate_runs
 
-    overrides = options.config_overrides([load_tutorial("batch")], args.extra, skip=("batch_size",))
+    overrides = options.config_overrides(
+        [load_tutorial(STUDY_TUTORIAL)], args.extra, skip=STUDY_SKIP
+    )
     config = TrainConfig(**overrides)
     seed = options.seed(args)
     runs = validate_runs(args.runs, seed)

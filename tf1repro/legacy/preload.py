@@ -42,6 +42,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -57,6 +58,8 @@ from tf1repro import files
 ZYGOTE = Path(__file__).with_name("zygote.py")
 #: How long a server may take to import TensorFlow before its runs fall back to fresh ones.
 START_SECONDS = 300.0
+#: The longest single wait on a forked child's connection (see ``ForkedChild._read``).
+MAX_SELECT_SECONDS = 3600.0
 #: Source text that makes a script's start depend on when TensorFlow is imported.
 IMPORT_TIME_CHANGES = re.compile(r"environ|putenv|sys\.modules|importlib|sys\.path")
 
@@ -65,6 +68,10 @@ _active = False
 #: The scratch folder of ``preloading()``, holding one folder per server (socket and logs).
 _scratch: Path | None = None
 _servers: dict[tuple[str, bool, frozenset[tuple[str, str]]], Server | None] = {}
+#: Every server process started and not yet closed, also those still importing TensorFlow.
+_processes: set[subprocess.Popen[bytes]] = set()
+#: Set by ``kill_servers``: no server starts until the next ``preloading()``.
+_killed = threading.Event()
 _starting: dict[tuple[str, bool, frozenset[tuple[str, str]]], threading.Lock] = {}
 
 
@@ -92,6 +99,10 @@ class Server:
                 )
         finally:
             os.close(watch)
+        with _lock:
+            _processes.add(self.process)
+            if _killed.is_set():
+                _kill(self.process)
         self.ready = self._wait_ready()
 
     def _wait_ready(self) -> dict[str, Any] | None:
@@ -118,10 +129,26 @@ class Server:
         try:
             self.process.wait(10)
         except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, 9)
+            _kill(self.process)
             self.process.wait()
+        with _lock:
+            _processes.discard(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to a server's process group: the server and what it forked."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def kill_servers() -> None:
+    """Kill every server now, those still importing TensorFlow too (Ctrl-C, SIGTERM): the runs
+    waiting for one then start no script. No server starts until the next ``preloading()``."""
+    with _lock:
+        _killed.set()
+        for process in _processes:
+            _kill(process)
 
 
 class ForkedChild:
@@ -148,6 +175,10 @@ class ForkedChild:
         return self.returncode
 
     def _read(self, timeout: float | None) -> None:
+        # select() takes no timeout beyond the platform's time_t (a --timeout of 1e10 is one
+        # the user may give): wait at most an hour at a time, ``wait`` loops to its deadline.
+        if timeout is not None:
+            timeout = min(timeout, MAX_SELECT_SECONDS)
         ready, _, _ = select.select([self._connection], [], [], timeout)
         if not ready:
             return
@@ -174,6 +205,7 @@ def preloading() -> Iterator[None]:
     with files.scratch_dir("preload") as scratch:
         with _lock:
             _active, _scratch = True, scratch
+            _killed.clear()
         try:
             yield
         finally:
@@ -259,7 +291,7 @@ def _server(
             if key in _servers:
                 return _servers[key]
             scratch = _scratch
-        if scratch is None:  # preloading() has ended meanwhile
+        if scratch is None or _killed.is_set():  # preloading() has ended, or was stopped
             return None
         server: Server | None = Server(key[0], key[1], env, scratch)
         assert server is not None

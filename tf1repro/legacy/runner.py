@@ -9,7 +9,8 @@ replace ``_run_child`` alone):
 2. ``_run_child``: the script runs under ``bootstrap.py`` in a fresh interpreter (or one forked
    from a preloaded interpreter, see ``preload``, which behaves the same), in its own
    process group, so that it can neither see nor change this process's state, and a timeout can
-   stop it together with anything it started. The child dies with this process (see bootstrap);
+   stop it together with anything it started, also what left its group (see "everything a
+   script started" below). The child dies with this process (see bootstrap);
 3. ``_record``: the outcome is classified and the run folder published as one set
    (``tf1repro.files.publish``): logs, figures, the files the script wrote (``files/``), the
    records and ``run.json``. After a kill at any moment the run folder holds the whole previous
@@ -23,6 +24,7 @@ replace ``_run_child`` alone):
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
 import signal
@@ -67,6 +69,8 @@ _cancelled = threading.Event()
 def cancel_all() -> None:
     """Stop every child started by ``run_script`` in this process, and any started later."""
     _cancelled.set()
+    # Servers still importing TensorFlow would keep their runs (and the caller) waiting.
+    preload.kill_servers()
     with _live_lock:
         for pid in list(_live):
             _kill_group(pid)
@@ -102,6 +106,7 @@ def run_script(
     # The child runs in its working copy: a relative ``out`` would point somewhere else there.
     out = Path(os.path.abspath(out))
     check_run_folder(out)
+    become_subreaper()
     with files.scratch_dir("legacy") as staging:
         # The scratch folder is left out too, for a script that sits in the temporary folder.
         copy = _stage(script, staging, [out, staging, *exclude])
@@ -209,10 +214,13 @@ def _run_child(
                 _dump_stack(child, staging / bootstrap.STACK_FILE)
                 code, timed_out = None, True
             finally:
-                # Whatever the script left running in its group goes with it, the watcher too,
-                # before the pipe closes (the watcher would take that for this process's death).
+                # Whatever the script left running goes with it, the watcher too, before the
+                # pipe closes (the watcher would take that for this process's death): its
+                # group, and what left the group (setsid) but carries the run's marker.
+                started = _run_processes(child.pid, env["TMPDIR"])
                 _kill_group(child.pid)
                 child.wait()
+                _kill_all(started, child.pid, env["TMPDIR"])
                 with _live_lock:
                     _live.pop(child.pid, None)
             return code, timed_out, time.monotonic() - start
@@ -225,6 +233,108 @@ def _run_child(
 def _kill_group(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
+
+
+# -- everything a script started ---------------------------------------------------------------
+#
+# A script's process group is not enough: a child that calls setsid() (a daemon, a server the
+# script starts) leaves it, and outlives the timeout and the runner. On Linux the runner is
+# therefore a child subreaper: an orphan of a script is re-parented to it, not to init, so it
+# stays below the runner, and the runner reaps it once killed (no zombies). Which run an escaped
+# process belongs to (several scripts run at once) is told by the run's marker: the ``TMPDIR``
+# of its private scratch folder, which every process the script starts inherits (a fork from a
+# preloaded server sets it too). When a run ends, the runner kills the script's group, every
+# process below the script, and every process carrying the marker, until none is left. A cgroup
+# would also hold processes that clear their environment, but needs privileges or systemd.
+
+#: linux/prctl.h
+PR_SET_CHILD_SUBREAPER = 36
+#: How long killed processes get to disappear before a run's end goes on regardless.
+KILL_WAIT_SECONDS = 2.0
+
+
+def become_subreaper() -> None:
+    """Make orphans of the scripts' processes this process's children, not init's (Linux)."""
+    if sys.platform != "linux":
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _processes() -> dict[int, int]:
+    """Every process the kernel shows, with its parent (Linux ``/proc``; empty elsewhere)."""
+    parents = {}
+    with contextlib.suppress(OSError):
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as stat:
+                    # pid (comm) state ppid ...: comm may hold spaces and parentheses.
+                    fields = stat.read().rpartition(b")")[2].split()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _carries(pid: int, marker: bytes) -> bool:
+    """Whether process ``pid``'s environment holds ``marker`` (one ``NAME=value`` entry)."""
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as environ:
+            return marker in environ.read().split(b"\0")
+    except OSError:
+        return False
+
+
+def _run_processes(root: int, tmpdir: str) -> set[int]:
+    """The processes of the run whose script is ``root``: below it, or carrying its marker."""
+    parents = _processes()
+    marker = f"TMPDIR={tmpdir}".encode()
+    found = {pid for pid in parents if pid != root and _carries(pid, marker)}
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in found]
+        found.update(children)
+        frontier.extend(children)
+    found.discard(os.getpid())
+    return found
+
+
+def _kill_all(started: set[int], root: int, tmpdir: str) -> None:
+    """Kill ``started`` and whatever of the run is still alive, until nothing is; reap those
+    that were re-parented to this process."""
+    killed: set[int] = set()
+    victims = set(started)
+    while victims:
+        for pid in victims:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        killed |= victims
+        # A process may have forked between the scan and the kill: scan again.
+        victims = _run_processes(root, tmpdir) - killed
+    deadline = time.monotonic() + KILL_WAIT_SECONDS
+    waiting = set(killed)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not this process's child: its parent reaps it
+                done = pid if not _alive(pid) else 0
+            if done:
+                waiting.discard(pid)
+        if waiting:
+            time.sleep(0.01)
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rpartition(b")")[2].split()[0] != b"Z"
+    except OSError:
+        return False
 
 
 def _dump_stack(child: subprocess.Popen[bytes] | preload.ForkedChild, stack: Path) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from tf1repro import files
+from tf1repro.config import Float
 from tf1repro.legacy.folder import name_of
 from tf1repro.legacy.releases import Logs
 from tf1repro.legacy.script_run import STDOUT_FILE, ScriptRun
@@ -182,7 +183,7 @@ class ShardResult:
             settings={name: settings.data.get(name) for name in SETTINGS},
             releases=tuple(releases),
             reference=reference,
-            rtol=fields.number("rtol"),
+            rtol=float(fields.check("rtol", Float(low=0.0))),
             runs=runs,
         )
 

@@ -35,6 +35,7 @@ import socket
 import sys
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,11 +212,37 @@ def reap(children: dict[int, socket.socket]) -> None:
             connection.close()
 
 
+@contextlib.contextmanager
+def exit_with_parent(parent_pipe: int) -> Iterator[None]:
+    """Within, a thread ends this process as soon as the parent's pipe reads EOF.
+
+    Importing TensorFlow takes seconds, and the parent may be stopped meanwhile (SIGTERM,
+    SIGKILL): the server must not finish the import and live on. The thread is joined on the
+    way out, so that ``serve`` (whose loop watches the pipe itself) forks from one thread.
+    """
+    stop_read, stop_write = os.pipe()
+
+    def watch() -> None:
+        ready, _, _ = select.select([parent_pipe, stop_read], [], [])
+        if parent_pipe in ready and not os.read(parent_pipe, 1):
+            os._exit(0)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        os.write(stop_write, b"x")
+        watcher.join()
+        os.close(stop_read)
+        os.close(stop_write)
+
+
 def main(argv: list[str]) -> int:
     path, keras, parent_pipe = argv[0], argv[1] == "1", int(argv[2])
     # Ctrl-C in the terminal is the parent's to handle; the parent ends this server.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, exit_with_parent(parent_pipe):
         saved = os.dup(2)
         os.dup2(log.fileno(), 2)
         try:

@@ -164,6 +164,11 @@ def handle_report(args: argparse.Namespace) -> int:
 
     if args.out is not None:
         files.check_output_file(args.out, option="--out")
+    # An empty name would be the current folder (results) or an unnamed file (--notes).
+    if args.notes == "":
+        raise UsageError("--notes '' is empty; name a Markdown file")
+    if "" in args.results:
+        raise UsageError("results: '' is empty; name a result file or folder")
     notes = "" if args.notes is None else _notes(args.notes)
     records = load_results(Path(text) for text in args.results)
     if not records:

@@ -139,6 +139,29 @@ def render_markdown(records: Sequence[dict[str, Any]], title: str = "Compatibili
     return "\n".join(lines).rstrip() + "\n"
 
 
+#: Characters of a record's text that Markdown would read as markup, and how each is written.
+_MARKUP = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "`": "\\`",
+        "*": "\\*",
+        "&": "&amp;",
+        "<": "&lt;",
+        ">": "&gt;",
+        "\r": " ",
+        "\n": " ",
+    }
+)
+
+
+def escape(value: object) -> str:
+    """``value`` as text that reads as itself in a Markdown table cell or heading: a result file
+    is input, and its ``|``, newline or ``<script>`` must neither break the table nor be markup.
+    """
+    return str(value).translate(_MARKUP)
+
+
 def _header() -> str:
     columns = [
         "release",
@@ -156,16 +179,16 @@ def _header() -> str:
 def _row(record: dict[str, Any]) -> str:
     if "checks" not in record:
         blank = ["—"] * (4 + len(CHECK_NAMES) + 1)
-        cells = [record["release"], f"**{record['outcome']}**", *blank]
+        cells = [escape(record["release"]), f"**{escape(record['outcome'])}**", *blank]
         return "| " + " | ".join(cells) + " |"
     versions = record["versions"]
     cells = [
-        record["release"],
-        versions["tensorflow"],
-        versions["numpy"],
-        versions["keras"],
+        escape(record["release"]),
+        escape(versions["tensorflow"]),
+        escape(versions["numpy"]),
+        escape(versions["keras"]),
         # Which CPU kernels ran (tf1repro.kernel_path); results made before it was recorded: —.
-        str(record.get("kernels", "—")),
+        escape(record.get("kernels", "—")),
         f"{record['import_seconds']:.1f}",
         *(_cell(_checks(record)[name]) for name in CHECK_NAMES),
         _lines(len(record["warnings"])),
@@ -209,7 +232,7 @@ def _cell(check: dict[str, Any]) -> str:
     else:
         text = f"{MARK['passed']} {check['passed']}/{ran}"
     figures = ", ".join(
-        f"{name} {value if isinstance(value, str) else format(value, 'g')}"
+        f"{escape(name)} {escape(value) if isinstance(value, str) else format(value, 'g')}"
         for name, value in check["figures"].items()
     )
     return f"{text}<br>{figures}" if figures else text
@@ -220,18 +243,27 @@ def _lines(count: int) -> str:
 
 
 def _details(record: dict[str, Any]) -> list[str]:
-    lines = [f"### {record['release']}", "", summary_line(record) + ".", ""]
+    lines = [f"### {escape(record['release'])}", "", escape(summary_line(record)) + ".", ""]
     if "checks" not in record:
         return lines
     lines.append(
         f"Suite time {record['seconds']:.0f} s. What TensorFlow printed on stderr while importing "
         "and running one TF1 graph (tf1repro hides this unless `--verbose`):"
     )
-    lines += ["", "```text", *record["warnings"], "```", ""] if record["warnings"] else ["", ""]
+    warnings = record["warnings"]
+    lines += ["", *_code_block(warnings), ""] if warnings else ["", ""]
     for name in CHECK_NAMES:
         for failure in _checks(record)[name]["failures"]:
-            lines += [f"Failure in **{name}**:", "", "```text", failure, "```", ""]
+            lines += [f"Failure in **{name}**:", "", *_code_block([failure]), ""]
     return lines
+
+
+def _code_block(texts: Sequence[str]) -> list[str]:
+    """``texts`` verbatim, in a fence longer than any run of backticks in them (which would
+    end a shorter one)."""
+    longest = max((len(run) for text in texts for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}text", *texts, fence]
 
 
 def _release_order(record: dict[str, Any]) -> tuple[int, ...]:

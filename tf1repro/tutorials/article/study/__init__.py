@@ -185,7 +185,7 @@ def check_study_size(config: TrainConfig, batch_sizes: Sequence[int], runs: int)
             "steps",
             config.steps,
             f"small enough that one run per batch size fits in memory ({what}); lower --steps "
-            "or the largest batch size",
+            "or the largest of --batch-sizes",
         )
     raise ParameterError(
         "runs",
