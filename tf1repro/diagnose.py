@@ -2,18 +2,22 @@
 
 TensorFlow's migration guide compares a TF1 graph and its TF2 port by fixing every random input;
 it leaves finding *where* they differ to the user. Here, at the first step where the two records
-differ beyond the tolerance, both backends are brought to the same pre-step state (the graph
-record's variables before that step; optimizer slots as each backend's own replay left them)
-and fed that step's feeds, and three stages are compared in order:
+differ beyond the tolerance, both backends run that step from the same state (the graph
+record's variables before it; optimizer slots as each backend's own replay left them) on that
+step's feeds, and three stages are compared:
 
-1. the fetches before the update (the forward pass);
-2. every variable's gradient (for the graph, the very tensor its optimizer's apply op consumes);
+1. the fetches, read where a record reads them: after the update, both sides from the graph's
+   variables after that step (the forward pass);
+2. every variable's gradient before the update (for the graph, the very tensor its optimizer's
+   apply op consumes);
 3. every variable after the update (the optimizer).
 
-The first stage with a difference beyond the tolerance is the diagnosis: a wrong forward pass
-shows in stage 1, a wrong gradient (say, a loss summed where the original averaged) in stage 2,
-and an optimizer that is not the original's (Keras ``Adam`` for ``tf.compat.v1.train.
-AdamOptimizer``) only in stage 3.
+The first of these with a difference beyond the tolerance is the diagnosis. Both forward passes
+start from the same values, so a difference there is the forward pass itself, whatever the
+gradients did: a port whose loss is computed another way shows in stage 1 even when its
+gradient moves no variable. A wrong gradient (say, a loss summed where the original averaged,
+fetched under another name) shows in stage 2, and an optimizer that is not the original's
+(Keras ``Adam`` for ``tf.compat.v1.train.AdamOptimizer``) only in stage 3.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from tf1repro.record import Record
 Array = npt.NDArray[Any]
 #: Stages in the order a step computes them, with how a report names them.
 STAGES = (("forward", "forward fetch"), ("gradients", "gradient"), ("update", "update"))
+_PLURALS = {"forward": "forward fetches", "gradients": "gradients", "update": "updates"}
 
 
 @dataclass(frozen=True)
@@ -112,10 +117,19 @@ class Diagnosis:
         if gap.stage == "update" and not any(g.stage == "gradients" for g in self.gaps):
             # A recording of a script holds no gradients: the two stages cannot be told apart.
             where = "the forward fetches agree; the gradient or the optimizer's update differs"
-        return (
-            f"the {name} of {gap.quantity} differs first, by {gap.ulps:g} ulps at step "
-            f"{self.step}: {where}"
-        )
+        beyond = [
+            g.quantity for g in self.gaps if g.stage == gap.stage and g.ulps > self.tolerance_ulps
+        ]
+        if len(beyond) == 1:
+            what = f"the {name} of {gap.quantity} differs by {gap.ulps:g} ulps"
+        else:
+            # Several at the same step: none of them is first, the largest is only the largest.
+            listed = ", ".join(beyond[:-1]) + f" and {beyond[-1]}"
+            what = (
+                f"the {_PLURALS[gap.stage]} of {listed} all differ (the most, {gap.quantity}, by "
+                f"{gap.ulps:g} ulps)"
+            )
+        return f"{what} at step {self.step}, the first step beyond the tolerance: {where}"
 
     def lines(self) -> list[str]:
         first, second = self.backends
@@ -187,15 +201,22 @@ def diagnose(
         ]
         worst = max(evaluated, key=lambda d: d.ulps, default=None)
         return Diagnosis(record.tutorial, backends, tolerance_ulps, None, evaluation=worst)
-    state = (
+    before, after = step_states(record, step)
+    mine = _probe(record, record.backend, step, before, after, verbose)
+    theirs = _probe(record, other.backend, step, before, after, verbose)
+    gaps = stage_gaps(record, mine, theirs)
+    return Diagnosis(record.tutorial, backends, tolerance_ulps, step, gaps)
+
+
+def step_states(record: Record, step: int) -> tuple[dict[str, Array], dict[str, Array]]:
+    """``record``'s variables before and after ``step``: where both sides of a diagnosis start
+    that step, and where both read its fetches."""
+    before = (
         dict(record.initial)
         if step == 1
         else {name: values[step - 2] for name, values in record.variables.items()}
     )
-    mine = _probe(record, record.backend, step, state, verbose)
-    theirs = _probe(record, other.backend, step, state, verbose)
-    gaps = stage_gaps(record, mine, theirs)
-    return Diagnosis(record.tutorial, backends, tolerance_ulps, step, gaps)
+    return before, {name: values[step - 1] for name, values in record.variables.items()}
 
 
 def stage_gaps(
@@ -217,20 +238,25 @@ def stage_gaps(
 
 
 def _probe(
-    record: Record, backend: str, step: int, state: Mapping[str, Array], verbose: bool
+    record: Record,
+    backend: str,
+    step: int,
+    state: Mapping[str, Array],
+    after: Mapping[str, Array],
+    verbose: bool,
 ) -> dict[str, dict[str, Array]]:
     if backend == "graph":
         from tf1repro.backends import graph
 
-        return graph.probe(record, step, state)
+        return graph.probe(record, step, state, after)
     if backend == "numpy":
         from tf1repro.backends import numpy as numpy_backend
 
-        return numpy_backend.probe(record, step, state)
+        return numpy_backend.probe(record, step, state, after)
     if backend == "eager":
         from tf1repro.backends import eager
 
-        return eager.probe(record, step, state, verbose=verbose)
+        return eager.probe(record, step, state, after, verbose=verbose)
     raise ParameterError("backend", backend, "one of graph, eager, numpy")
 
 

@@ -78,16 +78,13 @@ def probe(
     record: Record,
     step: int,
     state: Arrays,
+    after: Arrays,
     *,
     verbose: bool = False,
     port: str | None = None,
-    after: Arrays | None = None,
 ) -> dict[str, dict[str, Array]]:
-    """The stages of ``step`` on the TF2 port, from ``state`` (see ``tf1repro.diagnose``).
-
-    ``port`` is as in ``replay_all``. With ``after``, the forward stage is read from those
-    variables instead (on the same feeds), where a recording read its fetches.
-    """
+    """The stages of ``step`` on the TF2 port, from ``state``, its forward pass from ``after``
+    (see ``tf1repro.backends.probe_stages``). ``port`` is as in ``replay_all``."""
     reply = _call(
         {
             "action": "probe",
@@ -95,9 +92,7 @@ def probe(
             "step": step,
             "state": {name: encode_array(value) for name, value in state.items()},
             "port": port,
-            "after": None
-            if after is None
-            else {name: encode_array(value) for name, value in after.items()},
+            "after": {name: encode_array(value) for name, value in after.items()},
         },
         verbose,
     )
@@ -301,13 +296,9 @@ def main() -> int:
 
             record = Record.from_dict(request["record"])
             state = {name: decode_array(value, name) for name, value in request["state"].items()}
+            after = {name: decode_array(v, name) for name, v in request["after"].items()}
             stepper = _stepper(tf, record, request.get("port"))
-            stages = probe_stages(stepper, record, request["step"], state)
-            if request.get("after") is not None:
-                after = {name: decode_array(v, name) for name, v in request["after"].items()}
-                stepper.assign(after)
-                feeds = record.step_feeds(request["step"])
-                stages["forward"] = stepper.forward(feeds)
+            stages = probe_stages(stepper, record, request["step"], state, after)
             answer: dict[str, Any] = {
                 "stages": {
                     stage: {name: encode_array(np.asarray(v)) for name, v in arrays.items()}

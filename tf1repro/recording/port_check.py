@@ -15,7 +15,7 @@ import os
 from typing import Any
 
 from tf1repro.compare import compare_records
-from tf1repro.diagnose import Diagnosis, stage_gaps
+from tf1repro.diagnose import Diagnosis, stage_gaps, step_states
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
@@ -58,13 +58,8 @@ def diagnose_ports(
         if step is None:
             diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, None))
             continue
-        before = (
-            dict(record.initial)
-            if step == 1
-            else {name: values[step - 2] for name, values in record.variables.items()}
-        )
-        after = {name: values[step - 1] for name, values in record.variables.items()}
-        theirs = eager.probe(record, step, before, verbose=verbose, port=port.spec, after=after)
+        before, after = step_states(record, step)
+        theirs = eager.probe(record, step, before, after, verbose=verbose, port=port.spec)
         mine = {
             "forward": {name: values[step - 1] for name, values in record.fetches.items()},
             "update": after,

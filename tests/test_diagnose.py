@@ -1,0 +1,35 @@
+"""``tf1repro diagnose`` on ports of tests/data/tutorials/line.py that differ in a known stage."""
+
+from __future__ import annotations
+
+from conftest import ROOT
+
+from tf1repro.backends import train
+from tf1repro.diagnose import diagnose
+from tf1repro.tutorial import load_tutorial
+
+TUTORIALS = ROOT / "tests" / "data" / "tutorials"
+
+
+def test_a_fetch_computed_otherwise_is_the_forward_pass_at_the_new_state() -> None:
+    """The variables agree at every step; only the fetched loss differs (float64 in the port).
+    ``compare`` reads fetches after the update, so diagnose must too: from the state before the
+    step the loss agreed (it is the previous step's), and nothing else differs."""
+    record = train(load_tutorial(f"{TUTORIALS / 'diagnosed.py'}:FetchedOtherwise"), seed=0)
+    diagnosis = diagnose(record, "eager")
+    assert diagnosis.step is not None
+    stage = diagnosis.stage
+    assert stage is not None and (stage.stage, stage.quantity) == ("forward", "loss")
+    # The forward stage is read where the record reads its fetches: the graph's side is its
+    # recorded loss at that step, bit for bit.
+    assert stage.first == float(record.fetches["loss"][diagnosis.step - 1])
+    assert all(gap.ulps == 0 for gap in diagnosis.gaps if gap.stage != "forward")
+    assert "the forward fetch of loss differs by" in diagnosis.verdict()
+
+
+def test_several_updates_differing_at_one_step_are_named_together() -> None:
+    record = train(load_tutorial(f"{TUTORIALS / 'line.py'}:WrongAdam"), seed=0)
+    verdict = diagnose(record, "eager").verdict()
+    assert "differs first" not in verdict
+    assert verdict.startswith("the updates of W and b all differ (the most, b, by ")
+    assert "at step 1, the first step beyond the tolerance" in verdict
