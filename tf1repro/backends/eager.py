@@ -29,11 +29,14 @@ from typing import Any
 import numpy as np
 
 from tf1repro.backends import Array, Arrays, record_from, run_steps, tutorial_of
-from tf1repro.errors import DivergenceError
+from tf1repro.errors import DivergenceError, ParameterError
 from tf1repro.record import Record, decode_array, encode_array
 
 #: The child's exit code for a diverged run (its standard output then says where).
 _EXIT_DIVERGED = 3
+#: The child's exit code for a port that does not fit its record (its standard output then
+#: holds the ``ParameterError``'s name, value and what is allowed).
+_EXIT_BAD_PORT = 4
 
 
 class EagerBackendError(RuntimeError):
@@ -118,6 +121,9 @@ def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
         raise DivergenceError(
             where["tutorial"], "eager", where["step"], float(where["value"]), where["quantity"]
         )
+    if completed.returncode == _EXIT_BAD_PORT:
+        bad = json.loads(completed.stdout)["bad port"]
+        raise ParameterError(bad["name"], bad["value"], bad["allowed"])
     if completed.returncode != 0:
         tail = "\n".join((completed.stderr or "").strip().splitlines()[-15:])
         raise EagerBackendError(
@@ -142,13 +148,21 @@ def _child_environment(verbose: bool) -> dict[str, str]:
 
 
 class EagerStepper:
-    """The Stepper operations on a TF2 port: a traced gradient function, then the optimizer."""
+    """The Stepper operations on a TF2 port: a traced gradient function, then the optimizer.
 
-    def __init__(self, tf: Any, port: Any, fetch_names: Sequence[str]) -> None:
+    ``source`` names the port for an error: (``"tutorial"``, its spec) or (``"port"``, the
+    ``path.py:Class`` of a ``tf1repro.recording.port.Port``).
+    """
+
+    def __init__(
+        self, tf: Any, port: Any, fetch_names: Sequence[str], source: tuple[str, str]
+    ) -> None:
         self._tf = tf
         self._port = port
         self._names = list(port.variables)
         self._fetch_names = list(fetch_names)
+        self._source = source
+        self._checked = False
         variables = [port.variables[name] for name in self._names]
 
         def loss_and_gradients(feeds: Any) -> Any:
@@ -159,13 +173,38 @@ class EagerStepper:
 
         def forward(feeds: Any) -> Any:
             outputs = port.forward(feeds)
-            missing = [name for name in self._fetch_names if name not in outputs]
-            if missing:
-                raise KeyError(f"the TF2 port's forward() does not return {missing}")
             return {name: outputs[name] for name in self._fetch_names}
 
         self._gradients = tf.function(loss_and_gradients)
         self._forward = tf.function(forward)
+
+    def _check(self, feeds: Arrays) -> None:
+        """Once, eagerly: ``forward`` returns the loss and every fetch, else a one-line
+        ``ParameterError`` (inside a traced function it would be a ``KeyError`` deep in
+        TensorFlow's trace)."""
+        if self._checked:
+            return
+        returned = sorted(self._port.forward(self._tensors(feeds)))
+        if self._port.loss not in returned:
+            raise ParameterError(
+                *self._source,
+                f"a port whose forward() returns its loss {self._port.loss!r}: it returns "
+                f"{returned}; return the loss under that name, or name it with "
+                "V2Port(loss=...)",
+            )
+        missing = [name for name in self._fetch_names if name not in returned]
+        if missing:
+            hint = (
+                "; map each in Port.names to the name forward() returns it under"
+                if self._source[0] == "port"
+                else ""
+            )
+            raise ParameterError(
+                *self._source,
+                f"a port whose forward() returns every recorded fetch: it returns {returned}, "
+                f"not {missing}{hint}",
+            )
+        self._checked = True
 
     def _tensors(self, feeds: Arrays) -> dict[str, Any]:
         return {name: self._tf.constant(value) for name, value in feeds.items()}
@@ -178,6 +217,7 @@ class EagerStepper:
             self._port.variables[name].assign(values[name])
 
     def step(self, feeds: Arrays) -> None:
+        self._check(feeds)
         gradients = self._gradients(self._tensors(feeds))
         variables = [self._port.variables[name] for name in self._names]
         self._port.optimizer.apply_gradients(zip(gradients, variables, strict=True))
@@ -186,9 +226,11 @@ class EagerStepper:
         return self.variables(), self.forward(feeds)
 
     def forward(self, feeds: Arrays) -> dict[str, Array]:
+        self._check(feeds)
         return {name: value.numpy() for name, value in self._forward(self._tensors(feeds)).items()}
 
     def gradients(self, feeds: Arrays) -> dict[str, Array]:
+        self._check(feeds)
         gradients = self._gradients(self._tensors(feeds))
         return {
             name: gradient.numpy()
@@ -207,16 +249,19 @@ def _stepper(tf: Any, record: Record, port_spec: str | None = None) -> EagerStep
     if port_spec is None:
         tutorial, config = tutorial_of(record)
         port = tutorial.port_v2(tf, config, record.initial)
+        source = ("tutorial", record.tutorial)
     else:
         from tf1repro.recording.port import bound, load_port
 
         port = bound(load_port(port_spec), tf, record)
+        source = ("port", port_spec)
     if set(port.variables) != set(record.initial):
-        raise ValueError(
-            f"the TF2 port's variables {sorted(port.variables)} are not the graph's "
-            f"{sorted(record.initial)}"
+        raise ParameterError(
+            *source,
+            f"a port whose variables are the graph's {sorted(record.initial)} "
+            f"(it makes {sorted(port.variables)})",
         )
-    return EagerStepper(tf, port, list(record.fetches))
+    return EagerStepper(tf, port, list(record.fetches), source)
 
 
 def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Record:
@@ -314,6 +359,11 @@ def main() -> int:
                 )
             ]
             answer = {"records": [record.to_dict() for record in replayed]}
+    except ParameterError as error:
+        bad = {"name": error.name, "value": str(error.value), "allowed": error.allowed}
+        json.dump({"bad port": bad}, reply)
+        reply.close()
+        return _EXIT_BAD_PORT
     except DivergenceError as error:
         where = {
             "tutorial": error.tutorial,

@@ -31,3 +31,18 @@ class FetchedOtherwise(Line):
             }
 
         return V2Port({"W": w, "b": b}, forward, self.optimizer_v2(tf, config), loss="train")
+
+
+class NoLoss(Line):
+    """A mistake, not a difference: forward() returns the loss as ``cost`` and the port does
+    not say ``V2Port(loss="cost")``."""
+
+    name = "no-loss"
+
+    def port_v2(self, tf: ModuleType, config: Any, initial: Mapping[str, Any]) -> V2Port:
+        made = super().port_v2(tf, config, initial)
+
+        def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            return {"cost": made.forward(feeds)["loss"]}
+
+        return V2Port(made.variables, forward, made.optimizer)

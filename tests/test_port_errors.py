@@ -1,0 +1,93 @@
+"""The commonest porting mistakes are one line naming the port, exit 2, from the eager child too.
+
+A ``forward()`` that returns no loss, and a ``Port`` whose ``names`` leave out a recorded fetch,
+were a KeyError at the end of some 40 lines of traceback from two processes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from tf1repro.backends import train
+from tf1repro.cli import main
+from tf1repro.record import Record
+from tf1repro.tutorial import load_tutorial
+
+TUTORIALS = ROOT / "tests" / "data" / "tutorials"
+
+#: A port of the recording below whose ``names`` leave out the loss, recorded as ``Add``.
+PORT = """
+from tf1repro.recording.port import Port
+from tf1repro.tutorial import V2Port
+
+
+class Line(Port):
+    names = {"Placeholder": "x", "Placeholder_1": "y", "Variable": "W", "Variable_1": "b"}
+
+    def port_v2(self, tf, initial):
+        w = tf.Variable(initial["W"])
+        b = tf.Variable(initial["b"])
+
+        def forward(feeds):
+            return {"loss": tf.reduce_mean(tf.square(tf.matmul(feeds["x"], w) + b - feeds["y"]))}
+
+        return V2Port({"W": w, "b": b}, forward, tf.compat.v1.train.MomentumOptimizer(0.05, 0.9))
+"""
+
+
+def recorded_line(folder: Path) -> Path:
+    """line.py's graph as ``legacy run --record`` would record its script: TensorFlow's names."""
+    tutorial = load_tutorial(f"{TUTORIALS / 'line.py'}:Line")
+    made = train(tutorial, tutorial.make_config(steps=3), seed=0)
+    renamed = {"x": "Placeholder", "y": "Placeholder_1", "W": "Variable", "b": "Variable_1"}
+    recording = Record(
+        tutorial="line_script.py#1",
+        backend="legacy",
+        config={},
+        seed=0,
+        versions=made.versions,
+        feeds={renamed[k]: v for k, v in made.feeds.items()},
+        initial={renamed[k]: v for k, v in made.initial.items()},
+        variables={renamed[k]: v for k, v in made.variables.items()},
+        fetches={"Add": made.fetches["loss"]},
+    )
+    folder.mkdir()
+    (folder / "record_1.json").write_text(recording.to_json())
+    (folder / "run.json").write_text('{"records": ["record_1.json"]}')
+    return folder
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    return lines[0]
+
+
+def test_a_forward_without_its_loss_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = f"{TUTORIALS / 'diagnosed.py'}:NoLoss"
+    assert main(["compare", spec, "--steps", "2"]) == 2
+    line = one_line(capsys)
+    assert line.startswith(
+        "tf1repro compare: error: TUTORIAL must be a port whose forward() returns its loss "
+        "'loss': it returns ['cost']; return the loss under that name, or name it with "
+        "V2Port(loss=...)"
+    )
+
+
+def test_a_port_missing_a_recorded_fetch_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = recorded_line(tmp_path / "run")
+    port = tmp_path / "line_port.py"
+    port.write_text(textwrap.dedent(PORT))
+    for command in ("compare", "diagnose"):
+        assert main([command, "--record", str(folder), "--port", str(port)]) == 2
+        line = one_line(capsys)
+        assert line.startswith(f"tf1repro {command}: error: --port must be a port whose forward() ")
+        assert "it returns ['loss'], not ['Add']; map each in Port.names" in line
