@@ -1,4 +1,4 @@
-"""The commonest porting mistakes are one line naming the port, exit 2, from the eager child too.
+"""Porting mistakes are one line naming the port (exit 2), and a port file can import its siblings.
 
 A ``forward()`` that returns no loss, and a ``Port`` whose ``names`` leave out a recorded fetch,
 were a KeyError at the end of some 40 lines of traceback from two processes.
@@ -91,3 +91,14 @@ def test_a_port_missing_a_recorded_fetch_is_one_line(
         line = one_line(capsys)
         assert line.startswith(f"tf1repro {command}: error: --port must be a port whose forward() ")
         assert "it returns ['loss'], not ['Add']; map each in Port.names" in line
+
+
+def test_a_tutorial_file_imports_the_module_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Loaded in the parent (the graph) and in the eager child (the port): both find line.py."""
+    (tmp_path / "line.py").write_text((TUTORIALS / "line.py").read_text())
+    variant = tmp_path / "variant.py"
+    variant.write_text("from line import Line\n\n\nclass Variant(Line):\n    name = 'variant'\n")
+    assert main(["compare", f"{variant}:Variant", "--steps", "2"]) == 0, capsys.readouterr().err
+    assert "all 1 pair within 0 ulps" in capsys.readouterr().out

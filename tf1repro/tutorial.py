@@ -370,7 +370,9 @@ def classes_in(module: ModuleType, base: type, class_name: str = "") -> list[typ
 
 
 def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> ModuleType:
-    """Import a user's Python file once per process (as a module of its own name).
+    """Import a user's Python file once per process (as a module of its own name), with its
+    folder first on ``sys.path`` while it loads: a broken variant of a tutorial imports the
+    tutorial beside it (``from svm_tutorial import Svm``) as a script run there would.
 
     Raises ``ParameterError`` for ``parameter`` (saying ``missing`` when there is no such file)
     with the error the file raised while importing, in one line.
@@ -385,6 +387,8 @@ def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> Mo
         raise ParameterError(parameter, spec, "a Python file that can be imported")
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[module_name] = module
+    folder = str(path.parent)
+    sys.path.insert(0, folder)
     try:
         loader_spec.loader.exec_module(module)
     except Exception as error:
@@ -392,4 +396,7 @@ def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> Mo
         raise ParameterError(
             parameter, spec, f"a file that imports cleanly ({type(error).__name__}: {error})"
         ) from None
+    finally:
+        # Only for this file's own imports: the process's path is left as it was.
+        sys.path.remove(folder)
     return module
