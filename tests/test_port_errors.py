@@ -39,11 +39,12 @@ class Line(Port):
 """
 
 
-def recorded_line(folder: Path) -> Path:
-    """line.py's graph as ``legacy run --record`` would record its script: TensorFlow's names."""
+def recorded_line(folder: Path, weight: str = "Variable") -> Path:
+    """line.py's graph as ``legacy run --record`` would record its script: TensorFlow's names,
+    its weight's ``weight`` (a script that says ``name=`` records that name)."""
     tutorial = load_tutorial(f"{TUTORIALS / 'line.py'}:Line")
     made = train(tutorial, tutorial.make_config(steps=3), seed=0)
-    renamed = {"x": "Placeholder", "y": "Placeholder_1", "W": "Variable", "b": "Variable_1"}
+    renamed = {"x": "Placeholder", "y": "Placeholder_1", "W": weight, "b": "Variable_1"}
     recording = Record(
         tutorial="line_script.py#1",
         backend="legacy",
@@ -102,3 +103,16 @@ def test_a_tutorial_file_imports_the_module_beside_it(
     variant.write_text("from line import Line\n\n\nclass Variant(Line):\n    name = 'variant'\n")
     assert main(["compare", f"{variant}:Variant", "--steps", "2"]) == 0, capsys.readouterr().err
     assert "all 1 pair within 0 ulps" in capsys.readouterr().out
+
+
+def test_a_name_the_script_gave_is_advised_as_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The script says ``tf.Variable(..., name="weight")``; the tutorial left name= out."""
+    folder = recorded_line(tmp_path / "run", weight="weight")
+    spec = f"{TUTORIALS / 'line.py'}:Line"
+    assert main(["compare", spec, "--record", str(folder), "--seed", "0"]) == 1
+    message = capsys.readouterr().err
+    assert "the recording ['Variable_1', 'weight']" in message
+    assert "(the script names 'weight' itself: give those ops its name= or name_scope)" in message
+    assert "without name=" not in message
