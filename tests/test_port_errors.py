@@ -6,6 +6,7 @@ were a KeyError at the end of some 40 lines of traceback from two processes.
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from tf1repro.tutorial import load_tutorial
 
 TUTORIALS = ROOT / "tests" / "data" / "tutorials"
 
-#: A port of the recording below whose ``names`` leave out the loss, recorded as ``Add``.
+#: A port of the recording below; ``names`` as shown leave out the loss, recorded as ``Add``.
 PORT = """
 from tf1repro.recording.port import Port
 from tf1repro.tutorial import V2Port
@@ -116,3 +117,18 @@ def test_a_name_the_script_gave_is_advised_as_its_name(
     assert "the recording ['Variable_1', 'weight']" in message
     assert "(the script names 'weight' itself: give those ops its name= or name_scope)" in message
     assert "without name=" not in message
+
+
+def test_the_port_only_table_names_the_port_s_names_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = recorded_line(tmp_path / "run")
+    port = tmp_path / "line_port.py"
+    port.write_text(textwrap.dedent(PORT).replace('"b"}', '"b", "Add": "loss"}', 1))
+    assert main(["compare", "--record", str(folder), "--port", str(port), "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["rows"]
+    assert {q["quantity"]: q["ulps"] for q in row["quantities"]} == {
+        "Variable (W)": 0,
+        "Variable_1 (b)": 0,
+        "Add (loss)": 0,
+    }

@@ -12,15 +12,17 @@ two stages are one.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
-from tf1repro.compare import compare_records
+from tf1repro.compare import Comparison, compare_records
 from tf1repro.diagnose import Diagnosis, stage_gaps, step_states
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 from tf1repro.recording.port import Port, load_ports
 from tf1repro.recording.reader import load_recordings
+from tf1repro.recording.restatement import quantity_label
 
 
 def check_ports(
@@ -34,7 +36,7 @@ def check_ports(
     pairs = _pairs(folder, spec)
     replayed = _replayed(pairs, verbose)
     rows = tuple(
-        Row(_label(port), compare_records(record, made), tolerance_ulps)
+        Row(_label(port), _in_both_names(compare_records(record, made), port), tolerance_ulps)
         for (port, record), made in zip(pairs, replayed, strict=True)
     )
     return Report(rows, tolerance_ulps, dict(replayed[0].platform))
@@ -67,6 +69,16 @@ def diagnose_ports(
         gaps = stage_gaps(record, mine, theirs)
         diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, step, gaps))
     return diagnoses
+
+
+def _in_both_names(comparison: Comparison, port: Port) -> Comparison:
+    """``comparison`` with each quantity named as the recording and as the port name it
+    (``Variable (W)``), as a tutorial checked against a recording is reported."""
+    deviations = tuple(
+        replace(d, quantity=quantity_label("variable", d.quantity, port.names.get(d.quantity)))
+        for d in comparison.deviations
+    )
+    return replace(comparison, deviations=deviations)
 
 
 def _pairs(folder: str | os.PathLike[str], spec: str) -> list[tuple[Port, Record]]:

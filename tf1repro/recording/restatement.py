@@ -289,7 +289,7 @@ def compare_with_recording(recording: Record, restated: Restated, label: str) ->
     )
     for kind, theirs, ours, start in groups:
         for name, values in theirs.items():
-            quantity = _quantity(kind, name, names.get(name))
+            quantity = quantity_label(kind, name, names.get(name))
             _same_layout(quantity, values, ours[name], label)
             deviations.append(deviation(quantity, values, ours[name], start=start))
     return Comparison(label, BACKENDS, tuple(deviations))
@@ -302,8 +302,9 @@ def _from_initial(record: Record) -> dict[str, Any]:
     }
 
 
-def _quantity(kind: str, name: str, mine: str | None) -> str:
-    """How the report names a quantity: the recording's name, then the tutorial's."""
+def quantity_label(kind: str, name: str, mine: str | None) -> str:
+    """How a report names a quantity: the recording's name, then the tutorial's or the port's
+    (``Variable (A)``) where they differ; a feed says so (``feed Placeholder (x)``)."""
     prefix = "feed " if kind == "feed" else ""
     return f"{prefix}{name}" if mine is None or mine == name else f"{prefix}{name} ({mine})"
 
