@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from conftest import ROOT
 
-from tf1repro.backends import train
-from tf1repro.diagnose import diagnose
+from tf1repro.backends import replay, train
+from tf1repro.diagnose import diagnose, first_parting
+from tf1repro.record import Record
 from tf1repro.tutorial import load_tutorial
 
 TUTORIALS = ROOT / "tests" / "data" / "tutorials"
@@ -33,3 +37,25 @@ def test_several_updates_differing_at_one_step_are_named_together() -> None:
     assert "differs first" not in verdict
     assert verdict.startswith("the updates of W and b all differ (the most, b, by ")
     assert "at step 1, the first step beyond the tolerance" in verdict
+
+
+def test_diagnose_stops_at_the_first_replay_that_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A port that differs at step 1 is replayed for FIRST_STEPS steps, not for all 40."""
+    import tf1repro.diagnose as module
+
+    replayed: list[int] = []
+
+    def counting(record: Record, backend: str, **options: Any) -> Record:
+        replayed.append(record.steps)
+        return replay(record, backend, **options)
+
+    monkeypatch.setattr(module, "replay", counting)
+    tutorial = load_tutorial(f"{TUTORIALS / 'line.py'}:WrongAdam")
+    record = train(tutorial, tutorial.make_config(steps=40), seed=0)
+    diagnosis = diagnose(record, "eager")
+    assert replayed == [module.FIRST_STEPS] and diagnosis.step == 1
+
+
+def test_an_agreeing_port_is_replayed_whole_with_its_evaluations() -> None:
+    record = train(load_tutorial(f"{TUTORIALS / 'line.py'}:Line"), seed=0)
+    assert first_parting(record, lambda prefix: prefix, 0.0) == (record, record)

@@ -16,7 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from tf1repro.compare import Comparison, compare_records
-from tf1repro.diagnose import Diagnosis, stage_gaps, step_states
+from tf1repro.diagnose import Diagnosis, first_parting, stage_gaps, step_states
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
@@ -52,9 +52,13 @@ def diagnose_ports(
     """Where each port in ``spec`` first parts from its recorded graph, and in which stage."""
     from tf1repro.backends import eager
 
-    pairs = _pairs(folder, spec)
     diagnoses = []
-    for (port, record), made in zip(pairs, _replayed(pairs, verbose), strict=True):
+    for port, whole in _pairs(folder, spec):
+
+        def replayed(prefix: Record, port: Port = port) -> Record:
+            return _replayed([(port, prefix)], verbose)[0]
+
+        record, made = first_parting(whole, replayed, tolerance_ulps)
         backends = (record.backend, made.backend)
         step = compare_records(record, made).first_beyond(tolerance_ulps, record, made)
         if step is None:
