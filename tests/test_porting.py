@@ -1,7 +1,9 @@
-"""Porting mistakes are one line naming the port (exit 2), and a port file can import its siblings.
+"""Porting by hand as a new user does: what a recording says, what a mistake says, what a port
+file may import.
 
 A ``forward()`` that returns no loss, and a ``Port`` whose ``names`` leave out a recorded fetch,
-were a KeyError at the end of some 40 lines of traceback from two processes.
+were a KeyError at the end of some 40 lines of traceback from two processes. The recording is
+line.py's graph restated in TensorFlow's names, made here in a second (``recorded_line``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from conftest import ROOT
 from tf1repro.backends import train
 from tf1repro.cli import main
 from tf1repro.record import Record
+from tf1repro.recording.reader import summary
 from tf1repro.tutorial import load_tutorial
 
 TUTORIALS = ROOT / "tests" / "data" / "tutorials"
@@ -56,6 +59,12 @@ def recorded_line(folder: Path, weight: str = "Variable") -> Path:
         initial={renamed[k]: v for k, v in made.initial.items()},
         variables={renamed[k]: v for k, v in made.variables.items()},
         fetches={"Add": made.fetches["loss"]},
+        source={
+            "script": "line_script.py",
+            "graph": "1",
+            "seed": "0",
+            "not recorded: Mean_1": "fetched by the script on other feeds",
+        },
     )
     folder.mkdir()
     (folder / "record_1.json").write_text(recording.to_json())
@@ -132,3 +141,15 @@ def test_the_port_only_table_names_the_port_s_names_too(
         "Variable_1 (b)": 0,
         "Add (loss)": 0,
     }
+
+
+def test_the_recording_summary_names_what_a_port_maps(tmp_path: Path) -> None:
+    """What ``legacy run --record`` prints per graph, so Port.names need not be read from JSON."""
+    folder = recorded_line(tmp_path / "run", weight="weight")
+    assert summary(folder, ["record_1.json"]) == [
+        "record_1.json (graph 1): 3 steps",
+        "  placeholders: Placeholder float32 [8, 3], Placeholder_1 float32 [8, 1]",
+        "  variables:    weight float32 [3, 1], Variable_1 float32 [1]",
+        "  fetches:      Add float32 []",
+        "  not recorded: Mean_1: fetched by the script on other feeds",
+    ]
