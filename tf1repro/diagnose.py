@@ -2,24 +2,28 @@
 
 TensorFlow's migration guide compares a TF1 graph and its TF2 port by fixing every random input;
 it leaves finding *where* they differ to the user. Here, at the first step where the two records
-differ beyond the tolerance, both backends are brought to the same pre-step state (the graph
-record's variables before that step; optimizer slots as each backend's own replay left them)
-and fed that step's feeds, and three stages are compared in order:
+differ beyond the tolerance, both backends run that step from the same state (the graph
+record's variables before it; optimizer slots as each backend's own replay left them) on that
+step's feeds, and three stages are compared:
 
-1. the fetches before the update (the forward pass);
-2. every variable's gradient (for the graph, the very tensor its optimizer's apply op consumes);
+1. the fetches, read where a record reads them: after the update, both sides from the graph's
+   variables after that step (the forward pass);
+2. every variable's gradient before the update (for the graph, the very tensor its optimizer's
+   apply op consumes);
 3. every variable after the update (the optimizer).
 
-The first stage with a difference beyond the tolerance is the diagnosis: a wrong forward pass
-shows in stage 1, a wrong gradient (say, a loss summed where the original averaged) in stage 2,
-and an optimizer that is not the original's (Keras ``Adam`` for ``tf.compat.v1.train.
-AdamOptimizer``) only in stage 3.
+The first of these with a difference beyond the tolerance is the diagnosis. Both forward passes
+start from the same values, so a difference there is the forward pass itself, whatever the
+gradients did: a port whose loss is computed another way shows in stage 1 even when its
+gradient moves no variable. A wrong gradient (say, a loss summed where the original averaged,
+fetched under another name) shows in stage 2, and an optimizer that is not the original's
+(Keras ``Adam`` for ``tf.compat.v1.train.AdamOptimizer``) only in stage 3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,8 +35,14 @@ from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 
 Array = npt.NDArray[Any]
+#: The first replay covers this many steps, each next one ``GROWTH`` times more, up to all:
+#: a port that parts at step 1 of 10,000 is found at the cost of a 2-step replay, and one
+#: that agrees costs some 7% more replayed steps and a process start per round.
+FIRST_STEPS = 2
+GROWTH = 16
 #: Stages in the order a step computes them, with how a report names them.
 STAGES = (("forward", "forward fetch"), ("gradients", "gradient"), ("update", "update"))
+_PLURALS = {"forward": "forward fetches", "gradients": "gradients", "update": "updates"}
 
 
 @dataclass(frozen=True)
@@ -112,10 +122,19 @@ class Diagnosis:
         if gap.stage == "update" and not any(g.stage == "gradients" for g in self.gaps):
             # A recording of a script holds no gradients: the two stages cannot be told apart.
             where = "the forward fetches agree; the gradient or the optimizer's update differs"
-        return (
-            f"the {name} of {gap.quantity} differs first, by {gap.ulps:g} ulps at step "
-            f"{self.step}: {where}"
-        )
+        beyond = [
+            g.quantity for g in self.gaps if g.stage == gap.stage and g.ulps > self.tolerance_ulps
+        ]
+        if len(beyond) == 1:
+            what = f"the {name} of {gap.quantity} differs by {gap.ulps:g} ulps"
+        else:
+            # Several at the same step: none of them is first, the largest is only the largest.
+            listed = ", ".join(beyond[:-1]) + f" and {beyond[-1]}"
+            what = (
+                f"the {_PLURALS[gap.stage]} of {listed} all differ (the most, {gap.quantity}, by "
+                f"{gap.ulps:g} ulps)"
+            )
+        return f"{what} at step {self.step}, the first step beyond the tolerance: {where}"
 
     def lines(self) -> list[str]:
         first, second = self.backends
@@ -175,7 +194,9 @@ def diagnose(
     """Diagnose ``backend``'s replay of the graph ``record`` (or ``other``, if already made)."""
     if other is None:
         options = {"verbose": verbose} if backend == "eager" else {}
-        other = replay(record, backend, **options)
+        record, other = first_parting(
+            record, lambda prefix: replay(prefix, backend, **options), tolerance_ulps
+        )
     comparison = compare_records(record, other)
     backends = (record.backend, other.backend)
     step = comparison.first_beyond(tolerance_ulps, record, other)
@@ -187,15 +208,51 @@ def diagnose(
         ]
         worst = max(evaluated, key=lambda d: d.ulps, default=None)
         return Diagnosis(record.tutorial, backends, tolerance_ulps, None, evaluation=worst)
-    state = (
+    before, after = step_states(record, step)
+    mine = _probe(record, record.backend, step, before, after, verbose)
+    theirs = _probe(record, other.backend, step, before, after, verbose)
+    gaps = stage_gaps(record, mine, theirs)
+    return Diagnosis(record.tutorial, backends, tolerance_ulps, step, gaps)
+
+
+def first_parting(
+    record: Record, replayed: Callable[[Record], Record], tolerance_ulps: float
+) -> tuple[Record, Record]:
+    """Replay ever longer prefixes of ``record`` (``FIRST_STEPS``, then ``GROWTH`` times more)
+    and stop at the first in which the two part beyond the tolerance. Returns that prefix (or
+    ``record`` itself, evaluations included, when none parts) and its replay."""
+    steps = FIRST_STEPS
+    while True:
+        prefix = record if steps >= record.steps else _prefix(record, steps)
+        other = replayed(prefix)
+        if prefix is record:
+            return record, other
+        if compare_records(prefix, other).first_beyond(tolerance_ulps, prefix, other):
+            return prefix, other
+        steps *= GROWTH
+
+
+def _prefix(record: Record, steps: int) -> Record:
+    """``record``'s first ``steps`` steps (what is evaluated after the last is left out)."""
+    return replace(
+        record,
+        feeds={name: values[:steps] for name, values in record.feeds.items()},
+        variables={name: values[:steps] for name, values in record.variables.items()},
+        fetches={name: values[:steps] for name, values in record.fetches.items()},
+        evaluation_feeds={},
+        evaluations={},
+    )
+
+
+def step_states(record: Record, step: int) -> tuple[dict[str, Array], dict[str, Array]]:
+    """``record``'s variables before and after ``step``: where both sides of a diagnosis start
+    that step, and where both read its fetches."""
+    before = (
         dict(record.initial)
         if step == 1
         else {name: values[step - 2] for name, values in record.variables.items()}
     )
-    mine = _probe(record, record.backend, step, state, verbose)
-    theirs = _probe(record, other.backend, step, state, verbose)
-    gaps = stage_gaps(record, mine, theirs)
-    return Diagnosis(record.tutorial, backends, tolerance_ulps, step, gaps)
+    return before, {name: values[step - 1] for name, values in record.variables.items()}
 
 
 def stage_gaps(
@@ -217,20 +274,25 @@ def stage_gaps(
 
 
 def _probe(
-    record: Record, backend: str, step: int, state: Mapping[str, Array], verbose: bool
+    record: Record,
+    backend: str,
+    step: int,
+    state: Mapping[str, Array],
+    after: Mapping[str, Array],
+    verbose: bool,
 ) -> dict[str, dict[str, Array]]:
     if backend == "graph":
         from tf1repro.backends import graph
 
-        return graph.probe(record, step, state)
+        return graph.probe(record, step, state, after)
     if backend == "numpy":
         from tf1repro.backends import numpy as numpy_backend
 
-        return numpy_backend.probe(record, step, state)
+        return numpy_backend.probe(record, step, state, after)
     if backend == "eager":
         from tf1repro.backends import eager
 
-        return eager.probe(record, step, state, verbose=verbose)
+        return eager.probe(record, step, state, after, verbose=verbose)
     raise ParameterError("backend", backend, "one of graph, eager, numpy")
 
 

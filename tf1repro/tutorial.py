@@ -70,10 +70,19 @@ class V1Graph:
     """
 
     placeholders: Mapping[str, Any]
+    """Every ``tf.placeholder`` the step feeds, by the name ``Tutorial.feeds`` returns its
+    value under."""
     variables: Mapping[str, Any]
+    """Every trained ``tf.Variable``, by name; recorded before the first step (its initial
+    value) and after every step. The port's ``V2Port.variables`` use the same names."""
     fetches: Mapping[str, Any]
+    """What the original reads after each step (its loss, an accuracy...), by name; read on
+    that step's feeds after the update and recorded every step."""
     train: Any
+    """The op the original runs each step: ``optimizer.minimize(loss)``."""
     evaluations: Mapping[str, Any] = field(default_factory=dict)
+    """What the original evaluates once after training (a test MSE, predictions), by name;
+    read on each of ``Tutorial.evaluation_feeds``. Default: none."""
 
 
 @dataclass(frozen=True)
@@ -89,10 +98,22 @@ class V2Port:
     """
 
     variables: Mapping[str, Any]
+    """The port's ``tf.Variable``s by the graph's variable names, made from the given initial
+    values (``port_v2``'s ``initial``)."""
     forward: Any
+    """``forward(feeds) -> {name: tensor}``: the feed tensors by placeholder name in, every
+    fetch of the graph and the loss out. It runs inside a ``tf.function`` and a
+    ``GradientTape``."""
     optimizer: Any
+    """What ``apply_gradients`` is called on: the original's ``tf.compat.v1.train`` optimizer
+    run eagerly, or a Keras optimizer that computes the same update."""
     loss: str = "loss"
+    """The name, among ``forward``'s outputs, of the quantity minimised. Default ``"loss"``;
+    name another when the loss is fetched under another name, or is not a fetch at all (a
+    loss with a regulariser the original never printed)."""
     evaluate: Any = None
+    """``evaluate(feeds) -> {name: tensor}`` for the graph's ``V1Graph.evaluations``, on each
+    evaluation feed; None (the default) when the graph evaluates nothing."""
 
 
 class NumpyTwin(ABC):
@@ -386,7 +407,9 @@ def classes_in(module: ModuleType, base: type, class_name: str = "") -> list[typ
 
 
 def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> ModuleType:
-    """Import a user's Python file once per process (as a module of its own name).
+    """Import a user's Python file once per process (as a module of its own name), with its
+    folder first on ``sys.path`` while it loads: a broken variant of a tutorial imports the
+    tutorial beside it (``from svm_tutorial import Svm``) as a script run there would.
 
     Raises ``ParameterError`` for ``parameter`` (saying ``missing`` when there is no such file)
     with the error the file raised while importing, in one line.
@@ -401,6 +424,8 @@ def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> Mo
         raise ParameterError(parameter, spec, "a Python file that can be imported")
     module = importlib.util.module_from_spec(loader_spec)
     sys.modules[module_name] = module
+    folder = str(path.parent)
+    sys.path.insert(0, folder)
     try:
         loader_spec.loader.exec_module(module)
     except Exception as error:
@@ -408,4 +433,7 @@ def load_user_file(path: Path, spec: str, *, parameter: str, missing: str) -> Mo
         raise ParameterError(
             parameter, spec, f"a file that imports cleanly ({type(error).__name__}: {error})"
         ) from None
+    finally:
+        # Only for this file's own imports: the process's path is left as it was.
+        sys.path.remove(folder)
     return module

@@ -31,7 +31,7 @@ import numpy as np
 
 from tf1repro.backends import worker
 from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
-from tf1repro.errors import DivergenceError, UserCodeError
+from tf1repro.errors import DivergenceError, ParameterError, UserCodeError
 from tf1repro.record import Record, decode_array, encode_array
 
 #: How many of its last stderr lines a failed request's error shows.
@@ -80,16 +80,13 @@ def probe(
     record: Record,
     step: int,
     state: Arrays,
+    after: Arrays,
     *,
     verbose: bool = False,
     port: str | None = None,
-    after: Arrays | None = None,
 ) -> dict[str, dict[str, Array]]:
-    """The stages of ``step`` on the TF2 port, from ``state`` (see ``tf1repro.diagnose``).
-
-    ``port`` is as in ``replay_all``. With ``after``, the forward stage is read from those
-    variables instead (on the same feeds), where a recording read its fetches.
-    """
+    """The stages of ``step`` on the TF2 port, from ``state``, its forward pass from ``after``
+    (see ``tf1repro.backends.probe_stages``). ``port`` is as in ``replay_all``."""
     reply = _call(
         {
             "action": "probe",
@@ -97,9 +94,7 @@ def probe(
             "step": step,
             "state": {name: encode_array(value) for name, value in state.items()},
             "port": port,
-            "after": None
-            if after is None
-            else {name: encode_array(value) for name, value in after.items()},
+            "after": {name: encode_array(value) for name, value in after.items()},
         },
         verbose,
     )
@@ -131,6 +126,9 @@ def _call(request: dict[str, Any], verbose: bool) -> dict[str, Any]:
             where["quantity"],
             where["advice"],
         )
+    if "bad port" in reply:
+        bad = reply["bad port"]
+        raise ParameterError(bad["name"], bad["value"], bad["allowed"])
     if "user_error" in reply:
         raise _user_code_error(reply["user_error"])
     return reply
@@ -161,13 +159,21 @@ def _child_environment(verbose: bool) -> dict[str, str]:
 
 
 class EagerStepper:
-    """The Stepper operations on a TF2 port: a traced gradient function, then the optimizer."""
+    """The Stepper operations on a TF2 port: a traced gradient function, then the optimizer.
 
-    def __init__(self, tf: Any, port: Any, fetch_names: Sequence[str]) -> None:
+    ``source`` names the port for an error: (``"tutorial"``, its spec) or (``"port"``, the
+    ``path.py:Class`` of a ``tf1repro.recording.port.Port``).
+    """
+
+    def __init__(
+        self, tf: Any, port: Any, fetch_names: Sequence[str], source: tuple[str, str]
+    ) -> None:
         self._tf = tf
         self._port = port
         self._names = list(port.variables)
         self._fetch_names = list(fetch_names)
+        self._source = source
+        self._checked = False
         variables = [port.variables[name] for name in self._names]
 
         def loss_and_gradients(feeds: Any) -> Any:
@@ -178,13 +184,38 @@ class EagerStepper:
 
         def forward(feeds: Any) -> Any:
             outputs = port.forward(feeds)
-            missing = [name for name in self._fetch_names if name not in outputs]
-            if missing:
-                raise KeyError(f"the TF2 port's forward() does not return {missing}")
             return {name: outputs[name] for name in self._fetch_names}
 
         self._gradients = tf.function(loss_and_gradients)
         self._forward = tf.function(forward)
+
+    def _check(self, feeds: Arrays) -> None:
+        """Once, eagerly: ``forward`` returns the loss and every fetch, else a one-line
+        ``ParameterError`` (inside a traced function it would be a ``KeyError`` deep in
+        TensorFlow's trace)."""
+        if self._checked:
+            return
+        returned = sorted(self._port.forward(self._tensors(feeds)))
+        if self._port.loss not in returned:
+            raise ParameterError(
+                *self._source,
+                f"a port whose forward() returns its loss {self._port.loss!r}: it returns "
+                f"{returned}; return the loss under that name, or name it with "
+                "V2Port(loss=...)",
+            )
+        missing = [name for name in self._fetch_names if name not in returned]
+        if missing:
+            hint = (
+                "; map each in Port.names to the name forward() returns it under"
+                if self._source[0] == "port"
+                else ""
+            )
+            raise ParameterError(
+                *self._source,
+                f"a port whose forward() returns every recorded fetch: it returns {returned}, "
+                f"not {missing}{hint}",
+            )
+        self._checked = True
 
     def _tensors(self, feeds: Arrays) -> dict[str, Any]:
         return {name: self._tf.constant(value) for name, value in feeds.items()}
@@ -197,6 +228,7 @@ class EagerStepper:
             self._port.variables[name].assign(values[name])
 
     def step(self, feeds: Arrays) -> None:
+        self._check(feeds)
         gradients = self._gradients(self._tensors(feeds))
         variables = [self._port.variables[name] for name in self._names]
         self._port.optimizer.apply_gradients(zip(gradients, variables, strict=True))
@@ -205,9 +237,11 @@ class EagerStepper:
         return self.variables(), self.forward(feeds)
 
     def forward(self, feeds: Arrays) -> dict[str, Array]:
+        self._check(feeds)
         return {name: value.numpy() for name, value in self._forward(self._tensors(feeds)).items()}
 
     def gradients(self, feeds: Arrays) -> dict[str, Array]:
+        self._check(feeds)
         gradients = self._gradients(self._tensors(feeds))
         return {
             name: gradient.numpy()
@@ -226,16 +260,19 @@ def _stepper(tf: Any, record: Record, port_spec: str | None = None) -> EagerStep
     if port_spec is None:
         tutorial, config = tutorial_of(record)
         port = tutorial.port_v2(tf, config, record.initial)
+        source = ("tutorial", record.tutorial)
     else:
         from tf1repro.recording.port import bound, load_port
 
         port = bound(load_port(port_spec), tf, record)
+        source = ("port", port_spec)
     if set(port.variables) != set(record.initial):
-        raise ValueError(
-            f"the TF2 port's variables {sorted(port.variables)} are not the graph's "
-            f"{sorted(record.initial)}"
+        raise ParameterError(
+            *source,
+            f"a port whose variables are the graph's {sorted(record.initial)} "
+            f"(it makes {sorted(port.variables)})",
         )
-    return EagerStepper(tf, port, list(record.fetches))
+    return EagerStepper(tf, port, list(record.fetches), source)
 
 
 def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Record:
@@ -308,13 +345,9 @@ def _answer(tf: Any, request: dict[str, Any]) -> dict[str, Any]:
         if request["action"] == "probe":
             record = Record.from_dict(request["record"])
             state = {name: decode_array(value, name) for name, value in request["state"].items()}
+            after = {name: decode_array(v, name) for name, v in request["after"].items()}
             stepper = _stepper(tf, record, request.get("port"))
-            stages = probe_stages(stepper, record, request["step"], state)
-            if request.get("after") is not None:
-                after = {name: decode_array(v, name) for name, v in request["after"].items()}
-                stepper.assign(after)
-                feeds = record.step_feeds(request["step"])
-                stages["forward"] = stepper.forward(feeds)
+            stages = probe_stages(stepper, record, request["step"], state, after)
             answer: dict[str, Any] = {
                 "stages": {
                     stage: {name: encode_array(np.asarray(v)) for name, v in arrays.items()}
@@ -330,6 +363,11 @@ def _answer(tf: Any, request: dict[str, Any]) -> dict[str, Any]:
                 )
             ]
             answer = {"records": [record.to_dict() for record in replayed]}
+    except ParameterError as error:
+        # A port that does not fit its record: one line in the parent, as there.
+        return {
+            "bad port": {"name": error.name, "value": str(error.value), "allowed": error.allowed}
+        }
     except DivergenceError as error:
         where = {
             "tutorial": error.tutorial,

@@ -230,9 +230,9 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
     )
 
 
-def probe(record: Record, step: int, state: Arrays) -> dict[str, dict[str, Array]]:
+def probe(record: Record, step: int, state: Arrays, after: Arrays) -> dict[str, dict[str, Array]]:
     """The stages of ``step`` from ``state`` (see ``tf1repro.diagnose``)."""
     tutorial, config = tutorial_of(record)
     with built(tutorial, config, record.seed) as stepper:
         stepper.initialize(record.initial)
-        return probe_stages(stepper, record, step, state)
+        return probe_stages(stepper, record, step, state, after)

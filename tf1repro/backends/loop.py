@@ -230,16 +230,19 @@ def to_arrays(values: Mapping[str, Any], dtypes: Mapping[str, Any]) -> dict[str,
 
 
 def probe_stages(
-    stepper: Stepper, record: Record, step: int, state: Arrays
+    stepper: Stepper, record: Record, step: int, state: Arrays, after: Arrays
 ) -> dict[str, dict[str, Array]]:
     """Replay ``record`` up to ``step - 1`` (optimizer slots evolve as they did), set the
-    variables to ``state``, then read ``step``'s stages: the fetches before the update, every
-    variable's gradient, and the variables after the update."""
+    variables to ``state``, then read ``step``'s stages: every variable's gradient, the
+    variables after the update, and the fetches on the same feeds from the variables ``after``
+    (the graph's after that step: where a record reads its fetches, so both sides run their
+    forward pass from the same values)."""
     for earlier in range(1, step):
         stepper.step(record.step_feeds(earlier))
     stepper.assign(state)
     feeds = record.step_feeds(step)
-    forward = stepper.forward(feeds)
     gradients = stepper.gradients(feeds)
     stepper.step(feeds)
-    return {"forward": forward, "gradients": gradients, "update": stepper.variables()}
+    update = stepper.variables()
+    stepper.assign(after)
+    return {"forward": stepper.forward(feeds), "gradients": gradients, "update": update}

@@ -62,8 +62,8 @@ def replay(record: Record) -> Record:
     )
 
 
-def probe(record: Record, step: int, state: Arrays) -> dict[str, dict[str, Array]]:
+def probe(record: Record, step: int, state: Arrays, after: Arrays) -> dict[str, dict[str, Array]]:
     tutorial, config = tutorial_of(record)
     twin = tutorial.numpy_twin(config, record.initial, record.platform)
     stepper = TwinStepper(twin, record.initial)
-    return probe_stages(stepper, record, step, state)
+    return probe_stages(stepper, record, step, state, after)

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tf1repro.cli import UsageError, flag, options
-from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS, Case, Report
+from tf1repro.equivalence import Case, Report
 from tf1repro.reproduction import DEFAULT as DEFAULT_TUTORIAL
 
 #: Exit code when some pair differs by more than the tolerance.
@@ -43,13 +43,7 @@ def add_parser(subparsers: Any) -> None:
         "compares batch-1 and batch-20). Default: the script's own sweep (the article's: "
         "batch_size=1,20,100) unless that parameter's config option is given",
     )
-    parser.add_argument(
-        "--tolerance",
-        type=options.number,
-        default=None,
-        help=f"largest allowed deviation, in ulps (default {DEFAULT_TOLERANCE_ULPS:g}; 0 for a "
-        "TUTORIAL against --record: the same graph on the same TensorFlow)",
-    )
+    options.add_tolerance(parser)
     parser.add_argument(
         "--runs",
         nargs="+",
@@ -76,9 +70,6 @@ def handle(args: argparse.Namespace) -> int:
     from tf1repro import equivalence
 
     mode = _mode(args)
-    if args.tolerance is None:
-        # A tutorial against its script's recording: the same graph on the same TensorFlow.
-        args.tolerance = 0.0 if mode is _against_recording else DEFAULT_TOLERANCE_ULPS
     tolerance = equivalence.validate_tolerance(args.tolerance)
     if mode is not _against_recording:
         if args.tutorial is None:

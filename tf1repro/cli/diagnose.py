@@ -33,12 +33,7 @@ def add_parser(subparsers: Any) -> None:
         default="eager",
         help="the backend to diagnose against the graph: eager (default) or numpy",
     )
-    parser.add_argument(
-        "--tolerance",
-        type=options.number,
-        default=0.0,
-        help="ulps at each quantity's scale below which a step counts as equal (default 0)",
-    )
+    options.add_tolerance(parser)
     options.add_recording(parser)
     options.add_json(parser, "the diagnosis")
     options.add_verbose(parser)

@@ -33,6 +33,21 @@ def number(text: str) -> int | float | str:
     return text
 
 
+def add_tolerance(parser: argparse.ArgumentParser) -> None:
+    """``--tolerance``, with the one default every comparison shares."""
+    from tf1repro.equivalence import DEFAULT_TOLERANCE_ULPS
+
+    parser.add_argument(
+        "--tolerance",
+        type=number,
+        default=DEFAULT_TOLERANCE_ULPS,
+        help="ulps at each quantity's scale below which two values count as equal (default "
+        f"{DEFAULT_TOLERANCE_ULPS:g}: on the same TensorFlow and kernel path the same "
+        "computation gives the same bits; more only for records of another release or kernel "
+        "path, with the op that needs it named, as a tutorial's golden_tolerance_reason does)",
+    )
+
+
 def add_tutorial(parser: argparse.ArgumentParser, default: str | None = "article") -> None:
     """The tutorial, which must come first, right after the subcommand.
 

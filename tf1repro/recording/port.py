@@ -102,9 +102,11 @@ def bound(port: Port, tf: ModuleType, record: Record) -> V2Port:
     variables = {to_record.get(name, name): value for name, value in made.variables.items()}
     if set(variables) != set(record.initial):
         mine = sorted(to_port.get(name, name) for name in record.initial)
-        raise ValueError(
-            f"the port {type(port).__name__}'s variables {sorted(made.variables)} are not the "
-            f"recording's {mine} (names: recording -> port {to_port})"
+        raise ParameterError(
+            "port",
+            port.spec,
+            f"a port whose variables are the recording's {mine} (it makes "
+            f"{sorted(made.variables)}; names: recording -> port {to_port})",
         )
 
     def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:

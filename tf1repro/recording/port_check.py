@@ -12,15 +12,17 @@ two stages are one.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Any
 
-from tf1repro.compare import compare_records
-from tf1repro.diagnose import Diagnosis, stage_gaps
+from tf1repro.compare import Comparison, compare_records
+from tf1repro.diagnose import Diagnosis, first_parting, stage_gaps, step_states
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 from tf1repro.recording.port import Port, load_ports
 from tf1repro.recording.reader import load_recordings
+from tf1repro.recording.restatement import quantity_label
 
 
 def check_ports(
@@ -34,7 +36,7 @@ def check_ports(
     pairs = _pairs(folder, spec)
     replayed = _replayed(pairs, verbose)
     rows = tuple(
-        Row(_label(port), compare_records(record, made), tolerance_ulps)
+        Row(_label(port), _in_both_names(compare_records(record, made), port), tolerance_ulps)
         for (port, record), made in zip(pairs, replayed, strict=True)
     )
     return Report(rows, tolerance_ulps, dict(replayed[0].platform))
@@ -50,21 +52,20 @@ def diagnose_ports(
     """Where each port in ``spec`` first parts from its recorded graph, and in which stage."""
     from tf1repro.backends import eager
 
-    pairs = _pairs(folder, spec)
     diagnoses = []
-    for (port, record), made in zip(pairs, _replayed(pairs, verbose), strict=True):
+    for port, whole in _pairs(folder, spec):
+
+        def replayed(prefix: Record, port: Port = port) -> Record:
+            return _replayed([(port, prefix)], verbose)[0]
+
+        record, made = first_parting(whole, replayed, tolerance_ulps)
         backends = (record.backend, made.backend)
         step = compare_records(record, made).first_beyond(tolerance_ulps, record, made)
         if step is None:
             diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, None))
             continue
-        before = (
-            dict(record.initial)
-            if step == 1
-            else {name: values[step - 2] for name, values in record.variables.items()}
-        )
-        after = {name: values[step - 1] for name, values in record.variables.items()}
-        theirs = eager.probe(record, step, before, verbose=verbose, port=port.spec, after=after)
+        before, after = step_states(record, step)
+        theirs = eager.probe(record, step, before, after, verbose=verbose, port=port.spec)
         mine = {
             "forward": {name: values[step - 1] for name, values in record.fetches.items()},
             "update": after,
@@ -72,6 +73,16 @@ def diagnose_ports(
         gaps = stage_gaps(record, mine, theirs)
         diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, step, gaps))
     return diagnoses
+
+
+def _in_both_names(comparison: Comparison, port: Port) -> Comparison:
+    """``comparison`` with each quantity named as the recording and as the port name it
+    (``Variable (W)``), as a tutorial checked against a recording is reported."""
+    deviations = tuple(
+        replace(d, quantity=quantity_label("variable", d.quantity, port.names.get(d.quantity)))
+        for d in comparison.deviations
+    )
+    return replace(comparison, deviations=deviations)
 
 
 def _pairs(folder: str | os.PathLike[str], spec: str) -> list[tuple[Port, Record]]:

@@ -10,7 +10,7 @@ run folder, numbered in the order the graphs first trained, and lists in ``run.j
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,8 @@ from typing import Any
 from tf1repro.record import Record, decode_array
 
 RECORD_PATTERN = "record_{}.json"
+#: What a recording's ``source`` says of where it comes from; its other entries are notes.
+_IDENTITY = ("script", "graph", "seed")
 #: The arrays one graph's recording may hold before it is cut (its JSON is several times more).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: The largest recording file the parent reads back from the child.
@@ -55,7 +57,7 @@ def records_of(
             }
             for group in ("initial", "variables", "fetches", "feeds")
         }
-        source = {
+        source = {  # _IDENTITY, then the recorder's notes
             "script": script.name,
             "graph": str(graph["graph"]),
             "seed": "none: the run was not seeded" if seed is None else str(seed),
@@ -98,3 +100,30 @@ def load_recordings(folder: str | os.PathLike[str]) -> dict[int, Record]:
             raise InputError(manifest, f"lists {name!r} where {expected!r} belongs", "records")
         records[number] = load_record(path / name)
     return records
+
+
+def summary(folder: str | os.PathLike[str], names: Sequence[str]) -> list[str]:
+    """What ``--record`` kept, per graph: its steps, placeholders, variables and fetches by the
+    recorded names (what a ``Port``'s ``names`` map), and what was not recorded and why."""
+    from tf1repro.record import load_record
+
+    lines = []
+    for name in names:
+        record = load_record(Path(folder) / name)
+        lines.append(f"{name} (graph {record.source.get('graph', '?')}): {record.steps} steps")
+        for label, arrays in (
+            ("placeholders", record.feeds),
+            ("variables", record.initial),
+            ("fetches", record.fetches),
+        ):
+            # A feed and a fetch hold one value per step: show one step's shape.
+            step = 0 if arrays is record.initial else 1
+            listed = ", ".join(
+                f"{key} {array.dtype} {list(array.shape[step:])}" for key, array in arrays.items()
+            )
+            lines.append(f"  {label + ':':<14}{listed or 'none'}")
+        # The recorder's notes: what was not recorded, where it was cut, an error.
+        for key, why in record.source.items():
+            if key not in _IDENTITY:
+                lines.append(f"  {key}: {why}")
+    return lines

@@ -21,8 +21,9 @@ every call:
   fetch is named in the recording's notes instead.
 
 Tensors the script fetches only in separate calls (the article's ``sess.run(loss, ...)`` every
-fifth step) are not in every step, so they are not recorded unless they are the minimised loss,
-which is read after every step anyway; the notes name them.
+fifth step, an accuracy on a test set after every step) are not recorded unless they are the
+minimised loss, which is read after every step anyway; the notes name them, with how many calls
+fetched them from which step on, and on which placeholders.
 
 A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph (the cut is said
 in its notes); the script runs on, unobserved. Whatever goes wrong inside the recorder is noted
@@ -64,6 +65,9 @@ class GraphRecording:
         self.bytes = 0
         self.done = False
         self.notes: dict[str, str] = {}
+        self.elsewhere: dict[str, dict[str, Any]] = {}
+        """Per tensor fetched in the script's calls of its own and not recorded: how often,
+        from which step on, and on which placeholders (for its note)."""
 
     def stop(self, key: str, why: str) -> None:
         self.done = True
@@ -272,20 +276,21 @@ class Recorder:
         return dict(sorted(feeds.items()))
 
     def note_fetches(self, graph: Any, tensors: list[tuple[str, Any]], feed_dict: Any) -> None:
-        """Name the tensors fetched on a training step's feeds that the record does not hold."""
+        """Count the tensors of a training graph that the script fetches in calls of its own
+        and the record does not hold: each call, on whatever feeds (a test set's too)."""
         recording = self.graphs.get(id(graph))
-        if recording is None or recording.done or not tensors or recording.feed_names is None:
-            return
-        if tuple(self.feeds(graph, feed_dict)) != recording.feed_names:
+        if recording is None or recording.done or not tensors or recording.count == 0:
             return
         held = {name for name, _ in recording.variables + recording.fetches}
+        fed = ", ".join(self.feeds(graph, feed_dict)) or "no feeds"
         for name, _ in tensors:
-            key = f"not recorded: {name}"
-            if name not in held and key not in recording.notes:
-                recording.notes[key] = (
-                    f"fetched by the script on the training feeds after step {recording.count} "
-                    "only, not after every step"
+            if name not in held:
+                seen = recording.elsewhere.setdefault(
+                    name, {"calls": 0, "first": recording.count, "feeds": []}
                 )
+                seen["calls"] += 1
+                if fed not in seen["feeds"]:
+                    seen["feeds"].append(fed)
 
     # -- output --------------------------------------------------------------------------
 
@@ -300,13 +305,22 @@ class Recorder:
             for key, arrays in recording.steps.items():
                 kind, _, name = key.partition(":")
                 groups[group_of[kind]][name] = encode(self.np.stack(arrays))
+            notes = dict(recording.notes)
+            for name, seen in recording.elsewhere.items():
+                notes.setdefault(
+                    f"not recorded: {name}",
+                    f"fetched by the script in {seen['calls']} call(s) of its own from after "
+                    f"step {seen['first']} (of {recording.count} recorded), on "
+                    f"{'; '.join(seen['feeds'])}: a record holds per step what the training "
+                    "call fetches and the minimised loss",
+                )
             graphs.append(
                 {
                     "graph": recording.index,
                     "steps": recording.count,
                     "initial": {name: encode(a) for name, a in recording.initial.items()},
                     **groups,
-                    "notes": recording.notes,
+                    "notes": notes,
                 }
             )
         temporary = self.path.with_name(f".{self.path.name}.tmp")

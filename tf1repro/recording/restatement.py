@@ -19,6 +19,7 @@ what differs.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import ModuleType
@@ -201,22 +202,38 @@ def graph_names(
         }
         graph = runtime.tf_v1().get_default_graph()
         missing = [name for name in recording.fetches if not _has_tensor(graph, name)]
-    advice = "(build the graph's ops in the script's order, without name=)"
     for what, group, recorded in (
         ("placeholders", "feeds", recording.feeds),
         ("variables", "variables", recording.initial),
     ):
         if sorted(found[group].values()) != sorted(recorded):
+            unmatched = sorted(set(recorded) - set(found[group].values()))
             raise Mismatch(
                 f"{label}: the tutorial's graph names its {what} "
-                f"{sorted(found[group].values())}, the recording {sorted(recorded)} {advice}"
+                f"{sorted(found[group].values())}, the recording {sorted(recorded)} "
+                + _advice(unmatched)
             )
     if missing:
         raise Mismatch(
             f"{label}: the recorded fetch {missing[0]!r} is no tensor of the tutorial's graph "
-            + advice
+            + _advice(missing)
         )
     return found
+
+
+#: A name TensorFlow gives an op itself: its CamelCase type, a ``_N`` when taken, under scopes
+#: named the same way, and ``:N`` for a later output (``Variable_1``, ``gradients/Mean:0``).
+_TENSORFLOW_NAME = re.compile(r"^([A-Z][A-Za-z0-9]*(_\d+)?/)*[A-Z][A-Za-z0-9]*(_\d+)?(:\d+)?$")
+
+
+def _advice(unmatched: Sequence[str]) -> str:
+    """How to get the recording's names: the script's own ``name=`` where it gave one (a name
+    TensorFlow does not make), else TensorFlow's, which come from building in the same order."""
+    given = [name for name in unmatched if not _TENSORFLOW_NAME.match(name)]
+    if given:
+        listed = ", ".join(repr(name.partition(":")[0]) for name in given)
+        return f"(the script names {listed} itself: give those ops its name= or name_scope)"
+    return "(build the graph's ops in the script's order, without name=)"
 
 
 def _has_tensor(graph: Any, name: str) -> bool:
@@ -272,7 +289,7 @@ def compare_with_recording(recording: Record, restated: Restated, label: str) ->
     )
     for kind, theirs, ours, start in groups:
         for name, values in theirs.items():
-            quantity = _quantity(kind, name, names.get(name))
+            quantity = quantity_label(kind, name, names.get(name))
             _same_layout(quantity, values, ours[name], label)
             deviations.append(deviation(quantity, values, ours[name], start=start))
     return Comparison(label, BACKENDS, tuple(deviations))
@@ -285,8 +302,9 @@ def _from_initial(record: Record) -> dict[str, Any]:
     }
 
 
-def _quantity(kind: str, name: str, mine: str | None) -> str:
-    """How the report names a quantity: the recording's name, then the tutorial's."""
+def quantity_label(kind: str, name: str, mine: str | None) -> str:
+    """How a report names a quantity: the recording's name, then the tutorial's or the port's
+    (``Variable (A)``) where they differ; a feed says so (``feed Placeholder (x)``)."""
     prefix = "feed " if kind == "feed" else ""
     return f"{prefix}{name}" if mine is None or mine == name else f"{prefix}{name} ({mine})"
 

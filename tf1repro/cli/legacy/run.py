@@ -124,6 +124,10 @@ def handle(args: argparse.Namespace) -> int:
             f"tf1repro legacy: {script.name} ran in {run.seconds:.1f} s{extra}; record in {out}/",
             file=sys.stderr,
         )
+        if settings.record is not None:
+            from tf1repro.recording.reader import summary
+
+            print("\n".join(summary(out, run.records)), file=sys.stderr)
         return 0
     kind = "" if run.kind == run.status else f" ({run.kind})"
     print(
