@@ -33,6 +33,7 @@ COMMANDS = (
     "golden",
     "matrix",
     "legacy",
+    "port",
     "study",
 )
 

@@ -87,7 +87,7 @@ FIGURE_PATTERN = "figure_{:02d}.png"
 #: The stand-in modules, loaded from their files under the names of what they replace.
 STANDINS = Path(__file__).resolve().parent / "standins"
 #: The Session observer of ``--record``, loaded from its file once TensorFlow is imported.
-RECORDER = Path(__file__).resolve().parent / "recorder.py"
+RECORDER = Path(__file__).resolve().parent.parent / "recording" / "recorder.py"
 INPUT_DATA = "tensorflow.examples.tutorials.mnist.input_data"
 
 #: This file and the preloaded interpreter that may run it (zygote.py): their frames are the

@@ -9,6 +9,7 @@ run folder, numbered in the order the graphs first trained, and lists in ``run.j
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 from tf1repro.record import Record, decode_array
 
 RECORD_PATTERN = "record_{}.json"
+#: The key of a record's ``source`` that holds, as JSON, where the script built each op.
+SITES = "sites"
 #: The arrays one graph's recording may hold before it is cut (its JSON is several times more).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: The largest recording file the parent reads back from the child.
@@ -61,6 +64,9 @@ def records_of(
             "seed": "none: the run was not seeded" if seed is None else str(seed),
             **graph["notes"],
         }
+        if graph.get("sites"):
+            # Where the script built each op, for `tf1repro port` (see the recorder).
+            source[SITES] = json.dumps(graph["sites"], sort_keys=True)
         records.append(
             Record(
                 tutorial=f"{script.name}#{graph['graph']}",

@@ -1,0 +1,459 @@
+"""A TF1 script's source rewritten as a TF2 program, with libcst (comments and layout kept).
+
+What each statement becomes, in source order (the script's names kept):
+
+* ``x = tf.placeholder(...)``, sessions, ``global_variables_initializer``, ``sess.run(init)``,
+  ``disable_v2_behavior()`` and ``sess.close()`` go;
+* ``A = tf.Variable(...)`` stays, its random initialiser seeded with the op seed TF1 gave it
+  (``tf.random.normal(shape, seed=seed2)`` under ``tf.random.set_seed(graph seed)`` draws what
+  the TF1 op drew; the seeds are read from the recording, see ``sites``);
+* a tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a function of the
+  placeholders it depends on (each converted to the placeholder's dtype where it is used);
+* ``train = opt.minimize(loss)`` becomes ``def train(x, y)``: a ``tf.GradientTape`` step with
+  the optimizer's ``apply_gradients``, returning the loss; the optimizer is the Keras one
+  (``tf.compat.v1.train``'s own with ``exact``, where Keras does not compute the same bits);
+* ``sess.run(loss, feed_dict={x: a, y: b})`` becomes ``loss(x=a, y=b).numpy()``,
+  ``sess.run(A)`` becomes ``A.numpy()``; a feed dict kept in a variable gets string keys;
+* ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from tf1repro.recording.calls import Binding, SessionRuns
+from tf1repro.recording.constructs import SESSIONS, dotted, tensorflow_aliases
+from tf1repro.recording.imports import all_names, imports_ported, seed_lines
+from tf1repro.recording.sites import GraphSites
+from tf1repro.recording.steps import TrainStep
+from tf1repro.recording.translate import (
+    INITIALIZERS,
+    RANDOM_FUNCTIONS,
+    Unportable,
+    contains,
+    keyword_arg,
+    optimizer_call,
+    renamed,
+    replace_names,
+)
+
+DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
+
+
+#: The statements ``rewrite`` makes and changes (each has leading lines).
+Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """The TF2 program and what its recorder needs to know about it."""
+
+    code: str
+    steps: tuple[TrainStep, ...]
+    optimizers: tuple[tuple[str, bool], ...]
+    """The optimizer each training step uses (``tf.keras.optimizers.SGD``...), and whether it
+    computes the v1 update bit for bit."""
+
+
+@dataclass
+class _Mark:
+    action: str
+    name: str = ""
+    binding: Binding | None = None
+    direct: tuple[str, ...] = field(default=())
+
+
+class _Porter(SessionRuns):
+    def __init__(
+        self, tf: str, graphs: list[GraphSites], seed: int, exact: bool, seeding: list[str]
+    ) -> None:
+        self.graphs = graphs
+        self.seed = seed
+        self.exact = exact
+        self.seeding = seeding
+        super().__init__(tf)
+        self.marks: dict[int, _Mark] = {}
+        self.names_at: dict[int, str] = {}
+        self.steps: list[TrainStep] = []
+        self.optimizers: list[tuple[str, bool]] = []
+        self.comments: list[cst.EmptyLine] = []
+        self.functions: list[str] = []
+        self.random_used: dict[int, int] = {}
+        self.taken: set[str] = set()
+        self.after_def: int | None = None
+        """The block depth where a function the port defined was just emitted."""
+        self.depth = 0
+
+    # -- classification (visit: before the statement's parts are rewritten) -----------------
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self.functions.append(node.name.value)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> Statement:
+        self.functions.pop()
+        if not updated.body.body:
+            updated = updated.with_changes(body=cst.IndentedBlock([cst.parse_statement("pass")]))
+        return self.with_comments(updated)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        self.depth += 1
+
+    def leave_IndentedBlock(
+        self, original: cst.IndentedBlock, updated: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        self.depth -= 1
+        self.after_def = None  # the next statement at this depth is in another block
+        return updated
+
+    def visit_With(self, node: cst.With) -> None:
+        if len(node.items) == 1 and self.tf_call(node.items[0].item) in SESSIONS:
+            target = node.items[0].asname
+            if target is not None and isinstance(target.name, cst.Name):
+                self.env[target.name.value] = Binding("session")
+
+    def leave_With(
+        self, original: cst.With, updated: cst.With
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
+        if len(original.items) == 1 and self.tf_call(original.items[0].item) in SESSIONS:
+            assert isinstance(updated.body, cst.IndentedBlock)
+            return cst.FlattenSentinel(updated.body.body)
+        return updated
+
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        if len(node.body) != 1:
+            return
+        small = node.body[0]
+        mark = None
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            if isinstance(target, cst.Name):
+                mark = self.classify(target.value, small.value, node)
+        elif isinstance(small, cst.Expr):
+            mark = self.classify_expression(small.value)
+        elif (
+            isinstance(small, cst.Return)
+            and small.value is not None
+            and self.tf_call(small.value) in SESSIONS
+            and self.functions
+        ):
+            self.env[self.functions[-1]] = Binding("factory")
+            mark = _Mark("remove")
+        if mark is not None:
+            self.marks[id(node)] = mark
+
+    def classify(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> _Mark:
+        call = self.tf_call(value)
+        for line in self.lines(node):
+            self.names_at.setdefault(line, name)
+        if call == "placeholder":
+            return _Mark("remove", name, Binding("placeholder", dtype=self.dtype_of(value)))
+        if call == "Variable":
+            return _Mark("keep", name, Binding("variable"))
+        if call in SESSIONS:
+            return _Mark("remove", name, Binding("session"))
+        if call in INITIALIZERS:
+            return _Mark("remove", name, Binding("init"))
+        if call.startswith("train.") and call.endswith("Optimizer"):
+            return _Mark("optimizer", name, Binding("optimizer"))
+        func = value.func if isinstance(value, cst.Call) else None
+        if isinstance(func, cst.Attribute) and func.attr.value == "minimize":
+            assert isinstance(value, cst.Call)
+            return self.classify_train(name, value, node)
+        if isinstance(func, cst.Name) and self.kind(func.value) == "factory":
+            return _Mark("call", name, Binding("session"))
+        if isinstance(value, cst.Dict) and value.elements:
+            keys = [getattr(element, "key", None) for element in value.elements]
+            if all(isinstance(k, cst.Name) and self.kind(k.value) == "placeholder" for k in keys):
+                names = tuple(k.value for k in keys)  # type: ignore[union-attr]
+                return _Mark("feed", name, Binding("feed", keys=names))
+        if contains(value, lambda n: self.is_run(n)):
+            return _Mark("keep", name)
+        used = self.names_in(value)
+        graph_names = [n for n in used if self.kind(n) in ("placeholder", "variable", "tensor")]
+        calls_tf = contains(value, lambda n: isinstance(n, cst.Call) and bool(self.tf_call(n)))
+        if graph_names or calls_tf:
+            direct = tuple(dict.fromkeys(n for n in used if self.kind(n) == "placeholder"))
+            params = self.params_of(used)
+            return _Mark("tensor", name, Binding("tensor", params=params), direct)
+        return _Mark("keep", name)
+
+    def params_of(self, used: list[str]) -> tuple[str, ...]:
+        """The placeholders a computation needs, in the order the script made them."""
+        needed: set[str] = set()
+        for name in used:
+            binding = self.env.get(name)
+            if binding is not None and binding.kind == "placeholder":
+                needed.add(name)
+            elif binding is not None and binding.kind == "tensor":
+                needed.update(binding.params)
+        order = [n for n, b in self.env.items() if b.kind == "placeholder"]
+        return tuple(n for n in order if n in needed)
+
+    def dtype_of(self, call: cst.BaseExpression) -> str:
+        assert isinstance(call, cst.Call)
+        for index, arg in enumerate(call.args):
+            if (arg.keyword is None and index == 0) or (
+                arg.keyword is not None and arg.keyword.value == "dtype"
+            ):
+                return cst.Module([]).code_for_node(arg.value)
+        return f"{self.tf}.float32"
+
+    def classify_train(self, name: str, call: cst.Call, node: cst.CSTNode) -> _Mark:
+        line = self.line(node)
+        loss = call.args[0].value if call.args else None
+        extra = [a.keyword.value for a in call.args[1:] if a.keyword is not None]
+        if not isinstance(loss, cst.Name) or self.kind(loss.value) != "tensor":
+            self.problems.append(f"line {line}: minimize() of a loss that has no name")
+            return _Mark("keep", name)
+        if extra or len(call.args) > 1:
+            self.problems.append(f"line {line}: minimize() with {', '.join(extra) or 'arguments'}")
+            return _Mark("keep", name)
+        params = self.env[loss.value].params
+        return _Mark("train", name, Binding("train", params=params))
+
+    def classify_expression(self, value: cst.BaseExpression) -> _Mark | None:
+        rest = self.tf_call(value)
+        head = dotted(value.func) if isinstance(value, cst.Call) else ""
+        if rest in DROPPED_CALLS or head.endswith(".reset_default_graph"):
+            return _Mark("reseed" if head.endswith("reset_default_graph") else "remove")
+        if self.is_run(value):
+            assert isinstance(value, cst.Call)
+            fetch = value.args[0].value if value.args else None
+            if (fetch is not None and self.tf_call(fetch) in INITIALIZERS) or (
+                isinstance(fetch, cst.Name) and self.kind(fetch.value) == "init"
+            ):
+                return _Mark("remove")
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            owner = value.func.value
+            closed = value.func.attr.value == "close"
+            if closed and isinstance(owner, cst.Name) and self.kind(owner.value) == "session":
+                return _Mark("remove")
+        return None
+
+    # -- rewriting (leave: the statement's parts are rewritten already) ---------------------
+
+    def with_comments(self, node: Statement) -> Statement:
+        """``node`` with the comments of the statements removed just before it."""
+        if not self.comments:
+            return node
+        lines, self.comments = [*self.comments, *node.leading_lines], []
+        return node.with_changes(leading_lines=lines)
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
+        mark = self.marks.get(id(original))
+        if mark is None:
+            return self.with_comments(self.spaced(updated))
+        if mark.name:
+            if mark.binding is None:
+                self.env.pop(mark.name, None)
+            else:
+                self.env[mark.name] = mark.binding
+        made = self.made(mark, original, updated)
+        if made is None:
+            self.comments.extend(line for line in updated.leading_lines if line.comment)
+            return cst.RemoveFromParent()
+        statements = [s for s in made if isinstance(s, Statement)]
+        first, *rest = statements
+        lines = [*updated.leading_lines, *first.leading_lines]
+        first = self.with_comments(self.spaced(first.with_changes(leading_lines=lines)))
+        spaced = [self.spaced(statement) for statement in rest]
+        self.after_def = self.depth if isinstance(made[-1], cst.FunctionDef) else None
+        return cst.FlattenSentinel([first, *spaced])
+
+    def spaced(self, statement: Statement) -> Statement:
+        """A blank line before and after each function the port defines."""
+        lines = list(statement.leading_lines)
+        blank = isinstance(statement, cst.FunctionDef) or self.after_def == self.depth
+        self.after_def = None
+        if blank and not (lines and not lines[0].comment):
+            lines.insert(0, cst.EmptyLine())
+        return statement.with_changes(leading_lines=lines)
+
+    def made(
+        self, mark: _Mark, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> list[cst.BaseStatement] | None:
+        """What a marked statement becomes (None: nothing)."""
+        small = updated.body[0]
+        if mark.action == "remove":
+            return None
+        if mark.action == "reseed":
+            return self.parse(*self.seeding)
+        if mark.action == "call":
+            assert isinstance(small, cst.Assign)
+            return [updated.with_changes(body=[cst.Expr(small.value)])]
+        if mark.action == "feed":
+            assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
+            elements = [
+                e.with_changes(key=cst.SimpleString(repr(dotted(e.key))))
+                for e in small.value.elements
+                if isinstance(e, cst.DictElement)
+            ]
+            return [
+                updated.with_changes(
+                    body=[small.with_changes(value=small.value.with_changes(elements=elements))]
+                )
+            ]
+        if mark.action == "optimizer":
+            assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
+            made, label, exact = optimizer_call(small.value, self.tf, self.exact)
+            self.env[mark.name] = Binding("optimizer", dtype=label, keys=(str(exact),))
+            return [updated.with_changes(body=[small.with_changes(value=made)])]
+        if mark.action == "tensor":
+            assert isinstance(small, cst.Assign) and mark.binding is not None
+            return [self.tensor_function(mark, small.value)]
+        if mark.action == "train":
+            assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
+            return self.train_function(mark, small.value, self.line(original))
+        return [updated]
+
+    def parse(self, *lines: str) -> list[cst.BaseStatement]:
+        return [cst.parse_statement(line) for line in lines]
+
+    def tensor_function(self, mark: _Mark, value: cst.BaseExpression) -> cst.BaseStatement:
+        body = replace_names(
+            value, lambda n: self.calls(n, None) if self.kind(n) in ("tensor",) else None
+        )
+        conversions = [
+            f"    {p} = {self.tf}.convert_to_tensor({p}, dtype={self.env[p].dtype})\n"
+            for p in mark.direct
+        ]
+        assert mark.binding is not None
+        text = (
+            f"def {mark.name}({', '.join(mark.binding.params)}):\n"
+            + "".join(conversions)
+            + f"    return {self.code(body)}\n"
+        )
+        return cst.parse_statement(text)
+
+    def train_function(
+        self, mark: _Mark, call: cst.Call, line: int
+    ) -> list[cst.BaseStatement] | None:
+        graphs = [g for g in self.graphs if line in g.train]
+        if len(graphs) != 1:
+            what = "no recorded graph" if not graphs else "several graphs"
+            self.problems.append(f"line {line}: the training op is built in {what}")
+            return None
+        graph = graphs[0]
+        loss = call.args[0].value
+        assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
+        variables = {}
+        for tf1, where in graph.variables.items():
+            if where not in self.names_at or self.kind(self.names_at[where]) != "variable":
+                self.problems.append(f"line {where}: a variable that has no name of its own")
+                return None
+            variables[self.names_at[where]] = tf1
+        made: list[cst.BaseStatement] = []
+        owner = call.func.value
+        if isinstance(owner, cst.Name) and self.kind(owner.value) == "optimizer":
+            binding = self.env[owner.value]
+            optimizer, label, exact = owner.value, binding.dtype, binding.keys == ("True",)
+        elif isinstance(owner, cst.Call) and self.tf_call(owner).endswith("Optimizer"):
+            optimizer = "optimizer" if "optimizer" not in self.taken else f"{mark.name}_optimizer"
+            self.taken.add(optimizer)
+            created, label, exact = optimizer_call(owner, self.tf, self.exact)
+            made.append(cst.parse_statement(f"{optimizer} = {self.code(created)}\n"))
+        else:
+            self.problems.append(f"line {line}: minimize() of an optimizer made elsewhere")
+            return None
+        assert mark.binding is not None
+        params = ", ".join(mark.binding.params)
+        names = ", ".join(variables)
+        value = f"{loss.value}_value"
+        made.append(
+            cst.parse_statement(
+                f"def {mark.name}({params}):\n"
+                f"    with {self.tf}.GradientTape() as tape:\n"
+                f"        {value} = {loss.value}({params})\n"
+                f"    gradients = tape.gradient({value}, [{names}])\n"
+                f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
+                f"    return {value}\n"
+            )
+        )
+        self.optimizers.append((label, exact))
+        self.steps.append(self.step(graph, mark, loss.value, variables))
+        return made
+
+    def step(
+        self, graph: GraphSites, mark: _Mark, loss: str, variables: dict[str, str]
+    ) -> TrainStep:
+        """What the TF2 recorder needs to record this training step under TF1's names."""
+        feeds = {}
+        for tf1, (where, dtype) in graph.placeholders.items():
+            name = self.names_at.get(where, "")
+            if self.kind(name) == "placeholder":
+                feeds[name] = (tf1, dtype)
+        fetches = {}
+        for tf1, where in graph.fetches.items():
+            name = self.names_at.get(where, "")
+            if self.kind(name) != "tensor":
+                self.problems.append(f"line {where}: a recorded fetch that has no name of its own")
+                continue
+            fetches[tf1] = (name, self.env[name].params)
+        assert mark.binding is not None
+        params = mark.binding.params
+        return TrainStep(
+            graph=graph.graph,
+            steps=graph.steps,
+            function=mark.name,
+            params=params,
+            feeds={p: feeds[p] for p in params if p in feeds},
+            variables=variables,
+            fetches=fetches,
+        )
+
+    def leave_Attribute(
+        self, original: cst.Attribute, updated: cst.Attribute
+    ) -> cst.BaseExpression:
+        return renamed(updated, self.tf) or updated
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.is_run(original):
+            return self.run_call(original, updated)
+        name = dotted(updated.func)
+        head, _, rest = name.partition(".")
+        seeded = any(a.keyword is not None and a.keyword.value == "seed" for a in updated.args)
+        if head == self.tf and rest.rpartition(".")[2] in RANDOM_FUNCTIONS and not seeded:
+            return self.seeded(original, updated)
+        return updated
+
+    def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """The random call with the op seed TF1 gave the op it made (the same in every graph
+        that made it, else unportable)."""
+        line = self.line(original)
+        index = self.random_used.get(line, 0)
+        self.random_used[line] = index + 1
+        seeds = set()
+        for graph in self.graphs:
+            here = [site for site in graph.random if site.line == line]
+            if index < len(here):
+                seeds.add(here[index].op_seed)
+        if not seeds:
+            return updated
+        if len(seeds) > 1:
+            self.problems.append(f"line {line}: one random call drew with several seeds")
+            return updated
+        seed = keyword_arg("seed", cst.Integer(str(seeds.pop())))
+        return updated.with_changes(args=[*updated.args, seed])
+
+
+def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = False) -> Rewritten:
+    """The TF2 program of ``source`` (a TF1 script whose recorded graphs are ``graphs``), as
+    ``tf1repro legacy run --seed seed`` ran it. Raises ``Unportable`` listing each problem."""
+    module = cst.parse_module(source)
+    aliases = tensorflow_aliases(module)
+    if not aliases:
+        raise Unportable(["the script does not import tensorflow"])
+    tf = next(iter(aliases))
+    seeding = seed_lines(module, tf, seed)
+    porter = _Porter(tf, graphs, seed, exact, seeding)
+    porter.taken = {n for n in all_names(module)}
+    ported = MetadataWrapper(module).visit(porter)
+    if porter.problems:
+        raise Unportable(porter.problems)
+    ported = imports_ported(ported, tf, seeding)
+    return Rewritten(ported.code, tuple(porter.steps), tuple(porter.optimizers))
