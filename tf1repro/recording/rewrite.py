@@ -318,10 +318,7 @@ class _Porter(SessionRuns):
         body = replace_names(
             value, lambda n: self.calls(n, None) if self.kind(n) in ("tensor",) else None
         )
-        conversions = [
-            f"    {p} = {self.tf}.convert_to_tensor({p}, dtype={self.env[p].dtype})\n"
-            for p in mark.direct
-        ]
+        conversions = [self.conversion(p) for p in mark.direct]
         assert mark.binding is not None
         text = (
             f"def {mark.name}({', '.join(mark.binding.params)}):\n"
@@ -329,6 +326,12 @@ class _Porter(SessionRuns):
             + f"    return {self.code(body)}\n"
         )
         return cst.parse_statement(text)
+
+    def conversion(self, placeholder: str) -> str:
+        """The line that makes a fed value a tensor of its placeholder's dtype, as
+        ``Session.run`` converts feeds."""
+        dtype = self.env[placeholder].dtype
+        return f"    {placeholder} = {self.tf}.convert_to_tensor({placeholder}, dtype={dtype})\n"
 
     def train_function(
         self, mark: _Mark, call: cst.Call, line: int
@@ -364,12 +367,22 @@ class _Porter(SessionRuns):
         params = ", ".join(mark.binding.params)
         names = ", ".join(variables)
         value = f"{loss.value}_value"
+        # The gradients in a tf.function: graph-optimised as TF1's Session optimised the
+        # graph, which is what keeps their bits (op by op, e.g. log1p's gradient differs).
+        made.append(
+            cst.parse_statement(
+                f"@{self.tf}.function\n"
+                f"def {mark.name}_gradients({params}):\n"
+                f"    with {self.tf}.GradientTape() as tape:\n"
+                f"        {value} = {loss.value}({params})\n"
+                f"    return {value}, tape.gradient({value}, [{names}])\n"
+            )
+        )
         made.append(
             cst.parse_statement(
                 f"def {mark.name}({params}):\n"
-                f"    with {self.tf}.GradientTape() as tape:\n"
-                f"        {value} = {loss.value}({params})\n"
-                f"    gradients = tape.gradient({value}, [{names}])\n"
+                + "".join(self.conversion(p) for p in mark.binding.params)
+                + f"    {value}, gradients = {mark.name}_gradients({params})\n"
                 f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
                 f"    return {value}\n"
             )
