@@ -257,6 +257,49 @@ def test_oracles_port_at_0_ulp_and_run_alone(
     port_and_run_alone(ORACLES / oracle, seed, tmp_path / "ported", capsys)
 
 
+#: A script of the kind tutorials were (unseeded: `legacy run --seed` seeds it), with Momentum.
+MOMENTUM = """
+import numpy as np
+import tensorflow as tf
+
+x_vals = np.random.uniform(-1, 1, 60)
+y_vals = 3.0 * x_vals - 0.5 + np.random.normal(0, 0.1, 60)
+x = tf.placeholder(tf.float32, [None])
+y = tf.placeholder(tf.float32, [None])
+w = tf.Variable(tf.random_normal([]), name="w")
+b = tf.Variable(tf.zeros([]), name="b")
+loss = tf.reduce_mean(tf.square(x * w + b - y))
+train = tf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+for i in range(40):
+    rows = np.random.choice(60, 10)
+    sess.run(train, feed_dict={x: x_vals[rows], y: y_vals[rows]})
+    if (i + 1) % 10 == 0:
+        print(i + 1, sess.run([w, b]), sess.run(loss, feed_dict={x: x_vals[rows], y: y_vals[rows]}))
+"""
+
+
+@pytest.mark.slow
+def test_momentum_is_keras_within_its_measured_distance_or_v1_exact(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = tmp_path / "momentum.py"
+    script.write_text(MOMENTUM)
+    assert main(["port", str(script), "--out", str(tmp_path / "keras"), "--json"]) == 0
+    keras = json.loads(capsys.readouterr().out)
+    # Keras' SGD(momentum=) orders the update's arithmetic otherwise: a few ulps, stated.
+    assert keras["status"] == "within" and 0 < keras["worst_ulps"] < 16
+    assert "tf.keras.optimizers.SGD" in keras["reason"]
+    program = (tmp_path / "keras" / "momentum_tf2.py").read_text()
+    assert "SGD(learning_rate=0.05, momentum=0.9)" in program and tf1_constructs(program) == []
+    assert main(["port", str(script), "--exact", "--out", str(tmp_path / "v1"), "--json"]) == 0
+    exact = json.loads(capsys.readouterr().out)
+    assert exact["status"] == "exact" and exact["worst_ulps"] == 0
+    program = (tmp_path / "v1" / "momentum_tf2.py").read_text()
+    assert "tf.compat.v1.train.MomentumOptimizer(0.05, 0.9)" in program
+
+
 # -- bad input ---------------------------------------------------------------------------------
 
 

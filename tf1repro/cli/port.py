@@ -94,10 +94,10 @@ def handle(args: argparse.Namespace) -> int:
         for problem in error.problems:
             print(f"tf1repro port: {args.script}: {problem}", file=sys.stderr)
         print("tf1repro port: not ported; nothing was written", file=sys.stderr)
-        return EXIT_NOT_PORTED
+        return _not_ported(args, "unportable", error.problems)
     except ScriptFailed as error:
         print(f"tf1repro port: {error}; nothing was written", file=sys.stderr)
-        return EXIT_NOT_PORTED
+        return _not_ported(args, "failed", [str(error)])
     except KeyboardInterrupt as stop:
         runner.cancel_all()
         runner.reset_cancellation()
@@ -109,3 +109,11 @@ def handle(args: argparse.Namespace) -> int:
         print("\n".join(result.report.table()[:-1]))
         print(f"tf1repro port: {result.status}: {result.reason}; wrote {result.program}")
     return 0 if result.status in ("exact", "within") else EXIT_NOT_PORTED
+
+
+def _not_ported(args: argparse.Namespace, status: str, reasons: list[str]) -> int:
+    """With ``--json``, what was not ported, as the result would have said it."""
+    if args.json:
+        result = {"script": args.script, "program": None, "status": status}
+        print(json.dumps({**result, "worst_ulps": None, "reason": "; ".join(reasons)}, indent=1))
+    return EXIT_NOT_PORTED

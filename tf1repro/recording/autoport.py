@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -76,10 +77,15 @@ class PortResult:
             "script": self.script,
             "program": str(self.program),
             "status": self.status,
-            "worst_ulps": self.worst_ulps,
+            "worst_ulps": _json_ulps(self.worst_ulps),
             "reason": self.reason,
-            "graphs": list(self.graphs),
+            "graphs": [{**g, "worst_ulps": _json_ulps(g["worst_ulps"])} for g in self.graphs],
         }
+
+
+def _json_ulps(ulps: float) -> float | str:
+    """Strict JSON has no infinity (a NaN against a number is infinitely far)."""
+    return ulps if math.isfinite(ulps) else "inf"
 
 
 def port_script(
@@ -127,7 +133,11 @@ def port_script(
         steps = _with_lines(made.code, made.steps, HEADER.count("\n"))
         ported, printed = _prove(path, program, steps, args, seed, scratch, timeout)
         original = (scratch / "original" / "stdout.txt").read_text().splitlines()
-        result = _verdict(path, target, records, ported, made.optimizers, original, printed)
+        optimizers = {
+            step.graph: optimizer
+            for step, optimizer in zip(made.steps, made.optimizers, strict=True)
+        }
+        result = _verdict(path, target, records, ported, optimizers, original, printed)
         files.write_file(
             target,
             (HEADER.format(**header, proof=result.reason) + made.code).encode(),
@@ -234,7 +244,7 @@ def _verdict(
     target: Path,
     records: dict[int, Record],
     ported: dict[int, Record],
-    optimizers: Sequence[tuple[str, bool]],
+    optimizers: dict[int, tuple[str, bool]],
     original: list[str],
     printed: list[str],
 ) -> PortResult:
@@ -244,10 +254,11 @@ def _verdict(
 
     rows, graphs, firsts = [], [], []
     worst = 0.0
-    for (number, record), (optimizer, exact) in zip(records.items(), optimizers, strict=False):
+    for number, record in records.items():
         mine = ported.get(number)
-        if mine is None:
+        if mine is None or number not in optimizers:
             raise ScriptFailed(f"the TF2 program did not train graph {number}")
+        optimizer, exact = optimizers[number]
         mine = replace(mine, backend="port", versions=record.versions, platform=record.platform)
         problem = record.same_inputs(mine)
         if problem is not None:
@@ -258,22 +269,27 @@ def _verdict(
         tolerance = 0.0 if exact else float("inf")
         rows.append(Row(f"{script.name}#{number}", comparison, tolerance))
         status = "exact" if comparison.worst == 0 else ("within" if not exact else "differs")
+        if status == "exact":
+            why = f"0 ulp over {record.steps} steps"
+        elif status == "within":
+            why = f"{optimizer} in place of v1's: {comparison.worst:g} ulps, measured"
+        else:
+            beyond = [d for d in comparison.deviations if d.ulps > 0]
+            d = min(beyond, key=lambda d: (d.first_step or 0, -d.ulps))
+            why = f"{d.quantity} first differs at step {d.first_step} ({d.ulps:g} ulps at most)"
+            firsts.append(f"graph {number}: {why}")
         graphs.append(
             {
                 "graph": number,
                 "status": status,
                 "worst_ulps": comparison.worst,
                 "optimizer": optimizer,
+                "reason": why,
             }
         )
         worst = max(worst, comparison.worst)
-        if status == "differs":
-            beyond = [d for d in comparison.deviations if d.ulps > 0]
-            d = min(beyond, key=lambda d: (d.first_step or 0, -d.ulps))
-            firsts.append(
-                f"graph {number}: {d.quantity} differs at step {d.first_step} by {d.ulps:g} ulps"
-            )
-    report = Report(tuple(rows), 0.0, dict(next(iter(records.values())).platform))
+    tolerance = max(row.tolerance_ulps for row in rows)
+    report = Report(tuple(rows), tolerance, dict(next(iter(records.values())).platform))
     logs = diff_logs(original, printed)
     if firsts:
         status, reason = "differs", firsts[0]
@@ -292,7 +308,5 @@ def _verdict(
         )
     else:
         status = "within"
-        reason = "; ".join(
-            f"graph {g['graph']} with {g['optimizer']}: {g['worst_ulps']:g} ulps" for g in graphs
-        )
+        reason = "; ".join(f"graph {g['graph']}: {g['reason']}" for g in graphs)
     return PortResult(str(script), target, status, worst, reason, report, tuple(graphs))

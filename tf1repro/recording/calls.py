@@ -27,6 +27,11 @@ class Binding:
     params: tuple[str, ...] = ()
     dtype: str = ""
     keys: tuple[str, ...] = ()
+    """A feed dict's placeholders."""
+    label: str = ""
+    """An optimizer's full name."""
+    exact: bool = False
+    """Whether an optimizer computes the v1 update bit for bit."""
 
 
 class SessionRuns(cst.CSTTransformer):
@@ -66,11 +71,6 @@ class SessionRuns(cst.CSTTransformer):
     def kind(self, name: str) -> str:
         binding = self.env.get(name)
         return binding.kind if binding is not None else ""
-
-    def names_in(self, node: cst.CSTNode) -> list[str]:
-        found: list[str] = []
-        replace_names(node, lambda name: found.append(name) or None)  # type: ignore[func-returns-value]
-        return found
 
     # -- classification (visit: before the statement's parts are rewritten) -----------------
 

@@ -66,7 +66,7 @@ def records_of(
         }
         if graph.get("sites"):
             # Where the script built each op, for `tf1repro port` (see the recorder).
-            source[SITES] = json.dumps(graph["sites"], sort_keys=True)
+            source[SITES] = json.dumps(graph["sites"])
         records.append(
             Record(
                 tutorial=f"{script.name}#{graph['graph']}",

@@ -20,26 +20,31 @@ What each statement becomes, in source order (the script's names kept):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
-from tf1repro.recording.calls import Binding, SessionRuns
+from tf1repro.recording.calls import Binding
 from tf1repro.recording.constructs import SESSIONS, dotted, tensorflow_aliases
 from tf1repro.recording.imports import all_names, imports_ported, seed_lines
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
+from tf1repro.recording.training import Definitions
 from tf1repro.recording.translate import (
     INITIALIZERS,
     RANDOM_FUNCTIONS,
     Unportable,
     contains,
     keyword_arg,
+    names_read,
     optimizer_call,
     renamed,
-    replace_names,
 )
 
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+#: The marks whose statement is the original one changed (its comments are still on it).
+DERIVED = frozenset({"keep", "call", "feed", "optimizer"})
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
 
 
@@ -66,26 +71,19 @@ class _Mark:
     direct: tuple[str, ...] = field(default=())
 
 
-class _Porter(SessionRuns):
-    def __init__(
-        self, tf: str, graphs: list[GraphSites], seed: int, exact: bool, seeding: list[str]
-    ) -> None:
-        self.graphs = graphs
-        self.seed = seed
-        self.exact = exact
+class _Porter(Definitions):
+    def __init__(self, tf: str, graphs: list[GraphSites], exact: bool, seeding: list[str]) -> None:
+        super().__init__(tf, graphs, exact)
         self.seeding = seeding
-        super().__init__(tf)
         self.marks: dict[int, _Mark] = {}
-        self.names_at: dict[int, str] = {}
-        self.steps: list[TrainStep] = []
-        self.optimizers: list[tuple[str, bool]] = []
         self.comments: list[cst.EmptyLine] = []
         self.functions: list[str] = []
         self.random_used: dict[int, int] = {}
-        self.taken: set[str] = set()
         self.after_def: int | None = None
         """The block depth where a function the port defined was just emitted."""
         self.depth = 0
+        self.blank_before: set[int] = set()
+        """Compound statements that follow a function the port defined."""
 
     # -- classification (visit: before the statement's parts are rewritten) -----------------
 
@@ -97,6 +95,21 @@ class _Porter(SessionRuns):
         if not updated.body.body:
             updated = updated.with_changes(body=cst.IndentedBlock([cst.parse_statement("pass")]))
         return self.with_comments(updated)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.BaseCompoundStatement) and self.after_def == self.depth:
+            self.blank_before.add(id(node))
+            self.after_def = None
+        return super().on_visit(node)
+
+    def on_leave(
+        self, original_node: NodeT, updated_node: NodeT
+    ) -> NodeT | cst.RemovalSentinel | cst.FlattenSentinel[NodeT]:
+        left = super().on_leave(original_node, updated_node)
+        if id(original_node) in self.blank_before and isinstance(left, cst.BaseCompoundStatement):
+            lines = [cst.EmptyLine(), *left.leading_lines]
+            return cast(NodeT, left.with_changes(leading_lines=lines))
+        return left
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         self.depth += 1
@@ -171,7 +184,7 @@ class _Porter(SessionRuns):
                 return _Mark("feed", name, Binding("feed", keys=names))
         if contains(value, lambda n: self.is_run(n)):
             return _Mark("keep", name)
-        used = self.names_in(value)
+        used = names_read(value)
         graph_names = [n for n in used if self.kind(n) in ("placeholder", "variable", "tensor")]
         calls_tf = contains(value, lambda n: isinstance(n, cst.Call) and bool(self.tf_call(n)))
         if graph_names or calls_tf:
@@ -259,8 +272,11 @@ class _Porter(SessionRuns):
             return cst.RemoveFromParent()
         statements = [s for s in made if isinstance(s, Statement)]
         first, *rest = statements
-        lines = [*updated.leading_lines, *first.leading_lines]
-        first = self.with_comments(self.spaced(first.with_changes(leading_lines=lines)))
+        if mark.action not in DERIVED:
+            # A statement made anew takes the comments above the one it replaces.
+            lines = [*updated.leading_lines, *first.leading_lines]
+            first = first.with_changes(leading_lines=lines)
+        first = self.with_comments(self.spaced(first))
         spaced = [self.spaced(statement) for statement in rest]
         self.after_def = self.depth if isinstance(made[-1], cst.FunctionDef) else None
         return cst.FlattenSentinel([first, *spaced])
@@ -301,123 +317,18 @@ class _Porter(SessionRuns):
         if mark.action == "optimizer":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
             made, label, exact = optimizer_call(small.value, self.tf, self.exact)
-            self.env[mark.name] = Binding("optimizer", dtype=label, keys=(str(exact),))
+            self.env[mark.name] = Binding("optimizer", label=label, exact=exact)
             return [updated.with_changes(body=[small.with_changes(value=made)])]
         if mark.action == "tensor":
             assert isinstance(small, cst.Assign) and mark.binding is not None
-            return [self.tensor_function(mark, small.value)]
+            return [self.tensor_function(mark.name, mark.direct, small.value)]
         if mark.action == "train":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
-            return self.train_function(mark, small.value, self.line(original))
+            return self.train_function(mark.name, small.value, self.line(original))
         return [updated]
 
     def parse(self, *lines: str) -> list[cst.BaseStatement]:
         return [cst.parse_statement(line) for line in lines]
-
-    def tensor_function(self, mark: _Mark, value: cst.BaseExpression) -> cst.BaseStatement:
-        body = replace_names(
-            value, lambda n: self.calls(n, None) if self.kind(n) in ("tensor",) else None
-        )
-        conversions = [self.conversion(p) for p in mark.direct]
-        assert mark.binding is not None
-        text = (
-            f"def {mark.name}({', '.join(mark.binding.params)}):\n"
-            + "".join(conversions)
-            + f"    return {self.code(body)}\n"
-        )
-        return cst.parse_statement(text)
-
-    def conversion(self, placeholder: str) -> str:
-        """The line that makes a fed value a tensor of its placeholder's dtype, as
-        ``Session.run`` converts feeds."""
-        dtype = self.env[placeholder].dtype
-        return f"    {placeholder} = {self.tf}.convert_to_tensor({placeholder}, dtype={dtype})\n"
-
-    def train_function(
-        self, mark: _Mark, call: cst.Call, line: int
-    ) -> list[cst.BaseStatement] | None:
-        graphs = [g for g in self.graphs if line in g.train]
-        if len(graphs) != 1:
-            what = "no recorded graph" if not graphs else "several graphs"
-            self.problems.append(f"line {line}: the training op is built in {what}")
-            return None
-        graph = graphs[0]
-        loss = call.args[0].value
-        assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
-        variables = {}
-        for tf1, where in graph.variables.items():
-            if where not in self.names_at or self.kind(self.names_at[where]) != "variable":
-                self.problems.append(f"line {where}: a variable that has no name of its own")
-                return None
-            variables[self.names_at[where]] = tf1
-        made: list[cst.BaseStatement] = []
-        owner = call.func.value
-        if isinstance(owner, cst.Name) and self.kind(owner.value) == "optimizer":
-            binding = self.env[owner.value]
-            optimizer, label, exact = owner.value, binding.dtype, binding.keys == ("True",)
-        elif isinstance(owner, cst.Call) and self.tf_call(owner).endswith("Optimizer"):
-            optimizer = "optimizer" if "optimizer" not in self.taken else f"{mark.name}_optimizer"
-            self.taken.add(optimizer)
-            created, label, exact = optimizer_call(owner, self.tf, self.exact)
-            made.append(cst.parse_statement(f"{optimizer} = {self.code(created)}\n"))
-        else:
-            self.problems.append(f"line {line}: minimize() of an optimizer made elsewhere")
-            return None
-        assert mark.binding is not None
-        params = ", ".join(mark.binding.params)
-        names = ", ".join(variables)
-        value = f"{loss.value}_value"
-        # The gradients in a tf.function: graph-optimised as TF1's Session optimised the
-        # graph, which is what keeps their bits (op by op, e.g. log1p's gradient differs).
-        made.append(
-            cst.parse_statement(
-                f"@{self.tf}.function\n"
-                f"def {mark.name}_gradients({params}):\n"
-                f"    with {self.tf}.GradientTape() as tape:\n"
-                f"        {value} = {loss.value}({params})\n"
-                f"    return {value}, tape.gradient({value}, [{names}])\n"
-            )
-        )
-        made.append(
-            cst.parse_statement(
-                f"def {mark.name}({params}):\n"
-                + "".join(self.conversion(p) for p in mark.binding.params)
-                + f"    {value}, gradients = {mark.name}_gradients({params})\n"
-                f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
-                f"    return {value}\n"
-            )
-        )
-        self.optimizers.append((label, exact))
-        self.steps.append(self.step(graph, mark, loss.value, variables))
-        return made
-
-    def step(
-        self, graph: GraphSites, mark: _Mark, loss: str, variables: dict[str, str]
-    ) -> TrainStep:
-        """What the TF2 recorder needs to record this training step under TF1's names."""
-        feeds = {}
-        for tf1, (where, dtype) in graph.placeholders.items():
-            name = self.names_at.get(where, "")
-            if self.kind(name) == "placeholder":
-                feeds[name] = (tf1, dtype)
-        fetches = {}
-        for tf1, where in graph.fetches.items():
-            name = self.names_at.get(where, "")
-            if self.kind(name) != "tensor":
-                self.problems.append(f"line {where}: a recorded fetch that has no name of its own")
-                continue
-            fetches[tf1] = (name, self.env[name].params)
-        assert mark.binding is not None
-        params = mark.binding.params
-        return TrainStep(
-            graph=graph.graph,
-            steps=graph.steps,
-            function=mark.name,
-            params=params,
-            feeds={p: feeds[p] for p in params if p in feeds},
-            variables=variables,
-            fetches=fetches,
-        )
 
     def leave_Attribute(
         self, original: cst.Attribute, updated: cst.Attribute
@@ -463,7 +374,7 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
         raise Unportable(["the script does not import tensorflow"])
     tf = next(iter(aliases))
     seeding = seed_lines(module, tf, seed)
-    porter = _Porter(tf, graphs, seed, exact, seeding)
+    porter = _Porter(tf, graphs, exact, seeding)
     porter.taken = {n for n in all_names(module)}
     ported = MetadataWrapper(module).visit(porter)
     if porter.problems:

@@ -106,6 +106,17 @@ def contains(node: cst.CSTNode, test: Callable[[cst.CSTNode], bool]) -> bool:
     return found
 
 
+def names_read(node: cst.CSTNode) -> list[str]:
+    """The names ``node`` reads, in order (see ``replace_names``)."""
+    found: list[str] = []
+
+    def note(name: str) -> None:
+        found.append(name)
+
+    replace_names(node, note)
+    return found
+
+
 def replace_names(
     node: cst.CSTNode, replacement: Callable[[str], cst.BaseExpression | None]
 ) -> cst.CSTNode:

@@ -1,0 +1,141 @@
+"""The functions a port defines in place of TF1 tensors and training ops.
+
+A tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``: a function of the
+placeholders it depends on, which calls the functions of the tensors it reads and converts the
+placeholders it reads itself as ``Session.run`` converted feeds. ``train = opt.minimize(loss)``
+becomes two: ``train_gradients``, the loss and its gradients under a ``tf.GradientTape`` in a
+``tf.function``, and ``train``, which converts the feeds, takes those gradients and applies them
+with the optimizer (the Keras one, see ``translate.optimizer_call``). Each training function is
+described for the TF2 recorder by a ``TrainStep``.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tf1repro.recording.calls import SessionRuns
+from tf1repro.recording.sites import GraphSites
+from tf1repro.recording.steps import TrainStep
+from tf1repro.recording.translate import optimizer_call, replace_names
+
+
+class Definitions(SessionRuns):
+    """Makes the functions of tensors and training steps, noting what it cannot make."""
+
+    def __init__(self, tf: str, graphs: list[GraphSites], exact: bool) -> None:
+        super().__init__(tf)
+        self.graphs = graphs
+        self.exact = exact
+        self.names_at: dict[int, str] = {}
+        """Script line -> the name its statement assigns."""
+        self.steps: list[TrainStep] = []
+        self.optimizers: list[tuple[str, bool]] = []
+        self.taken: set[str] = set()
+        """Names the script uses (a new optimizer's name must not be one)."""
+
+    def tensor_function(
+        self, name: str, direct: tuple[str, ...], value: cst.BaseExpression
+    ) -> cst.BaseStatement:
+        """``def name(placeholders): return value``: the tensors it reads are called, the
+        placeholders it reads itself (``direct``) converted as feeds are."""
+        body = replace_names(
+            value, lambda n: self.calls(n, None) if self.kind(n) == "tensor" else None
+        )
+        conversions = [self.conversion(p) for p in direct]
+        text = (
+            f"def {name}({', '.join(self.env[name].params)}):\n"
+            + "".join(conversions)
+            + f"    return {self.code(body)}\n"
+        )
+        return cst.parse_statement(text)
+
+    def conversion(self, placeholder: str) -> str:
+        """The line that makes a fed value a tensor of its placeholder's dtype, as
+        ``Session.run`` converts feeds."""
+        dtype = self.env[placeholder].dtype
+        return f"    {placeholder} = {self.tf}.convert_to_tensor({placeholder}, dtype={dtype})\n"
+
+    def train_function(
+        self, name: str, call: cst.Call, line: int
+    ) -> list[cst.BaseStatement] | None:
+        """``train = opt.minimize(loss)`` as the functions of a TF2 training step (None, with
+        the problem noted, when it cannot be)."""
+        graphs = [g for g in self.graphs if line in g.train]
+        if len(graphs) != 1:
+            what = "no recorded graph" if not graphs else "several graphs"
+            self.problems.append(f"line {line}: the training op is built in {what}")
+            return None
+        graph = graphs[0]
+        loss = call.args[0].value
+        assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
+        variables = {}
+        for tf1, where in graph.variables.items():
+            if where not in self.names_at or self.kind(self.names_at[where]) != "variable":
+                self.problems.append(f"line {where}: a variable that has no name of its own")
+                return None
+            variables[self.names_at[where]] = tf1
+        made: list[cst.BaseStatement] = []
+        owner = call.func.value
+        if isinstance(owner, cst.Name) and self.kind(owner.value) == "optimizer":
+            binding = self.env[owner.value]
+            optimizer, label, exact = owner.value, binding.label, binding.exact
+        elif isinstance(owner, cst.Call) and self.tf_call(owner).endswith("Optimizer"):
+            optimizer = "optimizer" if "optimizer" not in self.taken else f"{name}_optimizer"
+            self.taken.add(optimizer)
+            created, label, exact = optimizer_call(owner, self.tf, self.exact)
+            made.append(cst.parse_statement(f"{optimizer} = {self.code(created)}\n"))
+        else:
+            self.problems.append(f"line {line}: minimize() of an optimizer made elsewhere")
+            return None
+        placeholders = self.env[name].params
+        params = ", ".join(placeholders)
+        names = ", ".join(variables)
+        value = f"{loss.value}_value"
+        # The gradients in a tf.function: graph-optimised as TF1's Session optimised the
+        # graph, which is what keeps their bits (op by op, e.g. log1p's gradient differs).
+        made.append(
+            cst.parse_statement(
+                f"@{self.tf}.function\n"
+                f"def {name}_gradients({params}):\n"
+                f"    with {self.tf}.GradientTape() as tape:\n"
+                f"        {value} = {loss.value}({params})\n"
+                f"    return {value}, tape.gradient({value}, [{names}])\n"
+            )
+        )
+        made.append(
+            cst.parse_statement(
+                f"def {name}({params}):\n"
+                + "".join(self.conversion(p) for p in placeholders)
+                + f"    {value}, gradients = {name}_gradients({params})\n"
+                f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
+                f"    return {value}\n"
+            )
+        )
+        self.optimizers.append((label, exact))
+        self.steps.append(self.step(graph, name, variables))
+        return made
+
+    def step(self, graph: GraphSites, name: str, variables: dict[str, str]) -> TrainStep:
+        """What the TF2 recorder needs to record this training step under TF1's names."""
+        feeds = {}
+        for tf1, (where, dtype) in graph.placeholders.items():
+            placeholder = self.names_at.get(where, "")
+            if self.kind(placeholder) == "placeholder":
+                feeds[placeholder] = (tf1, dtype)
+        fetches = {}
+        for tf1, where in graph.fetches.items():
+            fetched = self.names_at.get(where, "")
+            if self.kind(fetched) != "tensor":
+                self.problems.append(f"line {where}: a recorded fetch that has no name of its own")
+                continue
+            fetches[tf1] = (fetched, self.env[fetched].params)
+        params = self.env[name].params
+        return TrainStep(
+            graph=graph.graph,
+            steps=graph.steps,
+            function=name,
+            params=params,
+            feeds={p: feeds[p] for p in params if p in feeds},
+            variables=variables,
+            fetches=fetches,
+        )
