@@ -21,6 +21,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from background import ORACLE_CASE
 from conftest import ROOT
 
 from tf1repro.cli import main
@@ -117,6 +118,46 @@ def test_a_random_call_with_two_seeds_is_refused() -> None:
     assert refused.value.problems == [f"line {line}: one random call drew with several seeds"]
 
 
+#: A small TF1 script whose training call also fetches its loss, and its one graph's sites.
+SMALL = """import numpy as np
+import tensorflow as tf
+
+x = tf.placeholder(tf.float32, [None])
+w = tf.Variable(tf.zeros([]))
+loss = tf.reduce_mean(tf.square(x * w - 1.0))
+train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+for i in range(3):
+    _, value = sess.run([train, loss], feed_dict={x: np.ones(4)})
+    print(value)
+"""
+SMALL_SITES = GraphSites(
+    1, 3, 0, {"Variable": 5}, {"Mean": 6}, {"Placeholder": (4, "float32")}, (7,), (), ()
+)
+
+
+def test_the_loss_fetched_with_the_training_op_is_what_the_step_returns() -> None:
+    made = rewrite(SMALL, [SMALL_SITES], seed=0)
+    # TF1 computed that loss in the step, before the update: the training function's result.
+    assert "_, value = [None, train(x=np.ones(4)).numpy()]" in made.code
+    assert tf1_constructs(made.code) == []
+
+
+def test_a_tensor_name_given_twice_in_one_graph_is_refused() -> None:
+    twice = SMALL.replace("train = ", "loss = loss * 2.0\ntrain = ")
+    with pytest.raises(Unportable) as refused:
+        rewrite(twice, [SMALL_SITES], seed=0)
+    assert "line 7: loss names a second tensor of one graph" in refused.value.problems
+
+
+def test_what_is_fetched_with_the_training_op_besides_its_loss_is_refused() -> None:
+    other = SMALL.replace("[train, loss]", "[train, w]")
+    with pytest.raises(Unportable) as refused:
+        rewrite(other, [SMALL_SITES], seed=0)
+    assert refused.value.problems == ["line 11: fetches w with the training op (port it by hand)"]
+
+
 @pytest.mark.parametrize(
     ("code", "problem"),
     [
@@ -211,10 +252,15 @@ def run_python(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
 
 
 def port_and_run_alone(
-    oracle: Path, seed: int, out: Path, capsys: pytest.CaptureFixture[str]
+    oracle: Path,
+    seed: int,
+    out: Path,
+    capsys: pytest.CaptureFixture[str],
+    printed: subprocess.CompletedProcess[str] | None = None,
 ) -> None:
     """Port ``oracle`` at ``seed`` (exit 0, 0 ulp), then run the program alone and the oracle
-    alone, side by side: the program prints the oracle's numbers, character for character."""
+    alone (unless ``printed`` is its run), side by side: the program prints the oracle's
+    numbers, character for character."""
     code = main(
         ["port", str(oracle), "--seed", str(seed), "--out", str(out), "--json", "--", str(seed)]
     )
@@ -225,19 +271,26 @@ def port_and_run_alone(
     program = out / f"{oracle.stem}_tf2.py"
     text = program.read_text()
     assert tf1_constructs(text) == []
-    assert f"--seed {seed}" in text.splitlines()[1] and "(0 ulp)" in text.splitlines()[2]
+    header = text.split("\n\n")[0]
+    assert f"--seed {seed}" in header and "Proof: " in header and "(0 ulp)" in header
     with ThreadPoolExecutor(2) as pool:
         alone = pool.submit(run_python, program, str(seed), cwd=oracle.parent)
-        original = pool.submit(run_python, oracle, str(seed), cwd=oracle.parent)
+        original = printed or pool.submit(run_python, oracle, str(seed), cwd=oracle.parent).result()
     assert alone.result().returncode == 0, alone.result().stderr[-2000:]
-    assert alone.result().stdout == original.result().stdout
+    assert original.returncode == 0, original.stderr[-2000:]
+    assert alone.result().stdout == original.stdout
     assert alone.result().stdout.count("Loss = ") >= 4
 
 
 def test_the_article_ports_at_0_ulp_and_runs_alone(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    oracle_run: subprocess.CompletedProcess[str],
 ) -> None:
-    port_and_run_alone(ARTICLE, 0, tmp_path / "ported", capsys)
+    # The oracle's own run (seed 0, batch size 20: the default the port runs with) is started
+    # in the background for the oracle tests.
+    assert ORACLE_CASE == (0, 20)
+    port_and_run_alone(ARTICLE, 0, tmp_path / "ported", capsys, oracle_run)
 
 
 @pytest.mark.slow

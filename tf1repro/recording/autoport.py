@@ -24,6 +24,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -111,8 +112,8 @@ def port_script(
 
     seed = validate_seed(seed)
     path = Path(script)
-    source = _source(path)
-    problems = unportable(cst.parse_module(source))
+    source, module = _source(path)
+    problems = unportable(module)
     if problems:
         raise Unportable(problems)
     target = files.check_output_file(Path(out) / f"{path.stem}_tf2.py", option="--out")
@@ -138,24 +139,22 @@ def port_script(
             for step, optimizer in zip(made.steps, made.optimizers, strict=True)
         }
         result = _verdict(path, target, records, ported, optimizers, original, printed)
-        files.write_file(
-            target,
-            (HEADER.format(**header, proof=result.reason) + made.code).encode(),
-            option="--out",
-        )
+        proof = "\n#   ".join(textwrap.wrap(result.reason, width=88))
+        written = HEADER.format(**header, proof=proof) + made.code
+        files.write_file(target, written.encode(), option="--out")
     return result
 
 
-def _source(path: Path) -> str:
+def _source(path: Path) -> tuple[str, cst.Module]:
+    """The script's text and its syntax tree; ``files.InputError`` when it has none."""
     if not path.is_file():
         raise files.InputError(path, "is not a file")
     text = files.read_text(path)
     try:
-        cst.parse_module(text)
+        return text, cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         first = str(error).strip().splitlines()[0]
         raise files.InputError(path, f"is not Python: {first}") from None
-    return text
 
 
 def _version() -> str:

@@ -29,7 +29,7 @@ class Binding:
     keys: tuple[str, ...] = ()
     """A feed dict's placeholders."""
     label: str = ""
-    """An optimizer's full name."""
+    """An optimizer's full name; the loss a training op minimises."""
     exact: bool = False
     """Whether an optimizer computes the v1 update bit for bit."""
 
@@ -120,11 +120,21 @@ class SessionRuns(cst.CSTTransformer):
         except KeyError as missing:
             self.problems.append(f"line {line}: sess.run does not feed {missing.args[0]}")
             return updated
+        except ValueError as refused:
+            self.problems.append(f"line {line}: {refused}")
+            return updated
 
     def fetched(
         self, fetch: cst.BaseExpression, given: dict[str, cst.BaseExpression], spread: str
     ) -> cst.BaseExpression:
         if isinstance(fetch, (cst.List, cst.Tuple)):
+            trains = [
+                e.value.value
+                for e in fetch.elements
+                if isinstance(e.value, cst.Name) and self.kind(e.value.value) == "train"
+            ]
+            if trains:
+                return self.trained_with(fetch, trains, given, spread)
             elements = [
                 e.with_changes(value=self.fetched(e.value, given, spread)) for e in fetch.elements
             ]
@@ -155,3 +165,33 @@ class SessionRuns(cst.CSTTransformer):
         replaced = replace_names(fetch, replacement)
         assert isinstance(replaced, cst.BaseExpression)
         return with_numpy(replaced)
+
+    def trained_with(
+        self,
+        fetch: cst.List | cst.Tuple,
+        trains: list[str],
+        given: dict[str, cst.BaseExpression],
+        spread: str,
+    ) -> cst.BaseExpression:
+        """``sess.run([train, loss])``: TF1 gave None for the training op and the loss it
+        minimised in that step, before the update, which the training function returns.
+        Anything else fetched with it is refused (``ValueError``): TF1 may have computed it
+        before or after the update."""
+        if len(trains) > 1:
+            raise ValueError("fetches two training ops in one sess.run")
+        train = trains[0]
+        loss = self.env[train].label
+        elements = []
+        for element in fetch.elements:
+            name = element.value.value if isinstance(element.value, cst.Name) else ""
+            if name == train:
+                value: cst.BaseExpression = cst.Name("None")
+            elif name == loss:
+                value = with_numpy(self.fetched(cst.Name(train), given, spread))
+            else:
+                code = self.code(element.value)
+                raise ValueError(f"fetches {code} with the training op (port it by hand)")
+            elements.append(element.with_changes(value=value))
+        if loss not in [getattr(e.value, "value", None) for e in fetch.elements]:
+            raise ValueError(f"fetches the training op {train} in a list without its loss")
+        return fetch.with_changes(elements=elements)

@@ -43,6 +43,8 @@ from tf1repro.recording.translate import (
 )
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+#: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
+GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
 DERIVED = frozenset({"keep", "call", "feed", "optimizer"})
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
@@ -188,6 +190,9 @@ class _Porter(Definitions):
         graph_names = [n for n in used if self.kind(n) in ("placeholder", "variable", "tensor")]
         calls_tf = contains(value, lambda n: isinstance(n, cst.Call) and bool(self.tf_call(n)))
         if graph_names or calls_tf:
+            if self.kind(name) in ("placeholder", "variable", "tensor"):
+                line = self.line(node)
+                self.problems.append(f"line {line}: {name} names a second tensor of one graph")
             direct = tuple(dict.fromkeys(n for n in used if self.kind(n) == "placeholder"))
             params = self.params_of(used)
             return _Mark("tensor", name, Binding("tensor", params=params), direct)
@@ -225,7 +230,7 @@ class _Porter(Definitions):
             self.problems.append(f"line {line}: minimize() with {', '.join(extra) or 'arguments'}")
             return _Mark("keep", name)
         params = self.env[loss.value].params
-        return _Mark("train", name, Binding("train", params=params))
+        return _Mark("train", name, Binding("train", params=params, label=loss.value))
 
     def classify_expression(self, value: cst.BaseExpression) -> _Mark | None:
         rest = self.tf_call(value)
@@ -261,6 +266,9 @@ class _Porter(Definitions):
         mark = self.marks.get(id(original))
         if mark is None:
             return self.with_comments(self.spaced(updated))
+        if mark.action in ("reseed", "call"):
+            # A new graph: the names of the last one's tensors may name new ones.
+            self.env = {n: b for n, b in self.env.items() if b.kind not in GRAPH_KINDS}
         if mark.name:
             if mark.binding is None:
                 self.env.pop(mark.name, None)
