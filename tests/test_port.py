@@ -46,13 +46,17 @@ TF1_CONSTRUCTS = (
 TIMEOUT = 900
 
 
-def tf1_constructs(program: str) -> list[str]:
-    """The TF1 constructs in ``program``'s code (its comments, kept from the original, may
-    still name them)."""
+def code_of(program: str) -> str:
+    """``program`` without its comments (kept from the original, they may name anything),
+    its tokens joined by single spaces, but for ``.`` and ``(``."""
     tokens = tokenize.generate_tokens(io.StringIO(program).readline)
     code = " ".join(token.string for token in tokens if token.type != tokenize.COMMENT)
-    code = code.replace(" . ", ".").replace(" (", "(")
-    return [construct for construct in TF1_CONSTRUCTS if construct in code]
+    return code.replace(" . ", ".").replace(" (", "(")
+
+
+def tf1_constructs(program: str) -> list[str]:
+    """The TF1 constructs in ``program``'s code."""
+    return [construct for construct in TF1_CONSTRUCTS if construct in code_of(program)]
 
 
 def line_of(source: str, text: str, nth: int = 1) -> int:
@@ -144,6 +148,37 @@ def test_the_loss_fetched_with_the_training_op_is_what_the_step_returns() -> Non
     assert tf1_constructs(made.code) == []
 
 
+def test_graph_and_session_blocks_are_unwrapped() -> None:
+    script = ROOT / "tests" / "legacy_corpus" / "linear_regression.py"
+    source = script.read_text()
+    weight = line_of(source, "W = tf.Variable")
+    sites = GraphSites(
+        graph=1,
+        steps=60,
+        seed=0,
+        variables={"weight": weight, "bias": line_of(source, "b = tf.Variable")},
+        fetches={"Mean": line_of(source, "cost = ")},
+        placeholders={
+            "X": (line_of(source, "X = tf.placeholder"), "float32"),
+            "Y": (line_of(source, "Y = tf.placeholder"), "float32"),
+        },
+        train=(line_of(source, "optimizer = "),),
+        updates=("ApplyGradientDescent",),
+        random=(RandomSite(weight, "RandomStandardNormal", 0, MAXINT32),),
+    )
+    made = rewrite(source, [sites], seed=0)
+    code = code_of(made.code)
+    assert tf1_constructs(made.code) == [] and "with tf.Graph" not in code
+    assert "with tf.Session" not in code
+    # The new graph is seeded as `legacy run --seed` seeds every graph.
+    assert made.code.count("tf.random.set_seed(0)") == 2
+    # The script calls its training op `optimizer`: the optimizer gets another name.
+    assert "sgd = tf.keras.optimizers.SGD(learning_rate=0.1)" in made.code
+    assert "_, c = [None, optimizer(X=x_train, Y=y_train).numpy()]" in made.code
+    assert "    costs = []" not in made.code and "\ncosts = []" in made.code
+    compile(made.code, "linear_regression_tf2.py", "exec")
+
+
 def test_a_tensor_name_given_twice_in_one_graph_is_refused() -> None:
     twice = SMALL.replace("train = ", "loss = loss * 2.0\ntrain = ")
     with pytest.raises(Unportable) as refused:
@@ -188,7 +223,12 @@ def test_one_session_per_graph_is_portable() -> None:
         ("tf.train.GradientDescentOptimizer(0.02)", False, "SGD(learning_rate=0.02)", True),
         ("tf.train.GradientDescentOptimizer(0.02)", True, "SGD(learning_rate=0.02)", True),
         ("tf.train.MomentumOptimizer(0.1, 0.9)", False, "SGD(learning_rate=0.1, momentum=0.9)", 0),
-        ("tf.train.AdamOptimizer(0.1, beta1=0.8)", False, "Adam(learning_rate=0.1, beta_1=0.8)", 0),
+        (
+            "tf.train.AdamOptimizer(0.1, beta1=0.8)",
+            False,
+            "Adam(learning_rate=0.1, beta_1=0.8, epsilon=1e-08)",
+            False,
+        ),
         (
             "tf.train.AdagradOptimizer(0.1)",
             False,
@@ -244,6 +284,7 @@ def run_python(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]
     return subprocess.run(
         [sys.executable, *map(str, args)],
         cwd=cwd,
+        env={**os.environ, "MPLBACKEND": "Agg"},
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
@@ -351,6 +392,31 @@ def test_momentum_is_keras_within_its_measured_distance_or_v1_exact(
     assert exact["status"] == "exact" and exact["worst_ulps"] == 0
     program = (tmp_path / "v1" / "momentum_tf2.py").read_text()
     assert "tf.compat.v1.train.MomentumOptimizer(0.05, 0.9)" in program
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_unmodified_article_ports_and_draws_what_legacy_run_drew(
+    seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The article as published (unseeded, a plot, comments), ported: run alone, the program
+    prints what ``tf1repro legacy run SCRIPT --seed N`` printed."""
+    from tf1repro.legacy import run_script
+
+    script = ROOT / "tests" / "legacy_corpus" / "article_batch_stochastic.py"
+    out = tmp_path / "ported"
+    assert main(["port", str(script), "--seed", str(seed), "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "exact" and result["worst_ulps"] == 0
+    program = out / "article_batch_stochastic_tf2.py"
+    assert tf1_constructs(program.read_text()) == []
+    assert "# Declare the optimizer" in program.read_text()
+    with ThreadPoolExecutor(2) as pool:
+        alone = pool.submit(run_python, program, cwd=script.parent)
+        legacy = pool.submit(run_script, script, tmp_path / "legacy", seed=seed).result()
+    assert legacy.status == "ok"
+    assert alone.result().returncode == 0, alone.result().stderr[-2000:]
+    assert alone.result().stdout == (tmp_path / "legacy" / "stdout.txt").read_text()
 
 
 # -- bad input ---------------------------------------------------------------------------------

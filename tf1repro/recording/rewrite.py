@@ -123,19 +123,49 @@ class _Porter(Definitions):
         self.after_def = None  # the next statement at this depth is in another block
         return updated
 
+    def opened(self, node: cst.With) -> str:
+        """``session`` for ``with tf.Session() as s:``, ``graph`` for ``with
+        tf.Graph().as_default():``, else empty: the two blocks a port unwraps."""
+        item = node.items[0].item if len(node.items) == 1 else None
+        if item is not None and self.tf_call(item) in SESSIONS:
+            return "session"
+        if (
+            isinstance(item, cst.Call)
+            and isinstance(item.func, cst.Attribute)
+            and item.func.attr.value == "as_default"
+            and self.tf_call(item.func.value) == "Graph"
+        ):
+            return "graph"
+        return ""
+
     def visit_With(self, node: cst.With) -> None:
-        if len(node.items) == 1 and self.tf_call(node.items[0].item) in SESSIONS:
-            target = node.items[0].asname
-            if target is not None and isinstance(target.name, cst.Name):
-                self.env[target.name.value] = Binding("session")
+        opened = self.opened(node)
+        target = node.items[0].asname
+        if opened == "session" and target is not None and isinstance(target.name, cst.Name):
+            self.env[target.name.value] = Binding("session")
+        elif opened == "graph":
+            self.new_graph()
 
     def leave_With(
         self, original: cst.With, updated: cst.With
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement]:
-        if len(original.items) == 1 and self.tf_call(original.items[0].item) in SESSIONS:
-            assert isinstance(updated.body, cst.IndentedBlock)
-            return cst.FlattenSentinel(updated.body.body)
-        return updated
+        opened = self.opened(original)
+        if not opened:
+            return updated
+        assert isinstance(updated.body, cst.IndentedBlock)
+        body = list(updated.body.body)
+        if opened == "graph":
+            # `legacy run --seed N` gives every new graph the graph seed N.
+            seeded = f"# A new TF1 graph, seeded by `tf1repro legacy run`\n{self.seeding[-1]}"
+            body.insert(0, cst.parse_statement(seeded))
+        first = body[0]
+        assert isinstance(first, Statement)
+        body[0] = first.with_changes(leading_lines=[*updated.leading_lines, *first.leading_lines])
+        return cst.FlattenSentinel(body)
+
+    def new_graph(self) -> None:
+        """Forget the names of the last graph's parts: they may name a new graph's."""
+        self.env = {n: b for n, b in self.env.items() if b.kind not in GRAPH_KINDS}
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         if len(node.body) != 1:
@@ -267,8 +297,7 @@ class _Porter(Definitions):
         if mark is None:
             return self.with_comments(self.spaced(updated))
         if mark.action in ("reseed", "call"):
-            # A new graph: the names of the last one's tensors may name new ones.
-            self.env = {n: b for n, b in self.env.items() if b.kind not in GRAPH_KINDS}
+            self.new_graph()
         if mark.name:
             if mark.binding is None:
                 self.env.pop(mark.name, None)

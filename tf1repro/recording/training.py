@@ -80,9 +80,10 @@ class Definitions(SessionRuns):
             binding = self.env[owner.value]
             optimizer, label, exact = owner.value, binding.label, binding.exact
         elif isinstance(owner, cst.Call) and self.tf_call(owner).endswith("Optimizer"):
-            optimizer = "optimizer" if "optimizer" not in self.taken else f"{name}_optimizer"
-            self.taken.add(optimizer)
             created, label, exact = optimizer_call(owner, self.tf, self.exact)
+            # A name the script does not use (each graph's step makes its own optimizer).
+            choices = ("optimizer", label.rpartition(".")[2].lower(), f"{name}_optimizer")
+            optimizer = next(choice for choice in choices if choice not in self.taken)
             made.append(cst.parse_statement(f"{optimizer} = {self.code(created)}\n"))
         else:
             self.problems.append(f"line {line}: minimize() of an optimizer made elsewhere")

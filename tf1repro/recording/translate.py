@@ -63,7 +63,7 @@ KERAS_OPTIMIZERS: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str
         "Adam",
         ("learning_rate", "beta_1", "beta_2", "epsilon"),
         {"beta1": "beta_1", "beta2": "beta_2"},
-        {},
+        {"epsilon": "1e-08"},
     ),
     "AdagradOptimizer": (
         "Adagrad",
@@ -75,7 +75,7 @@ KERAS_OPTIMIZERS: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str
         "RMSprop",
         ("learning_rate", "rho", "momentum", "epsilon"),
         {"decay": "rho"},
-        {},
+        {"epsilon": "1e-10"},
     ),
 }
 #: The Keras optimizers that compute the v1 update bit for bit (measured, see docs/porting.md).
