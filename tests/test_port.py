@@ -201,6 +201,7 @@ def test_what_is_fetched_with_the_training_op_besides_its_loss_is_refused() -> N
         ("import tensorflow as tf\nq = tf.FIFOQueue(3, tf.float32)\n", "line 2: queues"),
         ("import tensorflow as tf\nf = tf.train.string_input_producer(n)\n", "line 2: input"),
         ("import tensorflow as tf\ne = tf.estimator.LinearRegressor(c)\n", "line 2: Estimators"),
+        ("import tensorflow as tf\ns = tf.train.Saver()\n", "line 2: tf.train.Saver"),
         (
             "import tensorflow as tf\na = tf.Session()\nb = tf.Session()\n",
             "line 3: a second session",
@@ -448,6 +449,15 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert message in err.splitlines()[0]
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_json_says_what_is_not_ported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "script.py"
+    script.write_text("import tensorflow as tf\nq = tf.FIFOQueue(3, tf.float32)\n")
+    assert main(["port", str(script), "--out", str(tmp_path / "out"), "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "unportable" and result["program"] is None
+    assert result["reason"] == "line 2: queues are gone in TF2 (use tf.data)"
 
 
 def test_ctrl_c_leaves_no_child_and_no_program(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def add_parser(subparsers: Any) -> None:
             "fails; 2 for bad input."
         ),
     )
-    parser.add_argument("script", help="the TF1 script (.py), unmodified")
+    parser.add_argument("script", metavar="SCRIPT", help="the TF1 script (.py), unmodified")
     _add_options(parser)
     parser.add_argument(
         "script_args", nargs=argparse.REMAINDER, metavar="-- ARGS", help="the script's arguments"

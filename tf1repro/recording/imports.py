@@ -8,13 +8,14 @@ import libcst as cst
 from tf1repro.recording.constructs import dotted
 
 
-def seed_lines(module: cst.Module, tf: str, seed: int) -> list[str]:
-    """What ``legacy run --seed`` seeds before the script and at each new graph, as code: the
-    generators the script imports, and TensorFlow's global seed (the graph seed)."""
+def seed_lines(module: cst.Module, tf: str, seed: int, why: str) -> list[str]:
+    """What ``legacy run --seed`` seeds before the script and at each reset of the graph, as
+    code under the comment ``why``: the generators the script imports, and TensorFlow's
+    global seed (the graph seed)."""
     imported = {
         dotted(a.asname.name if a.asname else a.name): dotted(a.name) for a in _imports(module)
     }
-    lines = [f"# `tf1repro legacy run --seed {seed}` seeded here (a new TF1 graph)\n"]
+    lines = [f"# {why}\n"]
     for local, name in imported.items():
         if name == "numpy":
             lines.append(f"{local}.random.seed({seed})\n")
@@ -45,7 +46,7 @@ def all_names(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def imports_ported(module: cst.Module, tf: str, seeding: list[str]) -> cst.Module:
+def imports_ported(module: cst.Module, seeding: list[str]) -> cst.Module:
     """TensorFlow imported as TF2, imports left unused by the port gone, and the seeding
     after the imports at the top."""
     used = all_names(cst.Module([s for s in module.body if not _is_import(s)]))

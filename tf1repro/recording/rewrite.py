@@ -410,11 +410,12 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     if not aliases:
         raise Unportable(["the script does not import tensorflow"])
     tf = next(iter(aliases))
-    seeding = seed_lines(module, tf, seed)
+    command = f"`tf1repro legacy run --seed {seed}`"
+    seeding = seed_lines(module, tf, seed, f"A new TF1 graph: {command} reseeded here")
     porter = _Porter(tf, graphs, exact, seeding)
     porter.taken = {n for n in all_names(module)}
     ported = MetadataWrapper(module).visit(porter)
     if porter.problems:
         raise Unportable(porter.problems)
-    ported = imports_ported(ported, tf, seeding)
+    ported = imports_ported(ported, seed_lines(module, tf, seed, f"{command} seeds these first"))
     return Rewritten(ported.code, tuple(porter.steps), tuple(porter.optimizers))
