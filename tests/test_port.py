@@ -104,6 +104,9 @@ def test_the_article_is_rewritten_without_tf1_constructs() -> None:
     assert made.code.count("tf.random.normal(shape=[1], seed=0)") == 1
     assert "tf.random.set_seed(0)" in made.code
     assert "tf.GradientTape()" in made.code and "my_opt.apply_gradients(" in made.code
+    # Placeholders become the input signatures of traced functions, where they were declared.
+    assert "x_data_spec = tf.TensorSpec(shape=[None, 1], dtype=tf.float32)" in made.code
+    assert made.code.count("@tf.function(input_signature=[x_data_spec, y_target_spec])") == 4
     assert "temp_loss = loss(x_data=rand_x, y_target=rand_y).numpy()" in made.code
     assert made.optimizers == (("tf.keras.optimizers.SGD", True),) * 2
     assert [step.variables for step in made.steps] == [{"A": "Variable"}] * 2

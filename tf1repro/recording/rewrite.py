@@ -2,13 +2,15 @@
 
 What each statement becomes, in source order (the script's names kept):
 
-* ``x = tf.placeholder(...)``, sessions, ``global_variables_initializer``, ``sess.run(init)``,
+* ``x = tf.placeholder(dtype, shape)`` becomes ``x_spec = tf.TensorSpec(shape, dtype)``, the
+  input signature of the functions that read it; sessions, ``global_variables_initializer``,
+  ``sess.run(init)``,
   ``disable_v2_behavior()`` and ``sess.close()`` go;
 * ``A = tf.Variable(...)`` stays, its random initialiser seeded with the op seed TF1 gave it
   (``tf.random.normal(shape, seed=seed2)`` under ``tf.random.set_seed(graph seed)`` draws what
   the TF1 op drew; the seeds are read from the recording, see ``sites``);
-* a tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a function of the
-  placeholders it depends on (each converted to the placeholder's dtype where it is used);
+* a tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a ``tf.function`` of
+  the placeholders it depends on;
 * ``train = opt.minimize(loss)`` becomes ``def train(x, y)``: a ``tf.GradientTape`` step with
   the optimizer's ``apply_gradients``, returning the loss; the optimizer is the Keras one
   (``tf.compat.v1.train``'s own with ``exact``, where Keras does not compute the same bits);
@@ -19,7 +21,7 @@ What each statement becomes, in source order (the script's names kept):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TypeVar, cast
 
 import libcst as cst
@@ -70,7 +72,6 @@ class _Mark:
     action: str
     name: str = ""
     binding: Binding | None = None
-    direct: tuple[str, ...] = field(default=())
 
 
 class _Porter(Definitions):
@@ -194,7 +195,9 @@ class _Porter(Definitions):
         for line in self.lines(node):
             self.names_at.setdefault(line, name)
         if call == "placeholder":
-            return _Mark("remove", name, Binding("placeholder", dtype=self.dtype_of(value)))
+            binding = Binding("placeholder", dtype=self.argument(value, 0, "dtype"))
+            binding.label = f"{name}_spec"
+            return _Mark("spec", name, binding)
         if call == "Variable":
             return _Mark("keep", name, Binding("variable"))
         if call in SESSIONS:
@@ -223,9 +226,8 @@ class _Porter(Definitions):
             if self.kind(name) in ("placeholder", "variable", "tensor"):
                 line = self.line(node)
                 self.problems.append(f"line {line}: {name} names a second tensor of one graph")
-            direct = tuple(dict.fromkeys(n for n in used if self.kind(n) == "placeholder"))
             params = self.params_of(used)
-            return _Mark("tensor", name, Binding("tensor", params=params), direct)
+            return _Mark("tensor", name, Binding("tensor", params=params))
         return _Mark("keep", name)
 
     def params_of(self, used: list[str]) -> tuple[str, ...]:
@@ -240,14 +242,16 @@ class _Porter(Definitions):
         order = [n for n, b in self.env.items() if b.kind == "placeholder"]
         return tuple(n for n in order if n in needed)
 
-    def dtype_of(self, call: cst.BaseExpression) -> str:
+    def argument(self, call: cst.BaseExpression, index: int, keyword: str) -> str:
+        """The code of a call's argument, given by position or keyword (``None`` when not
+        given: a placeholder's shape then is unknown; its dtype must be given)."""
         assert isinstance(call, cst.Call)
-        for index, arg in enumerate(call.args):
-            if (arg.keyword is None and index == 0) or (
-                arg.keyword is not None and arg.keyword.value == "dtype"
+        for place, arg in enumerate(call.args):
+            if (arg.keyword is None and place == index) or (
+                arg.keyword is not None and arg.keyword.value == keyword
             ):
-                return cst.Module([]).code_for_node(arg.value)
-        return f"{self.tf}.float32"
+                return self.code(arg.value)
+        return "None"
 
     def classify_train(self, name: str, call: cst.Call, node: cst.CSTNode) -> _Mark:
         line = self.line(node)
@@ -336,6 +340,11 @@ class _Porter(Definitions):
             return None
         if mark.action == "reseed":
             return self.parse(*self.seeding)
+        if mark.action == "spec":
+            assert isinstance(small, cst.Assign) and mark.binding is not None
+            shape = self.argument(small.value, 1, "shape")
+            spec = f"{self.tf}.TensorSpec(shape={shape}, dtype={mark.binding.dtype})"
+            return [cst.parse_statement(f"{mark.binding.label} = {spec}\n")]
         if mark.action == "call":
             assert isinstance(small, cst.Assign)
             return [updated.with_changes(body=[cst.Expr(small.value)])]
@@ -358,7 +367,7 @@ class _Porter(Definitions):
             return [updated.with_changes(body=[small.with_changes(value=made)])]
         if mark.action == "tensor":
             assert isinstance(small, cst.Assign) and mark.binding is not None
-            return [self.tensor_function(mark.name, mark.direct, small.value)]
+            return [self.tensor_function(mark.name, small.value)]
         if mark.action == "train":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
             return self.train_function(mark.name, small.value, self.line(original))

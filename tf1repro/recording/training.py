@@ -1,12 +1,12 @@
 """The functions a port defines in place of TF1 tensors and training ops.
 
-A tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``: a function of the
-placeholders it depends on, which calls the functions of the tensors it reads and converts the
-placeholders it reads itself as ``Session.run`` converted feeds. ``train = opt.minimize(loss)``
-becomes two: ``train_gradients``, the loss and its gradients under a ``tf.GradientTape`` in a
-``tf.function``, and ``train``, which converts the feeds, takes those gradients and applies them
-with the optimizer (the Keras one, see ``translate.optimizer_call``). Each training function is
-described for the TF2 recorder by a ``TrainStep``.
+A placeholder ``x`` becomes the spec ``x_spec`` of what is fed to it; a tensor
+``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a ``tf.function`` of the
+placeholders it depends on (their specs its input signature), which calls the functions of the
+tensors it reads. ``train = opt.minimize(loss)`` becomes two: ``train_gradients``, the loss and
+its gradients under a ``tf.GradientTape`` in a ``tf.function``, and ``train``, which applies
+them with the optimizer (the Keras one, see ``translate.optimizer_call``) and returns the loss.
+Each training function is described for the TF2 recorder by a ``TrainStep``.
 """
 
 from __future__ import annotations
@@ -33,27 +33,28 @@ class Definitions(SessionRuns):
         self.taken: set[str] = set()
         """Names the script uses (a new optimizer's name must not be one)."""
 
-    def tensor_function(
-        self, name: str, direct: tuple[str, ...], value: cst.BaseExpression
-    ) -> cst.BaseStatement:
-        """``def name(placeholders): return value``: the tensors it reads are called, the
-        placeholders it reads itself (``direct``) converted as feeds are."""
+    def tensor_function(self, name: str, value: cst.BaseExpression) -> cst.BaseStatement:
+        """``def name(placeholders): return value``, the tensors it reads called."""
         body = replace_names(
             value, lambda n: self.calls(n, None) if self.kind(n) == "tensor" else None
         )
-        conversions = [self.conversion(p) for p in direct]
         text = (
-            f"def {name}({', '.join(self.env[name].params)}):\n"
-            + "".join(conversions)
+            self.traced(self.env[name].params)
+            + f"def {name}({', '.join(self.env[name].params)}):\n"
             + f"    return {self.code(body)}\n"
         )
         return cst.parse_statement(text)
 
-    def conversion(self, placeholder: str) -> str:
-        """The line that makes a fed value a tensor of its placeholder's dtype, as
-        ``Session.run`` converts feeds."""
-        dtype = self.env[placeholder].dtype
-        return f"    {placeholder} = {self.tf}.convert_to_tensor({placeholder}, dtype={dtype})\n"
+    def traced(self, placeholders: tuple[str, ...]) -> str:
+        """The ``tf.function`` decorator of a function of ``placeholders``.
+
+        A ``tf.function`` is graph-optimised as TF1's Session optimised the graph, which is
+        what keeps the bits (op by op, the gradient of ``log1p`` differs, and a Deming loss by
+        2 ulps). Its input signature holds the placeholders' specs: it converts what is fed
+        to their dtypes as ``Session.run`` converted feeds, and traces once.
+        """
+        specs = ", ".join(self.env[p].label for p in placeholders)
+        return f"@{self.tf}.function(input_signature=[{specs}])\n"
 
     def train_function(
         self, name: str, call: cst.Call, line: int
@@ -92,12 +93,9 @@ class Definitions(SessionRuns):
         params = ", ".join(placeholders)
         names = ", ".join(variables)
         value = f"{loss.value}_value"
-        # The gradients in a tf.function: graph-optimised as TF1's Session optimised the
-        # graph, which is what keeps their bits (op by op, e.g. log1p's gradient differs).
         made.append(
             cst.parse_statement(
-                f"@{self.tf}.function\n"
-                f"def {name}_gradients({params}):\n"
+                self.traced(placeholders) + f"def {name}_gradients({params}):\n"
                 f"    with {self.tf}.GradientTape() as tape:\n"
                 f"        {value} = {loss.value}({params})\n"
                 f"    return {value}, tape.gradient({value}, [{names}])\n"
@@ -106,8 +104,7 @@ class Definitions(SessionRuns):
         made.append(
             cst.parse_statement(
                 f"def {name}({params}):\n"
-                + "".join(self.conversion(p) for p in placeholders)
-                + f"    {value}, gradients = {name}_gradients({params})\n"
+                f"    {value}, gradients = {name}_gradients({params})\n"
                 f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
                 f"    return {value}\n"
             )
