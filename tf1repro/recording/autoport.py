@@ -135,8 +135,9 @@ def port_script(
         ported, printed = _prove(path, program, steps, args, seed, scratch, timeout)
         original = (scratch / "original" / "stdout.txt").read_text().splitlines()
         optimizers = {
-            step.graph: optimizer
+            graph: optimizer
             for step, optimizer in zip(made.steps, made.optimizers, strict=True)
+            for graph in step.graphs
         }
         result = _verdict(path, target, records, ported, optimizers, original, printed)
         proof = "\n#   ".join(textwrap.wrap(result.reason, width=88))

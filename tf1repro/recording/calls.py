@@ -32,6 +32,8 @@ class Binding:
     """An optimizer's full name; the loss a training op minimises."""
     exact: bool = False
     """Whether an optimizer computes the v1 update bit for bit."""
+    block: int = 0
+    """The block (``id`` of its node; 0: the module) whose statement made a tensor."""
 
 
 class SessionRuns(cst.CSTTransformer):

@@ -64,7 +64,9 @@ def imports_ported(module: cst.Module, seeding: list[str]) -> cst.Module:
                 last_import = len(body)
         body.append(statement)
     seeds = [cst.parse_statement(line) for line in seeding]
-    seeds[0] = seeds[0].with_changes(leading_lines=[cst.EmptyLine(), *seeds[0].leading_lines])
+    seeds[0] = seeds[0].with_changes(
+        leading_lines=[cst.EmptyLine(indent=False), *seeds[0].leading_lines]
+    )
     body[last_import + 1 : last_import + 1] = seeds
     return module.with_changes(body=body)
 

@@ -46,6 +46,8 @@ from tf1repro.recording.translate import (
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 #: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
+#: What a name of a graph's value can hold.
+TENSOR_KINDS = frozenset({"placeholder", "variable", "tensor"})
 GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
 DERIVED = frozenset({"keep", "call", "feed", "optimizer"})
@@ -84,7 +86,8 @@ class _Porter(Definitions):
         self.random_used: dict[int, int] = {}
         self.after_def: int | None = None
         """The block depth where a function the port defined was just emitted."""
-        self.depth = 0
+        self.blocks: list[int] = []
+        """The blocks (``id`` of their nodes) the statement being read is in, innermost last."""
         self.blank_before: set[int] = set()
         """Compound statements that follow a function the port defined."""
 
@@ -100,7 +103,7 @@ class _Porter(Definitions):
         return self.with_comments(updated)
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.BaseCompoundStatement) and self.after_def == self.depth:
+        if isinstance(node, cst.BaseCompoundStatement) and self.after_def == len(self.blocks):
             self.blank_before.add(id(node))
             self.after_def = None
         return super().on_visit(node)
@@ -110,17 +113,22 @@ class _Porter(Definitions):
     ) -> NodeT | cst.RemovalSentinel | cst.FlattenSentinel[NodeT]:
         left = super().on_leave(original_node, updated_node)
         if id(original_node) in self.blank_before and isinstance(left, cst.BaseCompoundStatement):
-            lines = [cst.EmptyLine(), *left.leading_lines]
+            lines = [cst.EmptyLine(indent=False), *left.leading_lines]
             return cast(NodeT, left.with_changes(leading_lines=lines))
         return left
 
+    @property
+    def block(self) -> int:
+        """The block the statement being read is in (0: the module's)."""
+        return self.blocks[-1] if self.blocks else 0
+
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        self.depth += 1
+        self.blocks.append(id(node))
 
     def leave_IndentedBlock(
         self, original: cst.IndentedBlock, updated: cst.IndentedBlock
     ) -> cst.IndentedBlock:
-        self.depth -= 1
+        self.blocks.pop()
         self.after_def = None  # the next statement at this depth is in another block
         return updated
 
@@ -220,14 +228,17 @@ class _Porter(Definitions):
         if contains(value, lambda n: self.is_run(n)):
             return _Mark("keep", name)
         used = names_read(value)
-        graph_names = [n for n in used if self.kind(n) in ("placeholder", "variable", "tensor")]
+        graph_names = [n for n in used if self.kind(n) in TENSOR_KINDS]
         calls_tf = contains(value, lambda n: isinstance(n, cst.Call) and bool(self.tf_call(n)))
         if graph_names or calls_tf:
-            if self.kind(name) in ("placeholder", "variable", "tensor"):
+            earlier = self.env.get(name)
+            # Named twice in one block, the functions of the first would call the second (in
+            # two branches of an ``if``, only one of them runs).
+            if earlier is not None and earlier.kind in TENSOR_KINDS and earlier.block == self.block:
                 line = self.line(node)
                 self.problems.append(f"line {line}: {name} names a second tensor of one graph")
             params = self.params_of(used)
-            return _Mark("tensor", name, Binding("tensor", params=params))
+            return _Mark("tensor", name, Binding("tensor", params=params, block=self.block))
         return _Mark("keep", name)
 
     def params_of(self, used: list[str]) -> tuple[str, ...]:
@@ -319,16 +330,16 @@ class _Porter(Definitions):
             first = first.with_changes(leading_lines=lines)
         first = self.with_comments(self.spaced(first))
         spaced = [self.spaced(statement) for statement in rest]
-        self.after_def = self.depth if isinstance(made[-1], cst.FunctionDef) else None
+        self.after_def = len(self.blocks) if isinstance(made[-1], cst.FunctionDef) else None
         return cst.FlattenSentinel([first, *spaced])
 
     def spaced(self, statement: Statement) -> Statement:
         """A blank line before and after each function the port defines."""
         lines = list(statement.leading_lines)
-        blank = isinstance(statement, cst.FunctionDef) or self.after_def == self.depth
+        blank = isinstance(statement, cst.FunctionDef) or self.after_def == len(self.blocks)
         self.after_def = None
         if blank and not (lines and not lines[0].comment):
-            lines.insert(0, cst.EmptyLine())
+            lines.insert(0, cst.EmptyLine(indent=False))
         return statement.with_changes(leading_lines=lines)
 
     def made(

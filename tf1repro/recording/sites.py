@@ -56,6 +56,11 @@ class GraphSites:
     random: tuple[RandomSite, ...]
     """Seeded random ops, in the order the graph made them."""
 
+    def sites_by_name(self) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[int, str]]]:
+        """Its variables', fetches' and placeholders' names and lines: two graphs that the
+        same statements built have the same."""
+        return self.variables, self.fetches, self.placeholders
+
 
 def graph_sites(record: Record, script: str) -> GraphSites:
     """The sites of ``record`` (a recording of ``script``, its file name), lines of the script

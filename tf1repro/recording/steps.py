@@ -1,7 +1,7 @@
 """What the recorder of a generated TF2 program needs to know about each of its training steps.
 
-``tf1repro port`` writes one ``TrainStep`` per training function it generated: the TF1 graph it
-replaces, how many steps that graph's recording holds, which placeholder (TF1 name and dtype)
+``tf1repro port`` writes one ``TrainStep`` per training function it generated: the TF1 graphs it
+replaces, how many steps each graph's recording holds, which placeholder (TF1 name and dtype)
 each parameter stands for, which TF1 variable each of the program's variables is, and which
 function (with which parameters) computes each recorded fetch. The TF2 recorder
 (``tf2_recorder.py``) reads them as JSON.
@@ -17,8 +17,10 @@ from typing import Any
 class TrainStep:
     """One generated training function and the TF1 names of what it touches."""
 
-    graph: int
-    steps: int
+    graphs: tuple[int, ...]
+    """The TF1 graphs it replaces: one, or one per time its ``def`` runs (in a loop...)."""
+    steps: tuple[int, ...]
+    """How many steps the recording of each of those graphs holds."""
     function: str
     params: tuple[str, ...]
     feeds: dict[str, tuple[str, str]]
@@ -32,8 +34,8 @@ class TrainStep:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "graph": self.graph,
-            "steps": self.steps,
+            "graphs": list(self.graphs),
+            "steps": list(self.steps),
             "function": self.function,
             "line": self.line,
             "params": list(self.params),

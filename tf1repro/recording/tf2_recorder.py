@@ -38,7 +38,7 @@ class StepRecorder:
         self.program = program
         self.steps = {(step["function"], step["line"]): step for step in steps}
         self.graphs: dict[int, dict[str, Any]] = {}
-        self.calls: list[dict[str, Any]] = []
+        self.calls: list[dict[str, Any] | None] = []
 
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
         code = frame.f_code
@@ -48,20 +48,29 @@ class StepRecorder:
         if step is None:
             return
         if event == "call":
-            self.before(step, frame)
+            self.calls.append(self.before(step, frame))
         elif self.calls:
-            self.after(step, frame, self.calls.pop())
+            given = self.calls.pop()
+            if given is not None:
+                self.after(step, frame, given)
 
-    def before(self, step: dict[str, Any], frame: FrameType) -> None:
-        graph = self.graphs.setdefault(step["graph"], {"steps": 0, "arrays": {}})
+    def before(self, step: dict[str, Any], frame: FrameType) -> dict[str, Any] | None:
+        """The call's arguments; None once every graph of the step has been recorded."""
+        # A training function defined again (its ``def`` in a loop) trains the next graph.
+        function = frame.f_globals.get(step["function"])
+        if step.setdefault("current", function) is not function:
+            step["current"] = function
+            step["graphs"], step["steps"] = step["graphs"][1:], step["steps"][1:]
+        if not step["graphs"]:
+            return None
+        graph = self.graphs.setdefault(step["graphs"][0], {"steps": 0, "arrays": {}})
         if not graph["steps"] and "initial" not in graph:
             graph["initial"] = self.variables(step, frame)
-        given = {name: frame.f_locals[name] for name in step["params"]}
-        self.calls.append(given)
+        return {name: frame.f_locals[name] for name in step["params"]}
 
     def after(self, step: dict[str, Any], frame: FrameType, given: dict[str, Any]) -> None:
-        graph = self.graphs[step["graph"]]
-        if graph["steps"] >= step["steps"]:
+        graph = self.graphs[step["graphs"][0]]
+        if graph["steps"] >= step["steps"][0]:
             return
         arrays = {
             f"feeds:{tf1}": np.array(given[name], dtype=dtype)

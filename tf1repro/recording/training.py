@@ -62,11 +62,15 @@ class Definitions(SessionRuns):
         """``train = opt.minimize(loss)`` as the functions of a TF2 training step (None, with
         the problem noted, when it cannot be)."""
         graphs = [g for g in self.graphs if line in g.train]
-        if len(graphs) != 1:
-            what = "no recorded graph" if not graphs else "several graphs"
-            self.problems.append(f"line {line}: the training op is built in {what}")
+        if not graphs:
+            self.problems.append(f"line {line}: the training op trained no recorded graph")
             return None
         graph = graphs[0]
+        # One statement that builds several graphs (in a loop, or a function called for each):
+        # the same code ports each, if each graph's parts were built by the same lines.
+        if any(g.sites_by_name() != graph.sites_by_name() for g in graphs[1:]):
+            self.problems.append(f"line {line}: builds graphs of different shapes (a loop?)")
+            return None
         loss = call.args[0].value
         assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
         variables = {}
@@ -110,11 +114,12 @@ class Definitions(SessionRuns):
             )
         )
         self.optimizers.append((label, exact))
-        self.steps.append(self.step(graph, name, variables))
+        self.steps.append(self.step(graphs, name, variables))
         return made
 
-    def step(self, graph: GraphSites, name: str, variables: dict[str, str]) -> TrainStep:
+    def step(self, graphs: list[GraphSites], name: str, variables: dict[str, str]) -> TrainStep:
         """What the TF2 recorder needs to record this training step under TF1's names."""
+        graph = graphs[0]
         feeds = {}
         for tf1, (where, dtype) in graph.placeholders.items():
             placeholder = self.names_at.get(where, "")
@@ -129,8 +134,8 @@ class Definitions(SessionRuns):
             fetches[tf1] = (fetched, self.env[fetched].params)
         params = self.env[name].params
         return TrainStep(
-            graph=graph.graph,
-            steps=graph.steps,
+            graphs=tuple(g.graph for g in graphs),
+            steps=tuple(g.steps for g in graphs),
             function=name,
             params=params,
             feeds={p: feeds[p] for p in params if p in feeds},
