@@ -467,6 +467,11 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert not out.exists()
 
 
+def test_an_empty_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["port", str(ARTICLE), "--out", ""]) == 2
+    assert capsys.readouterr().err == "tf1repro port: error: --out '' is empty; name a folder\n"
+
+
 def test_json_says_what_is_not_ported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script = tmp_path / "script.py"
     script.write_text("import tensorflow as tf\nq = tf.FIFOQueue(3, tf.float32)\n")

@@ -116,6 +116,8 @@ def port_script(
     problems = unportable(module)
     if problems:
         raise Unportable(problems)
+    if not os.fspath(out):
+        raise files.OutputError("--out", out, "is empty; name a folder")
     target = files.check_output_file(Path(out) / f"{path.stem}_tf2.py", option="--out")
     with files.scratch_dir("port") as scratch:
         run = run_script(
