@@ -76,6 +76,17 @@ class SessionRuns(cst.CSTTransformer):
 
     # -- classification (visit: before the statement's parts are rewritten) -----------------
 
+    def argument(self, call: cst.BaseExpression, index: int, keyword: str) -> str:
+        """The code of a call's argument, given by position or keyword (``None`` when not
+        given: a placeholder's shape then is unknown; its dtype must be given)."""
+        assert isinstance(call, cst.Call)
+        for place, arg in enumerate(call.args):
+            if (arg.keyword is None and place == index) or (
+                arg.keyword is not None and arg.keyword.value == keyword
+            ):
+                return self.code(arg.value)
+        return "None"
+
     def code(self, node: cst.CSTNode) -> str:
         return cst.Module([]).code_for_node(node)
 

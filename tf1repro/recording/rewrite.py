@@ -4,8 +4,8 @@ What each statement becomes, in source order (the script's names kept):
 
 * ``x = tf.placeholder(dtype, shape)`` becomes ``x_spec = tf.TensorSpec(shape, dtype)``, the
   input signature of the functions that read it; sessions, ``global_variables_initializer``,
-  ``sess.run(init)``,
-  ``disable_v2_behavior()`` and ``sess.close()`` go;
+  ``sess.run(init)``, ``disable_v2_behavior()`` and ``sess.close()`` go, and the blocks
+  ``with tf.Session() as sess:`` and ``with tf.Graph().as_default():`` are unwrapped;
 * ``A = tf.Variable(...)`` stays, its random initialiser seeded with the op seed TF1 gave it
   (``tf.random.normal(shape, seed=seed2)`` under ``tf.random.set_seed(graph seed)`` draws what
   the TF1 op drew; the seeds are read from the recording, see ``sites``);
@@ -17,6 +17,11 @@ What each statement becomes, in source order (the script's names kept):
 * ``sess.run(loss, feed_dict={x: a, y: b})`` becomes ``loss(x=a, y=b).numpy()``,
   ``sess.run(A)`` becomes ``A.numpy()``; a feed dict kept in a variable gets string keys;
 * ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there.
+
+The statements are read in source order by one libcst transformer: ``visit`` classifies each
+statement from what its names hold so far (``calls.Binding``), ``leave`` writes what it becomes
+(its parts already rewritten). What cannot be ported is collected, one ``line N: why`` each,
+and raised together (``Unportable``).
 """
 
 from __future__ import annotations
@@ -38,19 +43,19 @@ from tf1repro.recording.translate import (
     RANDOM_FUNCTIONS,
     Unportable,
     contains,
-    keyword_arg,
     names_read,
     optimizer_call,
     renamed,
 )
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
-#: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
-#: What a name of a graph's value can hold.
+#: What a name holding a graph's value can be.
 TENSOR_KINDS = frozenset({"placeholder", "variable", "tensor"})
+#: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
 GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
 DERIVED = frozenset({"keep", "call", "feed", "optimizer"})
+#: ``tf.<name>()`` statements that a port drops (a reset becomes the seeding legacy run did).
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
 
 
@@ -71,21 +76,26 @@ class Rewritten:
 
 @dataclass
 class _Mark:
+    """What ``visit`` decided for a statement: its action (``remove``, ``keep``, ``spec``,
+    ``tensor``, ``train``, ``optimizer``, ``feed``, ``call``, ``reseed``) and the name it
+    binds."""
+
     action: str
     name: str = ""
     binding: Binding | None = None
 
 
 class _Porter(Definitions):
+    """The transformer of ``rewrite`` (see the module docstring)."""
+
     def __init__(self, tf: str, graphs: list[GraphSites], exact: bool, seeding: list[str]) -> None:
         super().__init__(tf, graphs, exact)
         self.seeding = seeding
         self.marks: dict[int, _Mark] = {}
         self.comments: list[cst.EmptyLine] = []
         self.functions: list[str] = []
-        self.random_used: dict[int, int] = {}
         self.after_def: int | None = None
-        """The block depth where a function the port defined was just emitted."""
+        """The block depth where a function the port defined was just written."""
         self.blocks: list[int] = []
         """The blocks (``id`` of their nodes) the statement being read is in, innermost last."""
         self.blank_before: set[int] = set()
@@ -253,17 +263,6 @@ class _Porter(Definitions):
         order = [n for n, b in self.env.items() if b.kind == "placeholder"]
         return tuple(n for n in order if n in needed)
 
-    def argument(self, call: cst.BaseExpression, index: int, keyword: str) -> str:
-        """The code of a call's argument, given by position or keyword (``None`` when not
-        given: a placeholder's shape then is unknown; its dtype must be given)."""
-        assert isinstance(call, cst.Call)
-        for place, arg in enumerate(call.args):
-            if (arg.keyword is None and place == index) or (
-                arg.keyword is not None and arg.keyword.value == keyword
-            ):
-                return self.code(arg.value)
-        return "None"
-
     def classify_train(self, name: str, call: cst.Call, node: cst.CSTNode) -> _Mark:
         line = self.line(node)
         loss = call.args[0].value if call.args else None
@@ -401,25 +400,6 @@ class _Porter(Definitions):
         if head == self.tf and rest.rpartition(".")[2] in RANDOM_FUNCTIONS and not seeded:
             return self.seeded(original, updated)
         return updated
-
-    def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:
-        """The random call with the op seed TF1 gave the op it made (the same in every graph
-        that made it, else unportable)."""
-        line = self.line(original)
-        index = self.random_used.get(line, 0)
-        self.random_used[line] = index + 1
-        seeds = set()
-        for graph in self.graphs:
-            here = [site for site in graph.random if site.line == line]
-            if index < len(here):
-                seeds.add(here[index].op_seed)
-        if not seeds:
-            return updated
-        if len(seeds) > 1:
-            self.problems.append(f"line {line}: one random call drew with several seeds")
-            return updated
-        seed = keyword_arg("seed", cst.Integer(str(seeds.pop())))
-        return updated.with_changes(args=[*updated.args, seed])
 
 
 def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = False) -> Rewritten:

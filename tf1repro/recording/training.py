@@ -6,7 +6,8 @@ placeholders it depends on (their specs its input signature), which calls the fu
 tensors it reads. ``train = opt.minimize(loss)`` becomes two: ``train_gradients``, the loss and
 its gradients under a ``tf.GradientTape`` in a ``tf.function``, and ``train``, which applies
 them with the optimizer (the Keras one, see ``translate.optimizer_call``) and returns the loss.
-Each training function is described for the TF2 recorder by a ``TrainStep``.
+Each training function is described for the TF2 recorder by a ``TrainStep``. A random call
+gets the op seed TF1 gave the op it made (``seeded``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import libcst as cst
 from tf1repro.recording.calls import SessionRuns
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
-from tf1repro.recording.translate import optimizer_call, replace_names
+from tf1repro.recording.translate import keyword_arg, optimizer_call, replace_names
 
 
 class Definitions(SessionRuns):
@@ -32,6 +33,8 @@ class Definitions(SessionRuns):
         self.optimizers: list[tuple[str, bool]] = []
         self.taken: set[str] = set()
         """Names the script uses (a new optimizer's name must not be one)."""
+        self.random_used: dict[int, int] = {}
+        """Script line -> how many of its random calls have been seeded."""
 
     def tensor_function(self, name: str, value: cst.BaseExpression) -> cst.BaseStatement:
         """``def name(placeholders): return value``, the tensors it reads called."""
@@ -142,3 +145,22 @@ class Definitions(SessionRuns):
             variables=variables,
             fetches=fetches,
         )
+
+    def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """The random call with the op seed TF1 gave the op it made (the same in every graph
+        that made it, else unportable)."""
+        line = self.line(original)
+        index = self.random_used.get(line, 0)
+        self.random_used[line] = index + 1
+        seeds = set()
+        for graph in self.graphs:
+            here = [site for site in graph.random if site.line == line]
+            if index < len(here):
+                seeds.add(here[index].op_seed)
+        if not seeds:
+            return updated
+        if len(seeds) > 1:
+            self.problems.append(f"line {line}: one random call drew with several seeds")
+            return updated
+        seed = keyword_arg("seed", cst.Integer(str(seeds.pop())))
+        return updated.with_changes(args=[*updated.args, seed])
