@@ -481,7 +481,10 @@ def test_json_says_what_is_not_ported(tmp_path: Path, capsys: pytest.CaptureFixt
     assert result["reason"] == "line 2: queues are gone in TF2 (use tf.data)"
 
 
-def test_ctrl_c_leaves_no_child_and_no_program(tmp_path: Path) -> None:
+@pytest.mark.parametrize("phase", ["original", pytest.param("proof", marks=pytest.mark.slow)])
+def test_ctrl_c_leaves_no_child_and_no_program(phase: str, tmp_path: Path) -> None:
+    """Ctrl-C while the original runs, or (slow: it waits for the original's run) while the
+    generated program runs for the proof."""
     out = tmp_path / "ported"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "tf1repro", "port", str(ARTICLE), "--out", str(out), "--", "0"]
@@ -493,11 +496,12 @@ def test_ctrl_c_leaves_no_child_and_no_program(tmp_path: Path) -> None:
         text=True,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 120
-    while not _children(parent.pid) and time.monotonic() < deadline:
+    wanted = b"tf2_recorder" if phase == "proof" else b""
+    deadline = time.monotonic() + (TIMEOUT if phase == "proof" else 120)
+    while not _children(parent.pid, wanted) and time.monotonic() < deadline:
         time.sleep(0.2)
-    started = _children(parent.pid)
-    assert started, "port started no child"
+    started = _children(parent.pid, wanted)
+    assert started, f"port started no child in the {phase}'s phase"
     os.kill(parent.pid, signal.SIGINT)
     _, err = parent.communicate(timeout=120)
     assert parent.returncode == 130
@@ -507,16 +511,17 @@ def test_ctrl_c_leaves_no_child_and_no_program(tmp_path: Path) -> None:
     assert not out.exists()
 
 
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid``."""
+def _children(pid: int, wanted: bytes = b"") -> list[int]:
+    """The processes whose parent is ``pid`` (and whose command line holds ``wanted``)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(fields[1]) == pid:
+            if int(fields[1]) == pid and wanted in command:
                 found.append(int(entry.name))
     return found
 
