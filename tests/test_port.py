@@ -353,7 +353,6 @@ def test_the_article_ports_at_0_ulp_and_runs_alone(
         ("cookbook02_combining.py", 0, ()),
         ("cookbook02_evaluating.py", 0, ()),
         ("cookbook03_deming.py", 0, ()),
-        ("cookbook03_elastic_net.py", 0, ()),
         ("cookbook03_l1_vs_l2.py", 0, ()),
         ("cookbook03_lasso_ridge.py", 1, ("ridge",)),
     ],
