@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from tf1repro.config import Config, Float, Int, param, validate_seed
     from tf1repro.errors import DivergenceError, ParameterError
     from tf1repro.record import Record
+    from tf1repro.recording.autoport import port_script
     from tf1repro.reproduction import Reproduction, reproduce
     from tf1repro.tutorial import (
         NumpyTwin,
@@ -46,6 +47,7 @@ _HOMES = {
     "DivergenceError": "tf1repro.errors",
     "ParameterError": "tf1repro.errors",
     "Record": "tf1repro.record",
+    "port_script": "tf1repro.recording.autoport",
     "Reproduction": "tf1repro.reproduction",
     "reproduce": "tf1repro.reproduction",
     "NumpyTwin": "tf1repro.tutorial",
@@ -87,6 +89,7 @@ __all__ = [
     "compare_records",
     "load_tutorial",
     "param",
+    "port_script",
     "replay",
     "reproduce",
     "train",

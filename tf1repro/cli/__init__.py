@@ -34,6 +34,7 @@ COMMANDS = (
     "diagnose",
     "golden",
     "legacy",
+    "port",
     "study",
 )
 

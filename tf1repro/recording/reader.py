@@ -9,6 +9,7 @@ run folder, numbered in the order the graphs first trained, and lists in ``run.j
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from tf1repro.record import Record, decode_array
 RECORD_PATTERN = "record_{}.json"
 #: What a recording's ``source`` says of where it comes from; its other entries are notes.
 _IDENTITY = ("script", "graph", "seed")
+#: The key of a record's ``source`` that holds, as JSON, where the script built each op.
+SITES = "sites"
 #: The arrays one graph's recording may hold before it is cut (its JSON is several times more).
 DEFAULT_MAX_BYTES = 32 * 1024 * 1024
 #: The largest recording file the parent reads back from the child.
@@ -63,6 +66,9 @@ def records_of(
             "seed": "none: the run was not seeded" if seed is None else str(seed),
             **graph["notes"],
         }
+        if graph.get("sites"):
+            # Where the script built each op, for `tf1repro port` (see the recorder).
+            source[SITES] = json.dumps(graph["sites"])
         records.append(
             Record(
                 tutorial=f"{script.name}#{graph['graph']}",

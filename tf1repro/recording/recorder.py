@@ -20,6 +20,13 @@ every call:
   assignment) is not read at all, so the script's own draws and numbers are untouched; such a
   fetch is named in the recording's notes instead.
 
+For ``tf1repro port``, each graph's entry also says where the script built what the record
+names (``sites``): the script line of each variable, placeholder and recorded fetch, of the
+training call's ops, the optimizer's update op type, the graph seed, and the ``seed``/``seed2``
+attributes of every seeded random op by line (TF2 draws the same numbers from those, see
+``tf1repro.recording.autoport``). A line is the innermost frame of the op's Python traceback
+that lies in the script's folder.
+
 Tensors the script fetches only in separate calls (the article's ``sess.run(loss, ...)`` every
 fifth step, an accuracy on a test set after every step) are not recorded unless they are the
 minimised loss, which is read after every step anyway; the notes name them, with how many calls
@@ -68,6 +75,7 @@ class GraphRecording:
         self.elsewhere: dict[str, dict[str, Any]] = {}
         """Per tensor fetched in the script's calls of its own and not recorded: how often,
         from which step on, and on which placeholders (for its note)."""
+        self.sites: dict[str, Any] = {}
 
     def stop(self, key: str, why: str) -> None:
         self.done = True
@@ -86,6 +94,8 @@ class Recorder:
         self.training: dict[tuple[int, frozenset[str]], bool] = {}
         self.np: Any = None
         self.nest: Any = None
+        # The script runs from its folder: frames in there are the script's (or its helpers').
+        self.folder = os.getcwd() + os.sep
 
     def install(self) -> None:
         """Wrap ``BaseSession.run`` (TensorFlow is imported by now)."""
@@ -208,6 +218,7 @@ class Recorder:
                     f"its computation holds the stateful op {stateful.name} "
                     f"({stateful.type}): reading it again would change the script's numbers"
                 )
+        recording.sites = self.sites(recording, ops)
         values = run(session, [tensor for _, tensor in recording.variables])
         recording.initial = {
             name: self.np.array(value)
@@ -215,6 +226,45 @@ class Recorder:
         }
 
     # -- graph structure -----------------------------------------------------------------
+
+    def where(self, op: Any) -> dict[str, Any] | None:
+        """The script file (relative to its folder) and line that built ``op``, or None."""
+        for frame in reversed(op.traceback):
+            if frame.filename.startswith(self.folder):
+                return {"file": frame.filename[len(self.folder) :], "line": frame.lineno}
+        return None
+
+    def sites(self, recording: GraphRecording, ops: list[Any]) -> dict[str, Any]:
+        """Where the script built each recorded quantity, the training ops and the seeded
+        random ops (see the module docstring)."""
+        graph = recording.graph
+        placeholders = {}
+        for op in graph.get_operations():
+            if op.type == "Placeholder":
+                output = op.outputs[0]
+                shape = output.shape.as_list() if output.shape.rank is not None else None
+                placeholders[op.name] = {
+                    **(self.where(op) or {}),
+                    "dtype": output.dtype.name,
+                    "shape": shape,
+                }
+        updates = sorted(
+            {op.type for op in closure(ops, controls=True) if op.type.startswith(UPDATE_PREFIXES)}
+        )
+        random = []
+        for op in graph.get_operations():
+            if "seed2" in op.node_def.attr and self.where(op) is not None:
+                seeds = {"seed": op.get_attr("seed"), "seed2": op.get_attr("seed2")}
+                random.append({**(self.where(op) or {}), "op": op.type, **seeds})
+        return {
+            "seed": graph.seed,
+            "variables": {name: self.where(t.op) for name, t in recording.variables},
+            "fetches": {name: self.where(t.op) for name, t in recording.fetches},
+            "placeholders": placeholders,
+            "train": [self.where(op) for op in ops],
+            "updates": updates,
+            "random": random,
+        }
 
     def elements(self, graph: Any, fetches: Any) -> tuple[list[Any], list[tuple[str, Any]]]:
         """The fetched ops, and the fetched tensors by name."""
@@ -321,6 +371,7 @@ class Recorder:
                     "initial": {name: encode(a) for name, a in recording.initial.items()},
                     **groups,
                     "notes": notes,
+                    "sites": recording.sites,
                 }
             )
         temporary = self.path.with_name(f".{self.path.name}.tmp")

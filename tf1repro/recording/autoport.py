@@ -1,0 +1,314 @@
+"""``tf1repro port``: an unmodified TF1 script in, a TF2 program out, proven equal by recording.
+
+1. The script runs once under the recorder, as ``tf1repro legacy run SCRIPT --seed N --record``
+   runs it (``tf1repro.legacy.run_script``): every trained graph's feeds, initial values,
+   variables and loss after every step, and where the script built each op (``sites``).
+2. ``rewrite`` turns the source into the TF2 program (libcst; the script's names, data code,
+   loops, prints and comments kept). Seeded initialisers are TF2 calls with the op seed TF1 gave
+   each op: run alone, the program draws what the original drew under ``--seed N``.
+3. The proof: the program runs in its own process under the TF2 recorder (``tf2_recorder``),
+   which records the same quantities under the original's names; each graph is compared step by
+   step (``tf1repro.compare``), and the printed output number by number
+   (``tf1repro.legacy.diff_logs``). 0 ulp is required, except where a Keras optimizer that does
+   not compute the v1 update bit for bit was chosen: then its measured distance is stated.
+4. The program is written (``tf1repro.files.write_file``, atomic) with a header naming the
+   original, the seed, tf1repro's version and the proof's result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from tf1repro import files
+from tf1repro.equivalence import Report, Row
+from tf1repro.record import Record
+from tf1repro.recording.constructs import unportable
+from tf1repro.recording.sites import graph_sites
+from tf1repro.recording.steps import TrainStep
+from tf1repro.recording.translate import Unportable
+
+#: The folder ``port`` writes into by default.
+DEFAULT_OUT = "ported"
+#: The header's lines; the proof's line is filled in once the proof has run.
+HEADER = (
+    "# {script} ported to TensorFlow 2 by tf1repro {version} (`tf1repro port`).\n"
+    "# Run alone it draws what `tf1repro legacy run {script} --seed {seed}{args}` drew.\n"
+    "# Proof: {proof}\n"
+    "\n"
+)
+
+
+class ScriptFailed(Exception):
+    """The original (or the generated program) did not run to its end; one line says why."""
+
+
+@dataclass(frozen=True)
+class PortResult:
+    """What ``port_script`` made and how its proof went."""
+
+    script: str
+    program: Path
+    """The TF2 program written (``<out>/<stem>_tf2.py``)."""
+    status: str
+    """``exact`` (0 ulp everywhere), ``within`` (a Keras optimizer's measured distance) or
+    ``differs``."""
+    worst_ulps: float
+    reason: str
+    """One line: the proof's result, or what differs first (quantity, step, ulps)."""
+    report: Report
+    """The step-by-step comparison, one row per graph (the table of ``compare --record``)."""
+    graphs: tuple[dict[str, Any], ...]
+    """Per graph: ``graph``, ``status``, ``worst_ulps``, ``optimizer``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "script": self.script,
+            "program": str(self.program),
+            "status": self.status,
+            "worst_ulps": _json_ulps(self.worst_ulps),
+            "reason": self.reason,
+            "graphs": [{**g, "worst_ulps": _json_ulps(g["worst_ulps"])} for g in self.graphs],
+        }
+
+
+def _json_ulps(ulps: float) -> float | str:
+    """Strict JSON has no infinity (a NaN against a number is infinitely far)."""
+    return ulps if math.isfinite(ulps) else "inf"
+
+
+def port_script(
+    script: str | os.PathLike[str],
+    out: str | os.PathLike[str] = DEFAULT_OUT,
+    *,
+    seed: int = 0,
+    exact: bool = False,
+    args: Sequence[str] = (),
+    timeout: float = 600.0,
+) -> PortResult:
+    """Port ``script`` (an unmodified TF1 script run with ``args`` and ``--seed seed``) to a
+    TF2 program in ``out``, proven against the original's recording.
+
+    Raises ``files.InputError`` for a script that is missing, not Python or trains nothing,
+    ``Unportable`` naming each construct not ported (with its line), ``ScriptFailed`` when the
+    original or the program fails; nothing is written then.
+    """
+    from tf1repro.config import validate_seed
+    from tf1repro.legacy import run_script
+    from tf1repro.recording.reader import Recording, load_recordings
+    from tf1repro.recording.rewrite import rewrite
+
+    seed = validate_seed(seed)
+    path = Path(script)
+    source, module = _source(path)
+    problems = unportable(module)
+    if problems:
+        raise Unportable(problems)
+    if not os.fspath(out):
+        raise files.OutputError("--out", out, "is empty; name a folder")
+    target = files.check_output_file(Path(out) / f"{path.stem}_tf2.py", option="--out")
+    with files.scratch_dir("port") as scratch:
+        run = run_script(
+            path, scratch / "original", seed=seed, timeout=timeout, args=args, record=Recording()
+        )
+        if run.status != "ok":
+            raise ScriptFailed(f"{path.name} {run.status} ({run.kind}): {run.reason}")
+        if not run.records:
+            raise files.InputError(path, "trains nothing: no Session.run updated a variable")
+        records = load_recordings(scratch / "original")
+        graphs = [graph_sites(record, path.name) for record in records.values()]
+        made = rewrite(source, graphs, seed=seed, exact=exact)
+        header = {"script": path.name, "version": _version(), "seed": seed}
+        header["args"] = f" -- {' '.join(args)}" if args else ""
+        program = HEADER.format(**header, proof="pending") + made.code
+        steps = _with_lines(made.code, made.steps, HEADER.count("\n"))
+        ported, printed = _prove(path, program, steps, args, seed, scratch, timeout)
+        original = (scratch / "original" / "stdout.txt").read_text().splitlines()
+        optimizers = {
+            graph: optimizer
+            for step, optimizer in zip(made.steps, made.optimizers, strict=True)
+            for graph in step.graphs
+        }
+        result = _verdict(path, target, records, ported, optimizers, original, printed)
+        proof = "\n#   ".join(textwrap.wrap(result.reason, width=88))
+        written = HEADER.format(**header, proof=proof) + made.code
+        files.write_file(target, written.encode(), option="--out")
+    return result
+
+
+def _source(path: Path) -> tuple[str, cst.Module]:
+    """The script's text and its syntax tree; ``files.InputError`` when it has none."""
+    if not path.is_file():
+        raise files.InputError(path, "is not a file")
+    text = files.read_text(path)
+    try:
+        return text, cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        first = str(error).strip().splitlines()[0]
+        raise files.InputError(path, f"is not Python: {first}") from None
+
+
+def _version() -> str:
+    import tf1repro
+
+    return tf1repro.__version__
+
+
+def _with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[TrainStep]:
+    """Each training step with the line of its ``def`` in the program (after the header)."""
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    wrapper = MetadataWrapper(cst.parse_module(code))
+    positions = wrapper.resolve(PositionProvider)
+    defs = [
+        (node.name.value, where.start.line)
+        for node, where in positions.items()
+        if isinstance(node, cst.FunctionDef)
+    ]
+    defs.sort(key=lambda item: item[1])
+    found = []
+    for step in steps:
+        index = next(i for i, (name, _) in enumerate(defs) if name == step.function)
+        found.append(replace(step, line=defs.pop(index)[1] + offset))
+    return found
+
+
+def _prove(
+    script: Path,
+    program: str,
+    steps: list[TrainStep],
+    args: Sequence[str],
+    seed: int,
+    scratch: Path,
+    timeout: float,
+) -> tuple[dict[int, Record], list[str]]:
+    """Run the program in its own process under the TF2 recorder; its records and output."""
+    from tf1repro.legacy.sandbox import make_working_copy
+    from tf1repro.recording.reader import records_of
+
+    staging = scratch / "port"
+    staging.mkdir()
+    copy = make_working_copy(script.parent.resolve(), staging / "work", [scratch])
+    path = copy.work / f"{script.stem}_tf2.py"
+    path.write_text(program)
+    config = {
+        "program": str(path),
+        "work": str(copy.work),
+        "args": list(args),
+        "parent": os.getpid(),
+        "steps": [step.to_dict() for step in steps],
+    }
+    (staging / "port.json").write_text(json.dumps(config))
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": str(seed)}
+    env.pop("TF_USE_LEGACY_KERAS", None)
+    command = [sys.executable, "-m", "tf1repro.recording.tf2_recorder", str(staging)]
+    with open(staging / "stdout.txt", "wb") as stdout, open(staging / "stderr.txt", "wb") as err:
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=stdout,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            code = child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise ScriptFailed(f"the TF2 program ran longer than {timeout:g} s") from None
+        finally:
+            # Whatever happens (Ctrl-C too), nothing the program started outlives the proof.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    if code != 0:
+        lines = (staging / "stderr.txt").read_text(errors="replace").strip().splitlines()
+        raise ScriptFailed(f"the TF2 program failed: {lines[-1] if lines else f'exit {code}'}")
+    made = records_of(staging / "recording.json", script.resolve(), seed, {})
+    records = {int(record.source["graph"]): record for record in made}
+    printed = (staging / "stdout.txt").read_text(errors="replace").splitlines()
+    return records, printed
+
+
+def _verdict(
+    script: Path,
+    target: Path,
+    records: dict[int, Record],
+    ported: dict[int, Record],
+    optimizers: dict[int, tuple[str, bool]],
+    original: list[str],
+    printed: list[str],
+) -> PortResult:
+    """Compare each graph step by step and the printed output number by number."""
+    from tf1repro.compare import compare_records
+    from tf1repro.legacy import diff_logs
+
+    rows, graphs, firsts = [], [], []
+    worst = 0.0
+    for number, record in records.items():
+        mine = ported.get(number)
+        if mine is None or number not in optimizers:
+            raise ScriptFailed(f"the TF2 program did not train graph {number}")
+        optimizer, exact = optimizers[number]
+        mine = replace(mine, backend="port", versions=record.versions, platform=record.platform)
+        problem = record.same_inputs(mine)
+        if problem is not None:
+            raise ScriptFailed(
+                f"graph {number}: {problem} (the port's inputs are not the original's)"
+            )
+        comparison = compare_records(record, mine)
+        tolerance = 0.0 if exact else float("inf")
+        rows.append(Row(f"{script.name}#{number}", comparison, tolerance))
+        status = "exact" if comparison.worst == 0 else ("within" if not exact else "differs")
+        if status == "exact":
+            why = f"0 ulp over {record.steps} steps"
+        elif status == "within":
+            why = f"{optimizer} in place of v1's: {comparison.worst:g} ulps, measured"
+        else:
+            beyond = [d for d in comparison.deviations if d.ulps > 0]
+            d = min(beyond, key=lambda d: (d.first_step or 0, -d.ulps))
+            why = f"{d.quantity} first differs at step {d.first_step} ({d.ulps:g} ulps at most)"
+            firsts.append(f"graph {number}: {why}")
+        graphs.append(
+            {
+                "graph": number,
+                "status": status,
+                "worst_ulps": comparison.worst,
+                "optimizer": optimizer,
+                "reason": why,
+            }
+        )
+        worst = max(worst, comparison.worst)
+    tolerance = max(row.tolerance_ulps for row in rows)
+    report = Report(tuple(rows), tolerance, dict(next(iter(records.values())).platform))
+    logs = diff_logs(original, printed)
+    if firsts:
+        status, reason = "differs", firsts[0]
+    elif logs.text_mismatch is not None:
+        status, reason = "differs", f"printed output: {logs.text_mismatch}"
+    elif worst == 0 and logs.worst is not None:
+        first = logs.first
+        assert first is not None
+        status, reason = "differs", f"printed output line {first.line}: {first.a} vs {first.b}"
+    elif all(g["status"] == "exact" for g in graphs):
+        steps = sum(record.steps for record in records.values())
+        status = "exact"
+        reason = (
+            f"{len(graphs)} graph(s), {steps} steps: every variable and loss equal to the "
+            f"original's (0 ulp), and its {logs.numbers} printed numbers"
+        )
+    else:
+        status = "within"
+        reason = "; ".join(f"graph {g['graph']}: {g['reason']}" for g in graphs)
+    return PortResult(str(script), target, status, worst, reason, report, tuple(graphs))

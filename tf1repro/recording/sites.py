@@ -1,0 +1,98 @@
+"""Where an unmodified script built each op of a recorded graph, read back from its record.
+
+The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
+placeholder and recorded fetch, of the training call's ops, the optimizer's update op types, the
+graph seed, and each seeded random op's ``seed``/``seed2`` attributes (JSON text in the record's
+``source``, key ``sites``). ``graph_sites`` turns that into one ``GraphSites`` per record, keeping
+the lines of the script itself (not of a helper module beside it).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from tf1repro.record import Record
+from tf1repro.recording.reader import SITES
+
+#: TF1 gives an op of a graph seeded with 0 the op seed ``2**31 - 1`` instead of 0 (the pair
+#: (0, 0) means "unseeded" to the kernels); TF2's ``seed=0`` under global seed 0 does the same.
+MAXINT32 = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class RandomSite:
+    """One seeded random op: its script line and the seeds TF1 gave it."""
+
+    line: int
+    op: str
+    seed: int
+    seed2: int
+
+    @property
+    def op_seed(self) -> int:
+        """The ``seed=`` of the TF2 call that draws what this op drew under global seed
+        ``self.seed`` (``tf.random.set_seed``): TF1's ``seed2``, which TF2 uses as given."""
+        return 0 if (self.seed, self.seed2) == (0, MAXINT32) else self.seed2
+
+
+@dataclass(frozen=True)
+class GraphSites:
+    """One recorded graph: its number, steps, and where the script built what it recorded."""
+
+    graph: int
+    steps: int
+    seed: int | None
+    variables: dict[str, int]
+    """TF1 variable name -> script line."""
+    fetches: dict[str, int]
+    placeholders: dict[str, tuple[int, str]]
+    """TF1 placeholder name -> (script line, dtype name)."""
+    train: tuple[int, ...]
+    """The lines that built the ops the training call fetched (the ``minimize`` line)."""
+    updates: tuple[str, ...]
+    """The optimizer's update op types, e.g. ``ApplyGradientDescent``."""
+    random: tuple[RandomSite, ...]
+    """Seeded random ops, in the order the graph made them."""
+
+    def sites_by_name(self) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[int, str]]]:
+        """Its variables', fetches' and placeholders' names and lines: two graphs that the
+        same statements built have the same."""
+        return self.variables, self.fetches, self.placeholders
+
+
+def graph_sites(record: Record, script: str) -> GraphSites:
+    """The sites of ``record`` (a recording of ``script``, its file name), lines of the script
+    only; ``ValueError`` when the record holds none (made before sites were recorded)."""
+    text = record.source.get(SITES)
+    if text is None:
+        raise ValueError(f"{record.tutorial} says nowhere where the script built its ops")
+    data = json.loads(text)
+
+    def line(site: Any) -> int | None:
+        return site["line"] if isinstance(site, dict) and site.get("file") == script else None
+
+    def lines(group: dict[str, Any]) -> dict[str, int]:
+        return {name: found for name, site in group.items() if (found := line(site)) is not None}
+
+    placeholders = {
+        name: (found, site["dtype"])
+        for name, site in data["placeholders"].items()
+        if (found := line(site)) is not None
+    }
+    return GraphSites(
+        graph=int(record.source["graph"]),
+        steps=record.steps,
+        seed=data["seed"],
+        variables=lines(data["variables"]),
+        fetches=lines(data["fetches"]),
+        placeholders=placeholders,
+        train=tuple(found for site in data["train"] if (found := line(site)) is not None),
+        updates=tuple(data["updates"]),
+        random=tuple(
+            RandomSite(found, site["op"], site["seed"], site["seed2"])
+            for site in data["random"]
+            if (found := line(site)) is not None
+        ),
+    )

@@ -1,0 +1,133 @@
+"""The child side of ``tf1repro port``'s proof: run the generated TF2 program, record its steps.
+
+Started as ``python -m tf1repro.recording.tf2_recorder STAGING`` with ``STAGING/port.json``
+saying which program to run (from which folder, with which arguments) and its training
+functions (``steps.TrainStep``). The program is run unchanged, as ``__main__``; a profile hook
+sees each call of a training function and records, as the TF1 recorder does for a graph, under
+the TF1 names: the variables before the first step (initial values), the feeds of each step
+(converted to the placeholder's dtype, as ``Session.run`` converts them), and after each step
+every variable and each recorded fetch computed again on that step's feeds. Each graph stops
+after as many steps as the original's recording holds. ``STAGING/recording.json`` is written in
+the TF1 recorder's form, so ``reader.records_of`` reads both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import traceback
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import numpy as np
+
+from tf1repro.legacy.bootstrap import die_with_parent, exit_code
+from tf1repro.recording.recorder import encode
+
+CONFIG_FILE = "port.json"
+RECORDING_FILE = "recording.json"
+
+
+class StepRecorder:
+    """Records every training function of one program (see the module docstring)."""
+
+    def __init__(self, program: str, steps: list[dict[str, Any]]) -> None:
+        self.program = program
+        self.steps = {(step["function"], step["line"]): step for step in steps}
+        self.graphs: dict[int, dict[str, Any]] = {}
+        self.calls: list[dict[str, Any] | None] = []
+
+    def profile(self, frame: FrameType, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event not in ("call", "return") or code.co_filename != self.program:
+            return
+        step = self.steps.get((code.co_name, code.co_firstlineno))
+        if step is None:
+            return
+        if event == "call":
+            self.calls.append(self.before(step, frame))
+        elif self.calls:
+            given = self.calls.pop()
+            if given is not None:
+                self.after(step, frame, given)
+
+    def before(self, step: dict[str, Any], frame: FrameType) -> dict[str, Any] | None:
+        """The call's arguments; None once every graph of the step has been recorded."""
+        # A training function defined again (its ``def`` in a loop) trains the next graph.
+        function = frame.f_globals.get(step["function"])
+        if step.setdefault("current", function) is not function:
+            step["current"] = function
+            step["graphs"], step["steps"] = step["graphs"][1:], step["steps"][1:]
+        if not step["graphs"]:
+            return None
+        graph = self.graphs.setdefault(step["graphs"][0], {"steps": 0, "arrays": {}})
+        if not graph["steps"] and "initial" not in graph:
+            graph["initial"] = self.variables(step, frame)
+        return {name: frame.f_locals[name] for name in step["params"]}
+
+    def after(self, step: dict[str, Any], frame: FrameType, given: dict[str, Any]) -> None:
+        graph = self.graphs[step["graphs"][0]]
+        if graph["steps"] >= step["steps"][0]:
+            return
+        arrays = {
+            f"feeds:{tf1}": np.array(given[name], dtype=dtype)
+            for name, (tf1, dtype) in step["feeds"].items()
+        }
+        for tf1, value in self.variables(step, frame).items():
+            arrays[f"variables:{tf1}"] = value
+        for tf1, (function, params) in step["fetches"].items():
+            value = frame.f_globals[function](**{name: given[name] for name in params})
+            arrays[f"fetches:{tf1}"] = np.array(value.numpy())
+        for key, value in arrays.items():
+            graph["arrays"].setdefault(key, []).append(value)
+        graph["steps"] += 1
+
+    def variables(self, step: dict[str, Any], frame: FrameType) -> dict[str, Any]:
+        return {
+            tf1: np.array(frame.f_globals[name].numpy()) for name, tf1 in step["variables"].items()
+        }
+
+    def write(self, path: Path) -> None:
+        graphs = []
+        for number, graph in sorted(self.graphs.items()):
+            groups: dict[str, dict[str, Any]] = {"feeds": {}, "variables": {}, "fetches": {}}
+            for key, values in graph["arrays"].items():
+                group, _, name = key.partition(":")
+                groups[group][name] = encode(np.stack(values))
+            initial = {name: encode(value) for name, value in graph.get("initial", {}).items()}
+            graphs.append(
+                {"graph": number, "steps": graph["steps"], "initial": initial, **groups}
+                | {"notes": {}}
+            )
+        path.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
+
+
+def main(argv: list[str]) -> int:
+    staging = Path(argv[0])
+    config = json.loads((staging / CONFIG_FILE).read_text())
+    die_with_parent(config["parent"])
+    os.chdir(config["work"])
+    program = config["program"]
+    sys.argv = [program, *config["args"]]
+    sys.path[0] = os.path.dirname(program)
+    recorder = StepRecorder(program, config["steps"])
+    code = 0
+    sys.setprofile(recorder.profile)
+    try:
+        runpy.run_path(program, run_name="__main__")
+    except SystemExit as stop:
+        code = exit_code(stop)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.setprofile(None)
+    recorder.write(staging / RECORDING_FILE)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,166 @@
+"""The functions a port defines in place of TF1 tensors and training ops.
+
+A placeholder ``x`` becomes the spec ``x_spec`` of what is fed to it; a tensor
+``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a ``tf.function`` of the
+placeholders it depends on (their specs its input signature), which calls the functions of the
+tensors it reads. ``train = opt.minimize(loss)`` becomes two: ``train_gradients``, the loss and
+its gradients under a ``tf.GradientTape`` in a ``tf.function``, and ``train``, which applies
+them with the optimizer (the Keras one, see ``translate.optimizer_call``) and returns the loss.
+Each training function is described for the TF2 recorder by a ``TrainStep``. A random call
+gets the op seed TF1 gave the op it made (``seeded``).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from tf1repro.recording.calls import SessionRuns
+from tf1repro.recording.sites import GraphSites
+from tf1repro.recording.steps import TrainStep
+from tf1repro.recording.translate import keyword_arg, optimizer_call, replace_names
+
+
+class Definitions(SessionRuns):
+    """Makes the functions of tensors and training steps, noting what it cannot make."""
+
+    def __init__(self, tf: str, graphs: list[GraphSites], exact: bool) -> None:
+        super().__init__(tf)
+        self.graphs = graphs
+        self.exact = exact
+        self.names_at: dict[int, str] = {}
+        """Script line -> the name its statement assigns."""
+        self.steps: list[TrainStep] = []
+        self.optimizers: list[tuple[str, bool]] = []
+        self.taken: set[str] = set()
+        """Names the script uses (a new optimizer's name must not be one)."""
+        self.random_used: dict[int, int] = {}
+        """Script line -> how many of its random calls have been seeded."""
+
+    def tensor_function(self, name: str, value: cst.BaseExpression) -> cst.BaseStatement:
+        """``def name(placeholders): return value``, the tensors it reads called."""
+        body = replace_names(
+            value, lambda n: self.calls(n, None) if self.kind(n) == "tensor" else None
+        )
+        text = (
+            self.traced(self.env[name].params)
+            + f"def {name}({', '.join(self.env[name].params)}):\n"
+            + f"    return {self.code(body)}\n"
+        )
+        return cst.parse_statement(text)
+
+    def traced(self, placeholders: tuple[str, ...]) -> str:
+        """The ``tf.function`` decorator of a function of ``placeholders``.
+
+        A ``tf.function`` is graph-optimised as TF1's Session optimised the graph, which is
+        what keeps the bits (op by op, the gradient of ``log1p`` differs, and a Deming loss by
+        2 ulps). Its input signature holds the placeholders' specs: it converts what is fed
+        to their dtypes as ``Session.run`` converted feeds, and traces once.
+        """
+        specs = ", ".join(self.env[p].label for p in placeholders)
+        return f"@{self.tf}.function(input_signature=[{specs}])\n"
+
+    def train_function(
+        self, name: str, call: cst.Call, line: int
+    ) -> list[cst.BaseStatement] | None:
+        """``train = opt.minimize(loss)`` as the functions of a TF2 training step (None, with
+        the problem noted, when it cannot be)."""
+        graphs = [g for g in self.graphs if line in g.train]
+        if not graphs:
+            self.problems.append(f"line {line}: the training op trained no recorded graph")
+            return None
+        graph = graphs[0]
+        # One statement that builds several graphs (in a loop, or a function called for each):
+        # the same code ports each, if each graph's parts were built by the same lines.
+        if any(g.sites_by_name() != graph.sites_by_name() for g in graphs[1:]):
+            self.problems.append(f"line {line}: builds graphs of different shapes (a loop?)")
+            return None
+        loss = call.args[0].value
+        assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
+        variables = {}
+        for tf1, where in graph.variables.items():
+            if where not in self.names_at or self.kind(self.names_at[where]) != "variable":
+                self.problems.append(f"line {where}: a variable that has no name of its own")
+                return None
+            variables[self.names_at[where]] = tf1
+        made: list[cst.BaseStatement] = []
+        owner = call.func.value
+        if isinstance(owner, cst.Name) and self.kind(owner.value) == "optimizer":
+            binding = self.env[owner.value]
+            optimizer, label, exact = owner.value, binding.label, binding.exact
+        elif isinstance(owner, cst.Call) and self.tf_call(owner).endswith("Optimizer"):
+            created, label, exact = optimizer_call(owner, self.tf, self.exact)
+            # A name the script does not use (each graph's step makes its own optimizer).
+            choices = ("optimizer", label.rpartition(".")[2].lower(), f"{name}_optimizer")
+            optimizer = next(choice for choice in choices if choice not in self.taken)
+            made.append(cst.parse_statement(f"{optimizer} = {self.code(created)}\n"))
+        else:
+            self.problems.append(f"line {line}: minimize() of an optimizer made elsewhere")
+            return None
+        placeholders = self.env[name].params
+        params = ", ".join(placeholders)
+        names = ", ".join(variables)
+        value = f"{loss.value}_value"
+        made.append(
+            cst.parse_statement(
+                self.traced(placeholders) + f"def {name}_gradients({params}):\n"
+                f"    with {self.tf}.GradientTape() as tape:\n"
+                f"        {value} = {loss.value}({params})\n"
+                f"    return {value}, tape.gradient({value}, [{names}])\n"
+            )
+        )
+        made.append(
+            cst.parse_statement(
+                f"def {name}({params}):\n"
+                f"    {value}, gradients = {name}_gradients({params})\n"
+                f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
+                f"    return {value}\n"
+            )
+        )
+        self.optimizers.append((label, exact))
+        self.steps.append(self.step(graphs, name, variables))
+        return made
+
+    def step(self, graphs: list[GraphSites], name: str, variables: dict[str, str]) -> TrainStep:
+        """What the TF2 recorder needs to record this training step under TF1's names."""
+        graph = graphs[0]
+        feeds = {}
+        for tf1, (where, dtype) in graph.placeholders.items():
+            placeholder = self.names_at.get(where, "")
+            if self.kind(placeholder) == "placeholder":
+                feeds[placeholder] = (tf1, dtype)
+        fetches = {}
+        for tf1, where in graph.fetches.items():
+            fetched = self.names_at.get(where, "")
+            if self.kind(fetched) != "tensor":
+                self.problems.append(f"line {where}: a recorded fetch that has no name of its own")
+                continue
+            fetches[tf1] = (fetched, self.env[fetched].params)
+        params = self.env[name].params
+        return TrainStep(
+            graphs=tuple(g.graph for g in graphs),
+            steps=tuple(g.steps for g in graphs),
+            function=name,
+            params=params,
+            feeds={p: feeds[p] for p in params if p in feeds},
+            variables=variables,
+            fetches=fetches,
+        )
+
+    def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """The random call with the op seed TF1 gave the op it made (the same in every graph
+        that made it, else unportable)."""
+        line = self.line(original)
+        index = self.random_used.get(line, 0)
+        self.random_used[line] = index + 1
+        seeds = set()
+        for graph in self.graphs:
+            here = [site for site in graph.random if site.line == line]
+            if index < len(here):
+                seeds.add(here[index].op_seed)
+        if not seeds:
+            return updated
+        if len(seeds) > 1:
+            self.problems.append(f"line {line}: one random call drew with several seeds")
+            return updated
+        seed = keyword_arg("seed", cst.Integer(str(seeds.pop())))
+        return updated.with_changes(args=[*updated.args, seed])
