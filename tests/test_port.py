@@ -252,33 +252,42 @@ def test_optimizers_become_the_keras_ones_or_stay_v1_with_exact(
     assert name.startswith("tf.") and same_bits == bool(bitwise)
 
 
-def test_tf2_draws_what_a_seeded_tf1_graph_drew() -> None:
+# Run in a fresh process: TF2 eager ops are needed, and an earlier test of this process may have
+# turned v2 behaviour off for good.
+SEED_CHECK = r"""
+import tensorflow as tf
+from tf1repro.recording.sites import RandomSite
+
+for graph_seed in (777, 0):
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.compat.v1.set_random_seed(graph_seed)
+        first = tf.compat.v1.random_normal([3])
+        second = tf.compat.v1.random_normal([2, 2], mean=10)
+        with tf.compat.v1.Session(graph=graph) as session:
+            drawn = session.run([first, second])
+    sites = [
+        RandomSite(1, "RandomStandardNormal", op.get_attr("seed"), op.get_attr("seed2"))
+        for op in graph.get_operations()
+        if op.type == "RandomStandardNormal"
+    ]
+    tf.random.set_seed(graph_seed)
+    again = [
+        tf.random.normal([3], seed=sites[0].op_seed).numpy(),
+        tf.random.normal([2, 2], mean=10, seed=sites[1].op_seed).numpy(),
+    ]
+    assert [a.tobytes() for a in drawn] == [a.tobytes() for a in again], graph_seed
+    assert [site.seed for site in sites] == [graph_seed] * 2
+print("same bits")
+"""
+
+
+def test_tf2_draws_what_a_seeded_tf1_graph_drew(tmp_path: Path) -> None:
     """GUIDE §4's fact, on this TensorFlow: ``tf.random.set_seed(graph seed)`` then
     ``tf.random.normal(shape, seed=op_seed)`` gives a TF1 graph's seeded initialiser bit for bit,
     op_seed being the op's ``seed2`` (and 0 where TF1 made it 2**31 - 1 for graph seed 0)."""
-    import tensorflow as tf
-
-    for graph_seed in (777, 0):
-        graph = tf.Graph()
-        with graph.as_default():
-            tf.compat.v1.set_random_seed(graph_seed)
-            first = tf.compat.v1.random_normal([3])
-            second = tf.compat.v1.random_normal([2, 2], mean=10)
-            with tf.compat.v1.Session(graph=graph) as session:
-                drawn = session.run([first, second])
-        sites = [
-            RandomSite(1, "RandomStandardNormal", op.get_attr("seed"), op.get_attr("seed2"))
-            for op in graph.get_operations()
-            if op.type == "RandomStandardNormal"
-        ]
-        tf.random.set_seed(graph_seed)
-        again = [
-            tf.random.normal([3], seed=sites[0].op_seed).numpy(),
-            tf.random.normal([2, 2], mean=10, seed=sites[1].op_seed).numpy(),
-        ]
-        for tf1, tf2 in zip(drawn, again, strict=True):
-            assert tf1.tobytes() == tf2.tobytes()
-        assert [site.seed for site in sites] == [graph_seed] * 2
+    result = run_python("-c", SEED_CHECK, cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout.strip() == "same bits", result.stderr[-3000:]
 
 
 # -- whole ports -------------------------------------------------------------------------------

@@ -125,14 +125,15 @@ def test_the_error_lists_every_failure_and_missing_files_fail_to_load(
     assert "must be a tutorial name or an existing .py file" in missing.checks[0].detail
 
 
-def test_a_port_that_breaks_the_eager_process_is_found_among_several() -> None:
-    # One process replays both and fails without saying whose port broke: each is replayed
-    # alone, and only the broken one fails.
+def test_a_port_that_breaks_the_eager_replay_is_found_among_several() -> None:
+    # One replay of both fails on the port that returns no loss: each is replayed alone, and
+    # only the broken one fails, with the eager backend's one-line reason.
     with pytest.raises(TutorialCheckError) as caught:
         check_tutorials([f"{BROKEN}:NoLoss", LINE])
     broken, line = caught.value.reports
     assert broken.failure is not None and broken.failure.name == "eager replay"
-    assert "EagerBackendError" in broken.failure.detail and "loss" in broken.failure.detail
+    assert "ParameterError" in broken.failure.detail
+    assert "forward() returns its loss 'loss'" in broken.failure.detail
     assert line.passed and line.checks[-1].name == "eager replay"
 
 
