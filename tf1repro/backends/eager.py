@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from tf1repro.backends import worker
+import tf1repro.backends.worker as worker
 from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
 from tf1repro.errors import DivergenceError, ParameterError, UserCodeError
 from tf1repro.record import Record, decode_array, encode_array

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-from tf1repro.files import leftovers
+import tf1repro.files.leftovers as leftovers
 from tf1repro.files.reading import InputError, kind_of, read_json, reason, show
 from tf1repro.files.schema import Fields
 

@@ -31,7 +31,7 @@ import stat
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from tf1repro.files import leftovers
+import tf1repro.files.leftovers as leftovers
 from tf1repro.files.outputs import (
     MANIFEST,
     MANIFEST_FORMAT,

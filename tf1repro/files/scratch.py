@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from tf1repro.files import leftovers
+import tf1repro.files.leftovers as leftovers
 
 _SCRATCH_NAME = re.compile(r"tf1repro-scratch-[a-z0-9_]*-(\d+)-[0-9a-f]+")
 

@@ -36,8 +36,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import tf1repro.legacy.bootstrap as bootstrap
+import tf1repro.legacy.preload as preload
 from tf1repro import files
-from tf1repro.legacy import bootstrap, preload
 from tf1repro.legacy.classify import classify
 from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
 from tf1repro.legacy.script_run import (

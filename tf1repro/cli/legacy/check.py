@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tf1repro.cli.legacy.options as options
 from tf1repro.cli import UsageError
-from tf1repro.cli.legacy import options
 from tf1repro.cli.legacy.runs import folder_run
 
 if TYPE_CHECKING:

@@ -6,9 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import tf1repro.cli.legacy.options as options
 from tf1repro.cli import UsageError
 from tf1repro.cli import options as cli_options
-from tf1repro.cli.legacy import options
 
 #: The largest log ``diff`` reads: far beyond any tutorial's output, far below the memory.
 LOG_LIMIT = 64 * 1024 * 1024

@@ -7,9 +7,9 @@ import argparse
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import tf1repro.cli.legacy.options as options
 from tf1repro.cli import UsageError
 from tf1repro.cli import options as cli_options
-from tf1repro.cli.legacy import options
 from tf1repro.cli.legacy.runs import folder_run
 
 if TYPE_CHECKING:

@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import tf1repro.cli.legacy.check as check
+import tf1repro.cli.legacy.matrix as matrix
+import tf1repro.cli.legacy.options as options
 from tf1repro.cli import UsageError
 from tf1repro.cli import options as cli_options
-from tf1repro.cli.legacy import check, matrix, options
 
 
 def add_parser(commands: Any) -> None:

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import tf1repro.cli.legacy.options as options
 from tf1repro.cli import Parser, UsageError
 from tf1repro.cli import options as cli_options
-from tf1repro.cli.legacy import options
 from tf1repro.cli.legacy.runs import stoppable
 from tf1repro.config import Int
 
