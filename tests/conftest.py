@@ -106,3 +106,27 @@ def run_python(
         timeout=timeout,
         check=False,
     )
+
+
+#: A two-variable TF1 script written as the tutorials were (unseeded: `legacy run --seed` seeds
+#: it), with MomentumOptimizer; recorded and ported by several test files.
+LINE_SCRIPT = """
+import numpy as np
+import tensorflow as tf
+
+x_vals = np.random.uniform(-1, 1, 60)
+y_vals = 3.0 * x_vals - 0.5 + np.random.normal(0, 0.1, 60)
+x = tf.placeholder(tf.float32, [None])
+y = tf.placeholder(tf.float32, [None])
+w = tf.Variable(tf.random_normal([]), name="w")
+b = tf.Variable(tf.zeros([]), name="b")
+loss = tf.reduce_mean(tf.square(x * w + b - y))
+train = tf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+for i in range(40):
+    rows = np.random.choice(60, 10)
+    sess.run(train, feed_dict={x: x_vals[rows], y: y_vals[rows]})
+    if (i + 1) % 10 == 0:
+        print(i + 1, sess.run([w, b]), sess.run(loss, feed_dict={x: x_vals[rows], y: y_vals[rows]}))
+"""

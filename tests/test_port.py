@@ -22,7 +22,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from background import ORACLE_CASE
-from conftest import ROOT
+from conftest import LINE_SCRIPT, ROOT
 
 from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
@@ -376,35 +376,12 @@ def test_oracles_port_at_0_ulp_and_run_alone(
     port_and_run_alone(ORACLES / oracle, seed, tmp_path / "ported", capsys, extra=extra)
 
 
-#: A script of the kind tutorials were (unseeded: `legacy run --seed` seeds it), with Momentum.
-MOMENTUM = """
-import numpy as np
-import tensorflow as tf
-
-x_vals = np.random.uniform(-1, 1, 60)
-y_vals = 3.0 * x_vals - 0.5 + np.random.normal(0, 0.1, 60)
-x = tf.placeholder(tf.float32, [None])
-y = tf.placeholder(tf.float32, [None])
-w = tf.Variable(tf.random_normal([]), name="w")
-b = tf.Variable(tf.zeros([]), name="b")
-loss = tf.reduce_mean(tf.square(x * w + b - y))
-train = tf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)
-sess = tf.Session()
-sess.run(tf.global_variables_initializer())
-for i in range(40):
-    rows = np.random.choice(60, 10)
-    sess.run(train, feed_dict={x: x_vals[rows], y: y_vals[rows]})
-    if (i + 1) % 10 == 0:
-        print(i + 1, sess.run([w, b]), sess.run(loss, feed_dict={x: x_vals[rows], y: y_vals[rows]}))
-"""
-
-
 @pytest.mark.slow
 def test_momentum_is_keras_within_its_measured_distance_or_v1_exact(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     script = tmp_path / "momentum.py"
-    script.write_text(MOMENTUM)
+    script.write_text(LINE_SCRIPT)
     assert main(["port", str(script), "--out", str(tmp_path / "keras"), "--json"]) == 0
     keras = json.loads(capsys.readouterr().out)
     # Keras' SGD(momentum=) orders the update's arithmetic otherwise: a few ulps, stated.

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import LINE_SCRIPT, ROOT
 
 from tf1repro.backends import train
 from tf1repro.cli import main
@@ -24,28 +24,6 @@ from tf1repro.recording.reader import Recording, load_recordings
 CORPUS = ROOT / "tests" / "legacy_corpus"
 ARTICLE = CORPUS / "article_batch_stochastic.py"
 TIMEOUT = 300.0
-
-#: A two-variable TF1 script, written as the tutorials were.
-LINE_SCRIPT = """
-import numpy as np
-import tensorflow as tf
-
-x_vals = np.random.uniform(-1, 1, 60)
-y_vals = 3.0 * x_vals - 0.5 + np.random.normal(0, 0.1, 60)
-x = tf.placeholder(tf.float32, [None])
-y = tf.placeholder(tf.float32, [None])
-w = tf.Variable(tf.random_normal([]), name="w")
-b = tf.Variable(tf.zeros([]), name="b")
-loss = tf.reduce_mean(tf.square(x * w + b - y))
-train = tf.train.MomentumOptimizer(0.05, 0.9).minimize(loss)
-sess = tf.Session()
-sess.run(tf.global_variables_initializer())
-for i in range(40):
-    rows = np.random.choice(60, 10)
-    sess.run(train, feed_dict={x: x_vals[rows], y: y_vals[rows]})
-    if (i + 1) % 10 == 0:
-        print(i + 1, sess.run([w, b]), sess.run(loss, feed_dict={x: x_vals[rows], y: y_vals[rows]}))
-"""
 
 #: Its TF2 port; ``{reduce}`` is reduce_mean, or reduce_sum for the deliberately wrong one.
 LINE_PORT = """
