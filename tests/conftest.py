@@ -16,6 +16,8 @@ from tf1repro import Record, Reproduction, reproduce, train
 from tf1repro.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The runner's files (bootstrap, its parts, the stand-ins): no traceback shown names them.
+RUNNER_FOLDER = str(ROOT / "tf1repro" / "legacy")
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from conftest import ROOT, run_python
+from conftest import ROOT, RUNNER_FOLDER, run_python
 from test_legacy_compat import write_mnist
 
 from tf1repro import Reproduction, runtime
@@ -125,6 +125,7 @@ def test_stand_ins_are_reported_and_compute(corpus: tuple[Path, dict[str, Script
     assert runs["shape_mismatch.py"].reason.endswith("Incompatible shapes: [2] vs. [3]")
     traceback = (out / "shape_mismatch" / "stderr.txt").read_text()
     assert "bootstrap.py" not in traceback and "runpy" not in traceback
+    assert RUNNER_FOLDER not in traceback  # no part of the runner either
 
 
 def test_seeded_eager_draws_repeat(
@@ -282,6 +283,7 @@ def test_a_mistake_tensorflow_rejects_is_the_scripts_own(tmp_path: Path) -> None
     traceback = (tmp_path / "out" / "stderr.txt").read_text()
     assert "tensorflow/python/training/saver.py" in traceback
     assert "bootstrap.py" not in traceback and "runpy" not in traceback
+    assert RUNNER_FOLDER not in traceback  # no part of the runner either
 
 
 def test_stdin_feeds_input(tmp_path: Path) -> None:

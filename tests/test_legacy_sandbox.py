@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, default_signals
+from conftest import ROOT, RUNNER_FOLDER, default_signals
 
 from tf1repro import files
 from tf1repro.cli import main
@@ -527,6 +527,7 @@ def test_no_runner_frames_or_paths_in_what_the_script_sees(tmp_path: Path) -> No
     assert run.reason == "KeyError (helper.py line 4): 'missing'"
     stderr = (tmp_path / "out" / "stderr.txt").read_text()
     assert "bootstrap" not in stderr and "importlib" not in stderr and "runpy" not in stderr
+    assert RUNNER_FOLDER not in stderr  # no part of the runner either (the import hook)
     warning = next(line for line in stderr.splitlines() if "DeprecationWarning" in line)
     assert warning.startswith(str(tmp_path)), warning  # a file of the script's, not the runner's
     frames = [line for line in stderr.splitlines() if line.startswith('  File "')]
