@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 import tf1repro.legacy.preload as preload
-from tf1repro import files
+from tf1repro import files, process_group
 from tf1repro.legacy.child import staging as child_files
 from tf1repro.legacy.classify import classify
 from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
@@ -76,7 +76,7 @@ def cancel_all() -> None:
     preload.kill_servers()
     with _live_lock:
         for pid in list(_live):
-            _kill_group(pid)
+            process_group.kill(pid)
 
 
 def reset_cancellation() -> None:
@@ -194,18 +194,11 @@ def _run_child(
             with _live_lock:
                 if _cancelled.is_set():
                     if child is not None:
-                        _kill_group(child.pid)
-                        child.wait()
+                        process_group.end(child)
                     raise Cancelled(command[-1])
                 if child is None:
-                    child = subprocess.Popen(
-                        command,
-                        stdin=subprocess.DEVNULL,
-                        stdout=stdout,
-                        stderr=stderr,
-                        env=env,
-                        start_new_session=True,
-                        pass_fds=(watch,),
+                    child = process_group.start(
+                        command, stdout=stdout, stderr=stderr, env=env, pass_fds=(watch,)
                     )
                 _live[child.pid] = child
             os.close(watch)
@@ -221,8 +214,7 @@ def _run_child(
                 # pipe closes (the watcher would take that for this process's death): its
                 # group, and what left the group (setsid) but carries the run's marker.
                 started = _run_processes(child.pid, env["TMPDIR"])
-                _kill_group(child.pid)
-                child.wait()
+                process_group.end(child)
                 _kill_all(started, child.pid, env["TMPDIR"])
                 with _live_lock:
                     _live.pop(child.pid, None)
@@ -231,11 +223,6 @@ def _run_child(
         for fd in (watch, keep):
             if fd >= 0:
                 os.close(fd)
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 # -- everything a script started ---------------------------------------------------------------

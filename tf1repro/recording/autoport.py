@@ -17,11 +17,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -32,7 +30,7 @@ from typing import Any
 
 import libcst as cst
 
-from tf1repro import files
+from tf1repro import files, process_group
 from tf1repro.equivalence import Report, Row
 from tf1repro.record import Record
 from tf1repro.recording.constructs import unportable
@@ -215,23 +213,14 @@ def _prove(
     env.pop("TF_USE_LEGACY_KERAS", None)
     command = [sys.executable, "-m", "tf1repro.recording.tf2_recorder", str(staging)]
     with open(staging / "stdout.txt", "wb") as stdout, open(staging / "stderr.txt", "wb") as err:
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=err,
-            env=env,
-            start_new_session=True,
-        )
+        child = process_group.start(command, stdout=stdout, stderr=err, env=env)
         try:
             code = child.wait(timeout)
         except subprocess.TimeoutExpired:
             raise ScriptFailed(f"the TF2 program ran longer than {timeout:g} s") from None
         finally:
             # Whatever happens (Ctrl-C too), nothing the program started outlives the proof.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+            process_group.end(child)
     if code != 0:
         lines = (staging / "stderr.txt").read_text(errors="replace").strip().splitlines()
         raise ScriptFailed(f"the TF2 program failed: {lines[-1] if lines else f'exit {code}'}")
