@@ -95,6 +95,36 @@ def default_signals() -> None:
         signal.signal(signum, signal.SIG_DFL)
 
 
+def start_process(
+    command: list[str],
+    *,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] = default_signals,
+) -> subprocess.Popen[str]:
+    """``command`` in a session of its own (a test's signal reaches it alone), its output
+    captured as text; ``preexec`` sets its signals up (by default as a terminal would)."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+        preexec_fn=preexec,
+    )
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a killed process nobody reaped yet is a zombie: dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # gone, or going while read
+        return False
+    return state not in ("Z", "X")
+
+
 def run_python(
     *args: str, cwd: Path | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
