@@ -31,6 +31,7 @@ from typing import Any
 import libcst as cst
 
 from tf1repro import files, process_group
+from tf1repro._version import __version__
 from tf1repro.equivalence import Report, Row
 from tf1repro.record import Record
 from tf1repro.recording.constructs import unportable
@@ -128,7 +129,7 @@ def port_script(
         records = load_recordings(scratch / "original")
         graphs = [graph_sites(record, path.name) for record in records.values()]
         made = rewrite(source, graphs, seed=seed, exact=exact)
-        header = {"script": path.name, "version": _version(), "seed": seed}
+        header = {"script": path.name, "version": __version__, "seed": seed}
         header["args"] = f" -- {' '.join(args)}" if args else ""
         program = HEADER.format(**header, proof="pending") + made.code
         steps = _with_lines(made.code, made.steps, HEADER.count("\n"))
@@ -156,12 +157,6 @@ def _source(path: Path) -> tuple[str, cst.Module]:
     except cst.ParserSyntaxError as error:
         first = str(error).strip().splitlines()[0]
         raise files.InputError(path, f"is not Python: {first}") from None
-
-
-def _version() -> str:
-    import tf1repro
-
-    return tf1repro.__version__
 
 
 def _with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[TrainStep]:
