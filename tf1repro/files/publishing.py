@@ -76,6 +76,33 @@ def write_file(path: str | os.PathLike[str], data: bytes, *, option: str) -> Pat
     return target
 
 
+def copy_file(source: str | os.PathLike[str], path: str | os.PathLike[str], *, option: str) -> Path:
+    """Copy the file ``source`` to ``path`` atomically, as ``write_file`` writes bytes (for files
+    too large to hold in memory); return the absolute path written."""
+    size = os.stat(source).st_size
+    target = check_output_file(path, option=option, expected_bytes=size)
+    temporary = leftovers.temporary(target.parent)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, _file_mode())
+            with open(source, "rb") as data, open(fd, "wb", closefd=False) as copy:
+                shutil.copyfileobj(data, copy)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        check_target_file(target, option, path)
+        os.replace(temporary, target)
+        _fsync_dir(target.parent)
+    except OSError as error:
+        raise OutputError(option, path, f"cannot be written: {reason(error)}") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return target
+
+
 def publish(
     folder: str | os.PathLike[str], files: Mapping[str, bytes], *, option: str
 ) -> list[Path]:

@@ -29,6 +29,9 @@ What it changes for the script, and why:
   logits`` losses; TF 2's ``compat.v1`` silently takes the first two as ``labels, logits``, so
   ``softmax_cross_entropy_with_logits(logits, labels)`` trains on swapped inputs. The guard is
   put back, with TF 1.x's error message.
+* **Downloads** (``--data-cache``): ``standins/downloads.py`` serves every download the
+  script makes (urllib, requests, hence Keras' ``get_file``, and ``input_data``'s MNIST) from
+  the parent's pinned data cache, whether or not the compatibility layer is on.
 * **Seeds** (when a seed is given): ``random`` and NumPy's global RandomState are seeded before
   the script starts; every ``tf.Graph`` the script makes gets the graph seed (the default graph
   too, when it is first made, so ``tf.enable_eager_execution()`` still works as line 1, and then
@@ -215,6 +218,8 @@ class Child:
         self.soft_placement: bool = config["soft_placement"]
         self.stdin: bool = config.get("stdin", False)
         self.record: dict[str, Any] | None = config.get("record")
+        self.data_cache: dict[str, str] | None = config.get("data_cache")
+        self.downloads: Any = None
         self.recorder: Any = None
         self.user_folder = str(self.work) + os.sep
         self.installed = tuple(
@@ -245,6 +250,9 @@ class Child:
         faulthandler.register(signal.SIGUSR1, file=stack, all_threads=True)
         warnings.showwarning = self.show_warning
         builtins.__import__ = self.import_hook
+        if self.data_cache is not None:
+            self.downloads = self.load_standin("tf1repro_legacy_downloads", "downloads.py")
+            self.downloads.install(self.data_cache["socket"])
         if self.compat:
             self.choose_keras()
         self.layer_notes.update(
@@ -253,6 +261,7 @@ class Child:
                 "legacy_keras": self.legacy_keras or self.layer_notes.get("legacy_keras", "off"),
                 "soft_placement": self.soft_placement,
                 "data_dir": self.data_dir,
+                "data_cache": None if self.data_cache is None else self.data_cache["folder"],
                 "stdin": self.stdin,
             }
         )
@@ -398,10 +407,14 @@ class Child:
             settings: Any = module
             settings.DATA_DIR = self.data_dir
             settings.FOLDER_MAP = (str(self.work), str(self.origin))
+            settings.FETCH = None if self.downloads is None else self.downloads.path
             assert parent is not None
             parent.__dict__["input_data"] = module
             places = f"train_dir, then {self.data_dir}" if self.data_dir else "train_dir"
-            self.report(INPUT_DATA, f"local MNIST files ({places}; never downloaded)")
+            if self.downloads is None:
+                self.report(INPUT_DATA, f"local MNIST files ({places}; never downloaded)")
+            else:
+                self.report(INPUT_DATA, f"local MNIST files ({places}, then the data cache)")
         return module
 
     def import_standin(self, name: str, fromlist: Any) -> Any:
