@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import logging
 import os
@@ -264,7 +265,8 @@ def open_cache(folder: str | os.PathLike[str], fetch: bool) -> DataCache:
     """The data cache in ``folder``, checked before any run; one object per folder in this
     process, so that the runs of a check share its turns.
 
-    Refused with an ``files.OutputError`` naming ``--data-cache``: an empty path; something that
+    Refused with an ``files.OutputError`` naming ``--data-cache``: an empty path; pooch missing
+    (it hashes the files, and fetches them); something that
     is not a folder (a file, a device, a link to one, a link that leads nowhere); a missing
     folder without ``fetch`` (nothing could be served), or one that cannot be created with it.
     A malformed lock file is a ``files.InputError`` naming the lock and the field.
@@ -272,6 +274,10 @@ def open_cache(folder: str | os.PathLike[str], fetch: bool) -> DataCache:
     text = os.fspath(folder)
     if not text:
         raise files.OutputError(OPTION, text, "must name a folder")
+    if importlib.util.find_spec("pooch") is None:
+        raise files.OutputError(
+            OPTION, text, "needs pooch, which is not installed: pip install 'tf1repro[legacy]'"
+        )
     path = Path(os.path.abspath(text))
     try:
         info = os.stat(path)
