@@ -38,8 +38,10 @@ import logging
 import os
 import re
 import select
+import shutil
 import socket
 import stat
+import tempfile
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -54,6 +56,8 @@ LOCK_FORMAT = "tf1repro.data-lock/1"
 OPTION = "--data-cache"
 #: The socket the script's process asks, in the run's scratch folder.
 SOCKET_FILE = "data-cache.sock"
+#: How long the end of a run waits for its data cache's service to stop.
+CLOSE_SECONDS = 2.0
 #: The largest request a script's process sends: one URL.
 REQUEST_LIMIT = 1 << 16
 #: The largest lock file read: a few hundred bytes per URL.
@@ -119,9 +123,9 @@ class DataCache:
             pins[url] = Pin(name, sha256, entry.integer("size", low=0))
         return pins
 
-    def resolve(self, url: str) -> tuple[Path, Pin]:
-        """The verified local file of ``url`` and its pin, fetched first when allowed and
-        needed; otherwise ``Refusal``."""
+    def resolve(self, url: str, scratch: Path) -> tuple[Path, Pin]:
+        """The verified local file of ``url`` and its pin, fetched first (through the folder
+        ``scratch``) when allowed and needed; otherwise ``Refusal``."""
         with self._turn:
             try:
                 pin = self.pins().get(url)
@@ -135,7 +139,7 @@ class DataCache:
                         f"downloads {url}, which is not in the data cache {self.folder}; run "
                         "once with --fetch on a machine with network to pin it",
                     )
-                pin = self._fetch(url, None)
+                pin = self._fetch(url, None, scratch)
             path = self.folder / pin.file
             if not os.path.lexists(path):
                 if not self.fetch:
@@ -145,7 +149,7 @@ class DataCache:
                         f"downloads {url}, pinned in {self.lock_path} but its file {pin.file} "
                         "is missing; run with --fetch to download it again",
                     )
-                pin = self._fetch(url, pin)
+                pin = self._fetch(url, pin, scratch)
             self._verify(url, path, pin)
             return path, pin
 
@@ -172,15 +176,18 @@ class DataCache:
             )
         self._verified[str(path)] = key
 
-    def _fetch(self, url: str, pin: Pin | None) -> Pin:
-        """Download ``url`` with pooch and copy it into the cache; a pinned one must match."""
+    def _fetch(self, url: str, pin: Pin | None, scratch: Path) -> Pin:
+        """Download ``url`` with pooch into ``scratch`` (the run's scratch folder, removed with
+        the run even when Ctrl-C ends it mid-download), then copy it into the cache; a pinned
+        one must match."""
         import pooch
 
         # pooch reports each download on its logger; the runner is quiet by default.
         pooch.get_logger().setLevel(logging.WARNING)
-        with files.scratch_dir("data_cache") as scratch:
+        folder = Path(tempfile.mkdtemp(prefix="fetch-", dir=scratch))
+        try:
             try:
-                downloaded = Path(pooch.retrieve(url, None, fname="download", path=scratch))
+                downloaded = Path(pooch.retrieve(url, None, fname="download", path=folder))
             except Exception as error:  # requests', ftplib's and the OS's errors alike
                 raise Refusal(
                     "network", url, f"could not download {url}: {_one_line(error)}"
@@ -197,6 +204,8 @@ class DataCache:
             name = pin.file if pin is not None else file_name(url)
             files.copy_file(downloaded, self.folder / name, option=OPTION)
             fetched = Pin(name, found, downloaded.stat().st_size)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
         if pin is None:
             self._pin(url, fetched)
         return fetched
@@ -333,20 +342,23 @@ class Service:
         ]
 
     def close(self) -> None:
-        os.write(self._wake_write, b"x")
-        self._thread.join()
-        self._listener.close()
-        os.close(self._wake_read)
-        os.close(self._wake_write)
+        """Stop serving. A download still under way (the run was stopped meanwhile) is not
+        waited for beyond ``CLOSE_SECONDS``: it fails once the run's scratch folder is gone."""
+        os.close(self._wake_write)  # EOF wakes the thread, which closes the rest
+        self._thread.join(CLOSE_SECONDS)
 
     def _serve(self) -> None:
-        while True:
-            ready, _, _ = select.select([self._listener.fileno(), self._wake_read], [], [])
-            if self._wake_read in ready:
-                return
-            connection, _ = self._listener.accept()
-            with connection:
-                self._answer(connection)
+        try:
+            while True:
+                ready, _, _ = select.select([self._listener.fileno(), self._wake_read], [], [])
+                if self._wake_read in ready:
+                    return
+                connection, _ = self._listener.accept()
+                with connection:
+                    self._answer(connection)
+        finally:
+            self._listener.close()
+            os.close(self._wake_read)
 
     def _answer(self, connection: socket.socket) -> None:
         request = b""
@@ -359,13 +371,19 @@ class Service:
         if not isinstance(url, str):
             return  # not our child's request: no answer
         try:
-            path, pin = self.cache.resolve(url)
-        except Refusal as refusal:
-            self.refused.append(refusal)
-            reply: dict[str, str] = {"kind": refusal.kind, "message": refusal.reason}
+            path, pin = self.cache.resolve(url, self.socket.parent)
+        except Refusal as refused:
+            refusal: Refusal | None = refused
+        except (files.OutputError, OSError) as error:  # e.g. DIR became read-only meanwhile
+            refusal = Refusal("error", url, f"the data cache cannot serve {url}: {error}")
         else:
+            refusal = None
             self.served.setdefault(url, pin)
+        if refusal is None:
             reply = {"path": str(path)}
+        else:
+            self.refused.append(refusal)
+            reply = {"kind": refusal.kind, "message": refusal.reason}
         with contextlib.suppress(OSError):  # the script may be gone meanwhile
             connection.sendall(json.dumps(reply).encode())
 

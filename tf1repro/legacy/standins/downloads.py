@@ -71,6 +71,8 @@ def path(url: str) -> str:
         chunks = []
         while chunk := connection.recv(REPLY_LIMIT):
             chunks.append(chunk)
+    if not chunks:
+        raise DataFetchFailed(f"the data cache did not answer for {url}")
     reply = json.loads(b"".join(chunks))
     if "path" in reply:
         return str(reply["path"])
