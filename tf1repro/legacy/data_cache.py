@@ -1,15 +1,16 @@
 """The pinned data cache of ``legacy run|check --data-cache DIR [--fetch]``: the parent's side.
 
 DIR holds the files that scripts download and the lock file ``tf1repro-data.lock.json``, which
-pins each URL to its file in DIR, its SHA-256 and its size::
+pins each URL to its file in DIR, its SHA-256 and its size (here a file of the 8 bytes
+``x,y\\n1,2\\n``)::
 
     {
      "format": "tf1repro.data-lock/1",
      "files": {
-      "https://example.org/data/birthweight.dat": {
-       "file": "5d0f3a8e21c4-birthweight.dat",
-       "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-       "size": 4215
+      "https://example.org/data/table.csv": {
+       "file": "b901f53c1f1e-table.csv",
+       "sha256": "81bf9fa83c6f7f151bd491a98cd7d933de3965289e3ebd77c6c425f7eaa16392",
+       "size": 8
       }
      }
     }
