@@ -5,7 +5,7 @@ pins each URL to its file in DIR, its SHA-256 and its size (here a file of the 8
 ``x,y\\n1,2\\n``)::
 
     {
-     "format": "tf1repro.data-lock/1",
+     "format": "tf1repro.legacy.data_cache/1",
      "files": {
       "https://example.org/data/table.csv": {
        "file": "b901f53c1f1e-table.csv",
@@ -53,7 +53,7 @@ from tf1repro import files
 from tf1repro.files.reading import kind_of, reason
 
 LOCK_FILE = "tf1repro-data.lock.json"
-LOCK_FORMAT = "tf1repro.data-lock/1"
+LOCK_FORMAT = "tf1repro.legacy.data_cache/1"
 OPTION = "--data-cache"
 #: The socket the script's process asks, in the run's scratch folder.
 SOCKET_FILE = "data-cache.sock"
