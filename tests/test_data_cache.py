@@ -15,13 +15,18 @@ import hashlib
 import http.server
 import json
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, default_signals
 from test_legacy_compat import write_mnist
 
+from tf1repro import files
 from tf1repro.cli import main
 from tf1repro.legacy import data_cache
 from tf1repro.legacy.script_run import ScriptRun
@@ -49,14 +54,30 @@ print(reply.status_code, reply.text.strip())
 
 
 class Server:
-    """An HTTP server on 127.0.0.1 serving ``folder``, in a thread of this process."""
+    """An HTTP server on 127.0.0.1 serving ``folder``, in a thread of this process; ``/stall``
+    sends the start of a file, then nothing until the server stops."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.stalled = threading.Event()
+        self.stopped = threading.Event()
+        server = self
 
         class Quiet(http.server.SimpleHTTPRequestHandler):
             def log_message(self, format: str, *args: object) -> None:
                 pass
+
+            def do_GET(self) -> None:
+                if self.path != "/stall":
+                    super().do_GET()
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", "1000000")
+                self.end_headers()
+                self.wfile.write(b"x" * 1000)
+                self.wfile.flush()
+                server.stalled.set()
+                server.stopped.wait(60)
 
         handler = functools.partial(Quiet, directory=str(folder))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -65,6 +86,7 @@ class Server:
         self.thread.start()
 
     def stop(self) -> None:
+        self.stopped.set()
         if self.thread.is_alive():
             self.httpd.shutdown()
             self.httpd.server_close()
@@ -306,3 +328,47 @@ def test_keras_get_file_and_input_data_are_served_from_the_cache(tmp_path: Path)
     assert [entry["url"] for entry in result.downloads] == list(urls)
     assert result.compat["data_cache"] == os.path.realpath(cache)
     assert sorted(p.name for p in cache.iterdir()) == sorted([*urls.values(), LOCK])
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_run_stopped_mid_download_leaves_no_scratch_and_nothing_in_the_cache(
+    tmp_path: Path, server: Server, signum: int
+) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    path = script(tmp_path, "import sys, urllib.request\nurllib.request.urlopen(sys.argv[1])\n")
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    argv = ["legacy", "run", str(path), "--out", str(out), "--data-cache", str(cache), "--fetch"]
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "tf1repro", *argv, "--", f"{server.base}/stall"],
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(scratch)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=default_signals,
+    )
+    try:
+        assert server.stalled.wait(120), parent.communicate()  # pooch is mid-download
+        parent.send_signal(signum)
+        # A bound, not a speed claim: the stalled download would hold the run for a minute.
+        _, stderr = parent.communicate(timeout=50)
+    finally:
+        parent.kill()
+    assert parent.returncode == 128 + signum and stderr.count("\n") == 1, stderr
+    assert not out.exists() and not cache.exists()
+    assert list(scratch.iterdir()) == []
+
+
+def test_the_socket_is_in_the_runs_scratch_folder_unless_that_path_is_too_long(
+    tmp_path: Path,
+) -> None:
+    assert data_cache.socket_address(Path("/tmp/s")) == f"/tmp/s/{data_cache.SOCKET_FILE}"
+    deep = tmp_path / ("d" * data_cache.SOCKET_PATH_MAX)
+    if sys.platform == "linux":  # Linux's abstract namespace: no path, a random name
+        address = data_cache.socket_address(deep)
+        assert address.startswith("\0tf1repro-data-cache-") and len(address) < 60
+        assert address != data_cache.socket_address(deep)
+    else:
+        with pytest.raises(files.OutputError, match="set TMPDIR to a shorter folder"):
+            data_cache.socket_address(deep)

@@ -38,10 +38,13 @@ import json
 import logging
 import os
 import re
+import secrets
 import select
 import shutil
 import socket
 import stat
+import struct
+import sys
 import tempfile
 import threading
 import urllib.parse
@@ -57,6 +60,8 @@ LOCK_FORMAT = "tf1repro.legacy.data_cache/1"
 OPTION = "--data-cache"
 #: The socket the script's process asks, in the run's scratch folder.
 SOCKET_FILE = "data-cache.sock"
+#: The longest path a Unix socket takes, less its final NUL (104 on macOS, 108 on Linux).
+SOCKET_PATH_MAX = 103
 #: How long the end of a run waits for its data cache's service to stop.
 CLOSE_SECONDS = 2.0
 #: The largest request a script's process sends: one URL.
@@ -320,16 +325,17 @@ def _registered(folder: Path, fetch: bool) -> DataCache:
 
 
 class Service:
-    """Answers one run's requests on ``socket`` (a thread), and keeps what it served and
-    refused, in order."""
+    """Answers one run's requests on the Unix socket ``address`` (a thread), and keeps what it
+    served and refused, in order; downloads go through ``staging``, the run's scratch folder."""
 
-    def __init__(self, cache: DataCache, path: Path) -> None:
+    def __init__(self, cache: DataCache, staging: Path) -> None:
         self.cache = cache
-        self.socket = path
+        self.staging = staging
         self.served: dict[str, Pin] = {}
         self.refused: list[Refusal] = []
+        self.address = socket_address(staging)
         self._listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self._listener.bind(str(path))
+        self._listener.bind(self.address)
         self._listener.listen(8)
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(target=self._serve, name="data-cache", daemon=True)
@@ -356,7 +362,8 @@ class Service:
                     return
                 connection, _ = self._listener.accept()
                 with connection:
-                    self._answer(connection)
+                    if _same_user(connection):
+                        self._answer(connection)
         finally:
             self._listener.close()
             os.close(self._wake_read)
@@ -372,7 +379,7 @@ class Service:
         if not isinstance(url, str):
             return  # not our child's request: no answer
         try:
-            path, pin = self.cache.resolve(url, self.socket.parent)
+            path, pin = self.cache.resolve(url, self.staging)
         except Refusal as refused:
             refusal: Refusal | None = refused
         except (files.OutputError, OSError) as error:  # e.g. DIR became read-only meanwhile
@@ -389,10 +396,36 @@ class Service:
             connection.sendall(json.dumps(reply).encode())
 
 
+def socket_address(staging: Path) -> str:
+    """Where a run's service listens: ``SOCKET_FILE`` in its scratch folder (private to this
+    user), or, when that path is too long for a Unix socket (a deep ``TMPDIR``), a random name
+    in Linux's abstract namespace, where ``_same_user`` keeps other users out."""
+    path = str(staging / SOCKET_FILE)
+    if len(os.fsencode(path)) <= SOCKET_PATH_MAX:
+        return path
+    if sys.platform != "linux":
+        raise files.OutputError(
+            "TMPDIR",
+            str(staging.parent),
+            "is too deep for the data cache's socket; set TMPDIR to a shorter folder",
+        )
+    return f"\0tf1repro-data-cache-{secrets.token_hex(16)}"
+
+
+def _same_user(connection: socket.socket) -> bool:
+    """Whether the process at the other end runs as this user (Linux; elsewhere the socket's
+    private folder already says so)."""
+    if not hasattr(socket, "SO_PEERCRED"):
+        return True
+    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
+    uid: int = struct.unpack("3i", credentials)[1]
+    return uid == os.getuid()
+
+
 @contextlib.contextmanager
 def serving(cache: DataCache, staging: Path) -> Iterator[Service]:
     """Serve ``cache`` to one run whose scratch folder is ``staging``, until the block ends."""
-    service = Service(cache, staging / SOCKET_FILE)
+    service = Service(cache, staging)
     try:
         yield service
     finally:

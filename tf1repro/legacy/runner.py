@@ -131,7 +131,7 @@ def run_script(
             "record": None if settings.record is None else settings.record.to_child(),
             "data_cache": None
             if service is None
-            else {"socket": str(service.socket), "folder": str(service.cache.folder)},
+            else {"socket": service.address, "folder": str(service.cache.folder)},
         }
         if settings.stdin is not None:
             (staging / bootstrap.STDIN_FILE).write_bytes(settings.stdin)
