@@ -251,8 +251,8 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     marker = tmp_path / "ran"
     path = script(tmp_path, f"open({str(marker)!r}, 'w').write('x')\n")
     cache = tmp_path / "cache"
-    lock = {"format": data_cache.LOCK_FORMAT, "files": {"http://h/a.csv": dict(GOOD_ENTRY)}}
-    entry = lock["files"]["http://h/a.csv"]
+    entry: dict[str, object] = dict(GOOD_ENTRY)
+    lock: dict[str, object] = {"format": data_cache.LOCK_FORMAT, "files": {"http://h/a.csv": entry}}
     if prepare == "file":
         cache.write_text("a file")
     elif prepare == "device":
@@ -264,14 +264,14 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(
     elif prepare == "format":
         _corrupt(cache, json.dumps({**lock, "format": "pooch/1"}))
     elif prepare in ("sha256", "escape", "size", "extra", "url"):
-        changed = {
+        changed: dict[str, dict[str, object]] = {
             "sha256": {"sha256": "ABC"},
             "escape": {"file": "../outside"},
             "size": {"size": -1},
             "extra": {"md5": "0" * 32},
             "url": {},
-        }[prepare]
-        entry.update(changed)
+        }
+        entry.update(changed[prepare])
         if prepare == "url":
             lock["files"] = {"file:///etc/passwd": entry}
         _corrupt(cache, json.dumps(lock))
