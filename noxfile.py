@@ -328,9 +328,9 @@ def legacy_matrix(session: nox.Session) -> None:
 
 
 def _legacy_packages(release: str) -> list[str]:
-    """One release with the legacy stand-ins' packages; tf-keras where Keras 3 is the default."""
+    """One release with the legacy extra's packages; tf-keras where Keras 3 is the default."""
     keras = [] if release in ("2.12", "2.13") else [f"tf-keras=={release}.*"]
-    return [f"tensorflow=={release}.*", *keras, "tf-slim", "scikit-learn"]
+    return [f"tensorflow=={release}.*", *keras, "tf-slim", "scikit-learn", "pooch"]
 
 
 @nox.session(name="legacy-shard", python=PYTHON)

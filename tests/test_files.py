@@ -363,6 +363,24 @@ def test_write_file_writes_atomically_with_plain_permissions(
     assert leftovers(tmp_path) == []
 
 
+def test_copy_file_copies_atomically_with_plain_permissions(
+    tmp_path: Path, umask_022: None
+) -> None:
+    os.umask(0o027)
+    source = tmp_path / "download"
+    source.write_bytes(bytes(range(256)) * 4099)  # more than one copy buffer
+    target = tmp_path / "cache" / "data.bin"
+    assert files.copy_file(source, target, option="--data-cache") == target
+    assert target.read_bytes() == source.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~0o027
+    assert leftovers(tmp_path / "cache") == []
+    link = tmp_path / "cache" / "link.bin"
+    link.symlink_to(source)
+    with pytest.raises(OutputError, match="symbolic link"):
+        files.copy_file(source, link, option="--data-cache")
+    assert link.is_symlink() and source.read_bytes()[:4] == bytes(range(4))
+
+
 def test_write_file_turns_a_write_failure_into_one_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -414,6 +414,8 @@ def test_run_settings_store_plain_checked_values() -> None:
         ("strict", 1, "true or false"),
         ("soft_placement", "yes", "true or false"),
         ("fresh", None, "true or false"),
+        ("fetch", "yes", "true or false"),
+        ("fetch", True, "False unless data_cache names a folder to fill"),
     ],
 )
 def test_run_settings_refuse_what_the_options_refuse(

@@ -4,8 +4,9 @@
   strict UTF-8 and strict JSON), ``loads_json``, ``dumps_json``; ``InputError``.
 * ``schema``: ``Fields``, a loaded JSON object read field by field, errors naming the field.
 * ``outputs``: ``check_output_file``, ``check_output_folder``, before any work; ``OutputError``.
-* ``publishing``: ``write_file`` for one file, ``publish`` for a command's outputs as one set,
-  each atomic: a kill at any moment leaves the whole old file (or set) or the whole new one.
+* ``publishing``: ``write_file`` for one file (``copy_file`` for a large one), ``publish`` for
+  a command's outputs as one set, each atomic: a kill at any moment leaves the whole old file
+  (or set) or the whole new one.
 * ``scratch``: ``scratch_dir``, a private temporary folder removed whatever happens.
 * ``leftovers``: the names of the writers' temporaries, and removing those of dead processes.
 
@@ -21,7 +22,7 @@ from tf1repro.files.outputs import (
     check_output_file,
     check_output_folder,
 )
-from tf1repro.files.publishing import publish, write_file
+from tf1repro.files.publishing import copy_file, publish, write_file
 from tf1repro.files.reading import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_DEPTH,
@@ -46,6 +47,7 @@ __all__ = [
     "OutputError",
     "check_output_file",
     "check_output_folder",
+    "copy_file",
     "dumps_json",
     "loads_json",
     "publish",

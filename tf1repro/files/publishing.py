@@ -28,8 +28,9 @@ import fcntl
 import os
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
+from typing import BinaryIO
 
 import tf1repro.files.leftovers as leftovers
 from tf1repro.files.outputs import (
@@ -60,11 +61,30 @@ def write_file(path: str | os.PathLike[str], data: bytes, *, option: str) -> Pat
     at worst a temporary file that the next check or write in that folder removes. The target
     is checked again just before the rename (it may have become a link or a FIFO meanwhile).
     """
-    target = check_output_file(path, option=option, expected_bytes=len(data))
+    return _replace(path, option, len(data), lambda temporary: _write_new(temporary, data))
+
+
+def copy_file(source: str | os.PathLike[str], path: str | os.PathLike[str], *, option: str) -> Path:
+    """Copy the file ``source`` to ``path`` atomically, as ``write_file`` writes bytes, without
+    holding it in memory (a data set); return the absolute path written."""
+
+    def copy(temporary: Path) -> None:
+        with open(source, "rb") as data:
+            _write_new(temporary, data)
+
+    return _replace(path, option, os.stat(source).st_size, copy)
+
+
+def _replace(
+    path: str | os.PathLike[str], option: str, size: int, write: Callable[[Path], None]
+) -> Path:
+    """``write`` a temporary file of ``size`` bytes beside ``path``, then rename it over
+    ``path`` (see ``write_file``)."""
+    target = check_output_file(path, option=option, expected_bytes=size)
     temporary = leftovers.temporary(target.parent)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        _write_new(temporary, data, _file_mode())
+        write(temporary)
         check_target_file(target, option, path)
         os.replace(temporary, target)
         _fsync_dir(target.parent)
@@ -153,14 +173,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_new(path: Path, data: bytes, mode: int) -> None:
-    """Create ``path`` (it must not exist), write ``data`` and fsync it."""
+def _write_new(path: Path, data: bytes | BinaryIO, mode: int | None = None) -> None:
+    """Create ``path`` (it must not exist) with ``mode`` (None: what ``open(path, "w")``
+    gives), write ``data`` (bytes, or what an open file holds) and fsync it."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        os.fchmod(fd, mode)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        os.fchmod(fd, _file_mode() if mode is None else mode)
+        if isinstance(data, bytes):
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        else:
+            with open(fd, "wb", closefd=False) as copy:
+                shutil.copyfileobj(data, copy)
         os.fsync(fd)
     finally:
         os.close(fd)

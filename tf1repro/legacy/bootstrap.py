@@ -16,6 +16,9 @@ changes for the script, and why):
 * ``imports``: ``import tensorflow`` in the script's code yields ``tf.compat.v1`` (v2 behaviour
   disabled); TF 1.x's keyword-only guard on the cross-entropy losses.
 * ``compat``: the compatibility layer (stand-ins, Keras 2, soft placement), unless strict.
+* ``standins/downloads.py`` (``--data-cache``): every download the script makes (urllib,
+  requests, hence Keras' ``get_file``, and ``input_data``'s MNIST) is served from the parent's
+  pinned data cache, whether or not the compatibility layer is on.
 * ``seeds``: ``random``, NumPy and every graph seeded, when a seed is given.
 * ``figures``: ``plt.show()`` saves the figures.
 * ``outcome``: ``child.json``, what the parent learns about the run.
@@ -109,6 +112,7 @@ class Child:
         self.script = self.work / config["script"]
         self.stdin: bool = config.get("stdin", False)
         self.record: dict[str, Any] | None = config.get("record")
+        self.data_cache: dict[str, str] | None = config.get("data_cache")
         self.recorder: Any = None
         self.alias: imports.TensorFlowAlias | None = None
         self.outcome = outcome.Outcome(folder / staging.INFO_FILE, versions.installed)
@@ -127,9 +131,16 @@ class Child:
             self.folder / staging.STACK_FILE,
         )
         builtins.__import__ = self.hook
+        if self.data_cache is not None:
+            downloads = load_file("tf1repro_legacy_downloads", STANDINS / "downloads.py")
+            downloads.install(self.data_cache["socket"])
+            self.layer.fetch = downloads.path
         if self.layer.on:
             self.layer.use_keras(*versions.keras_choice(versions.installed()))
-        self.outcome.layer.update({**self.layer.settings(), "stdin": self.stdin})
+        cache = None if self.data_cache is None else self.data_cache["folder"]
+        self.outcome.layer.update(
+            {**self.layer.settings(), "data_cache": cache, "stdin": self.stdin}
+        )
         if self.seed is not None:
             seeds.reseed(self.seed)
         self.outcome.write(exit_code=None)

@@ -196,12 +196,16 @@ def classify(
     folder: str = "",
     output: str = "",
     source: str = "",
+    refused: tuple[str, str] | None = None,
 ) -> Outcome:
     """Classify a finished (or stopped) child run.
 
     ``folder`` is the folder the script ran from (to find its frames in ``stack``); ``output``
     what the script printed (clients such as git print their network failures there);
-    ``source`` the script's text (a placeholder data path in it explains a missing file).
+    ``source`` the script's text (a placeholder data path in it explains a missing file);
+    ``refused`` the first download the data cache refused, as (class, reason): a script that
+    failed after one failed for it, whatever it made of the error (``not-cached``,
+    ``hash-mismatch``, or ``network`` when ``--fetch`` could not download it).
     """
     if timed_out:
         file, line = stack_line(stack, folder)
@@ -213,6 +217,11 @@ def classify(
             line,
             file,
         )
+    if refused is not None and (exception is not None or exit_code != 0):
+        line, file = (exception.get("line"), exception.get("file")) if exception else (None, None)
+        at = f" ({file} line {line})" if line and file else ""
+        kind, reason = refused
+        return Outcome("failed", kind, f"{reason}{at}", line, file)
     if exception is not None:
         outcome = _from_exception(exception, output, source)
         return Outcome(outcome.status, outcome.kind, outcome.reason, outcome.line, outcome.file)

@@ -32,10 +32,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import tf1repro.legacy.data_cache as data_cache
 import tf1repro.legacy.preload as preload
 from tf1repro import files, process_group
 from tf1repro.legacy.child import staging as child_files
@@ -109,8 +110,13 @@ def run_script(
     # The child runs in its working copy: a relative ``out`` would point somewhere else there.
     out = Path(os.path.abspath(out))
     check_run_folder(out)
+    cache = (
+        None
+        if settings.data_cache is None
+        else data_cache.open_cache(settings.data_cache, settings.fetch)
+    )
     become_subreaper()
-    with files.scratch_dir("legacy") as staging:
+    with files.scratch_dir("legacy") as staging, _serving(cache, staging) as service:
         # The scratch folder is left out too, for a script that sits in the temporary folder.
         copy = _stage(script, staging, [out, staging, *exclude])
         config = {
@@ -125,6 +131,9 @@ def run_script(
             "stdin": settings.stdin is not None,
             "parent": os.getpid(),
             "record": None if settings.record is None else settings.record.to_child(),
+            "data_cache": None
+            if service is None
+            else {"socket": service.address, "folder": str(service.cache.folder)},
         }
         if settings.stdin is not None:
             (staging / child_files.STDIN_FILE).write_bytes(settings.stdin)
@@ -134,7 +143,21 @@ def run_script(
         )
         if _cancelled.is_set():
             raise Cancelled(str(script))
-        return _record(script, out, staging, copy, settings, args, (exit_code, timed_out, seconds))
+        return _record(
+            script, out, staging, copy, settings, args, (exit_code, timed_out, seconds), service
+        )
+
+
+@contextlib.contextmanager
+def _serving(
+    cache: data_cache.DataCache | None, staging: Path
+) -> Iterator[data_cache.Service | None]:
+    """The data cache's service for one run (None without a cache)."""
+    if cache is None:
+        yield None
+        return
+    with data_cache.serving(cache, staging) as service:
+        yield service
 
 
 #: The files every run folder holds, checked before any work (figures, files/ and records vary).
@@ -349,9 +372,10 @@ def _record(
     settings: RunSettings,
     args: Sequence[str],
     ended: tuple[int | None, bool, float],
+    service: data_cache.Service | None,
 ) -> ScriptRun:
     """Classify the run and write its folder in one step; ``ended`` is (exit code, timed out,
-    seconds)."""
+    seconds); ``service`` what the data cache served and refused."""
     exit_code, timed_out, seconds = ended
     info = _read_info(staging)
     versions = info.get("versions", {})
@@ -371,6 +395,9 @@ def _record(
         folder=str(copy.work),
         output=printed,
         source=_read_text(script),
+        refused=None
+        if service is None or not service.refused
+        else (service.refused[0].kind, service.refused[0].reason),
     )
     figures = [name for name in info.get("figures", []) if (staging / name).is_file()]
     written = copy.written()
@@ -392,6 +419,7 @@ def _record(
         compat=info.get("compat", {}),
         substitutions=info.get("substitutions", []),
         records=record_files,
+        downloads=[] if service is None else service.downloads(),
     )
     outputs = {
         name: (staging / name).read_bytes()

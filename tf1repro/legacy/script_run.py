@@ -62,6 +62,9 @@ class ScriptRun:
     (``stand_in``; empty when none did, which is what to port)."""
     records: list[str] = field(default_factory=list)
     """With ``--record``: the record files of the graphs that trained, ``record_1.json``..."""
+    downloads: list[dict[str, Any]] = field(default_factory=list)
+    """With ``--data-cache``: each URL the script downloaded, served from the cache, in order:
+    ``url``, ``file`` (in the cache), ``sha256``, ``size``."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

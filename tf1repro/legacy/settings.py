@@ -49,6 +49,11 @@ class RunSettings:
     """No compatibility layer: no stand-ins for removed APIs, only what TF 2 itself does."""
     data_dir: Path | None = None
     """Where ``input_data`` looks for the MNIST files after the script's own ``train_dir``."""
+    data_cache: Path | None = None
+    """Serve every download the scripts make from this folder's pinned files (see
+    ``tf1repro.legacy.data_cache``); None: downloads go to the network as written."""
+    fetch: bool = False
+    """With ``data_cache``: download what it lacks, and pin it in its lock file."""
     soft_placement: bool = False
     """Place ops pinned to a missing device (e.g. ``/gpu:0``) on one that exists."""
     stdin: bytes | None = None
@@ -67,8 +72,10 @@ class RunSettings:
             "timeout": check_number("timeout", self.timeout, TIMEOUT, TIMEOUT_ALLOWED),
             "jobs": JOBS.check("jobs", self.jobs),
         }
-        for name in ("strict", "soft_placement", "fresh"):
+        for name in ("strict", "soft_placement", "fresh", "fetch"):
             checked[name] = FLAG.check(name, getattr(self, name))
+        if checked["fetch"] and self.data_cache is None:
+            raise ParameterError("fetch", True, "False unless data_cache names a folder to fill")
         # Plain ints and floats, however they were passed: the run records hold them.
         for name, value in checked.items():
             object.__setattr__(self, name, value)

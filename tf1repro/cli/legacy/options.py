@@ -21,7 +21,8 @@ RTOL = Float(low=0.0)
 
 def add_run(parser: argparse.ArgumentParser, seed: int | None = None) -> None:
     """How each script runs: ``--seed`` (default ``seed``; None: unseeded), ``--timeout``, the
-    compatibility layer (``--strict``, ``--data-dir``, ``--soft-placement``) and ``--stdin``."""
+    compatibility layer (``--strict``, ``--data-dir``, ``--soft-placement``), the pinned data
+    cache (``--data-cache``, ``--fetch``) and ``--stdin``."""
     parser.add_argument(
         "--seed",
         type=options.number,
@@ -43,6 +44,17 @@ def add_run(parser: argparse.ArgumentParser, seed: int | None = None) -> None:
     parser.add_argument(
         "--data-dir",
         help="folder holding the four MNIST files, looked in after the script's own train_dir",
+    )
+    parser.add_argument(
+        "--data-cache",
+        metavar="DIR",
+        help="serve every download the scripts make from DIR's pinned files (its lock file "
+        "tf1repro-data.lock.json: URL -> SHA-256, size); a URL not in it fails the script",
+    )
+    parser.add_argument(
+        "--fetch",
+        action="store_true",
+        help="with --data-cache: download what DIR lacks and pin it in the lock file",
     )
     parser.add_argument(
         "--soft-placement",
@@ -107,6 +119,8 @@ def settings(args: argparse.Namespace, **fields: Any) -> RunSettings:
         timeout=args.timeout,
         strict=args.strict,
         data_dir=_data_dir(args.data_dir),
+        data_cache=_data_cache(args.data_cache, args.fetch),
+        fetch=args.fetch,
         soft_placement=args.soft_placement,
         stdin=_stdin(args.stdin),
         **fields,
@@ -119,6 +133,17 @@ def _data_dir(text: str | None) -> Path | None:
     if not text or not Path(text).is_dir():  # '' would be the current folder
         raise UsageError(f"--data-dir {text!r} is not a folder")
     return Path(text)
+
+
+def _data_cache(text: str | None, fetch: bool) -> Path | None:
+    """``--data-cache`` checked with its lock file (and ``--fetch``), before any run."""
+    from tf1repro.legacy.data_cache import open_cache
+
+    if text is None:
+        if fetch:
+            raise UsageError("--fetch needs --data-cache DIR, the folder to fill")
+        return None
+    return open_cache(text, fetch).folder
 
 
 def _stdin(text: str | None) -> bytes | None:

@@ -116,6 +116,8 @@ def handle(args: argparse.Namespace) -> int:
         extras.append(f"{len(run.files)} file(s) written")
     if run.served:
         extras.append(f"{len(run.served)} stand-in(s) used")
+    if run.downloads:
+        extras.append(f"{len(run.downloads)} download(s) from the data cache")
     if settings.record is not None:
         extras.append(f"{len(run.records)} graph(s) recorded")
     extra = "".join(f", {text}" for text in extras)

@@ -49,6 +49,9 @@ class Layer:
         #: ``tf.compat.v1``, once the script has imported TensorFlow.
         self.v1: Any = None
         self.contrib_module: ModuleType | None = None
+        #: ``standins/downloads.py``'s ``path(url)`` with ``--data-cache``: where ``input_data``
+        #: asks for a file that is not in its folder.
+        self.fetch: Callable[[str], str] | None = None
 
     def use_keras(self, legacy: str, note: str) -> None:
         """Turn Keras 2 on (``legacy`` names it, see ``versions.keras_choice``) or note why it
@@ -102,10 +105,14 @@ class Layer:
             settings: Any = module
             settings.DATA_DIR = self.data_dir
             settings.FOLDER_MAP = self.folders
+            settings.FETCH = self.fetch
             assert parent is not None
             parent.__dict__["input_data"] = module
             places = f"train_dir, then {self.data_dir}" if self.data_dir else "train_dir"
-            self.report(INPUT_DATA, f"local MNIST files ({places}; never downloaded)")
+            if self.fetch is None:
+                self.report(INPUT_DATA, f"local MNIST files ({places}; never downloaded)")
+            else:
+                self.report(INPUT_DATA, f"local MNIST files ({places}, then the data cache)")
         return module
 
     def import_standin(self, name: str) -> Any:

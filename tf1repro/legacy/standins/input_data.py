@@ -5,10 +5,13 @@ the missing ones. This one behaves the same with the files present: the same arr
 scaled to [0, 1] as float32, or left as uint8; labels as uint8 or float64 one-hot rows), the
 same split into train, validation and test, the same NumPy reseeding when a ``DataSet`` is made
 and the same shuffles in ``next_batch``, so a seeded script draws the batches it drew on TF 1.x.
-When a file is missing it raises ``DownloadNeeded``, naming the files and where to put them.
+When a file is missing it raises ``DownloadNeeded``, naming the files and where to put them,
+unless the run has a data cache: then, as TF 1.x downloaded each missing file from
+``source_url``, the cache serves it by that URL.
 
-The bootstrap sets ``DATA_DIR`` (``--data-dir``, looked in after ``train_dir``) and
-``FOLDER_MAP`` (the run's working copy and the script's real folder, for the message).
+The bootstrap sets ``DATA_DIR`` (``--data-dir``, looked in after ``train_dir``), ``FOLDER_MAP``
+(the run's working copy and the script's real folder, for the message) and, with
+``--data-cache``, ``FETCH`` (a URL -> the path of its local copy).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import collections
 import gzip
 import os
+from collections.abc import Callable
 from typing import Any
 
 import numpy
@@ -35,6 +39,7 @@ FAKE_IMAGE_SIZE = 784
 
 DATA_DIR: str | None = None
 FOLDER_MAP: tuple[str, str] | None = None
+FETCH: Callable[[str], str] | None = None
 
 Datasets = collections.namedtuple("Datasets", ["train", "validation", "test"])
 
@@ -185,13 +190,20 @@ def _shown(folder: str) -> str:
     return path
 
 
-def _locate(train_dir: str) -> dict[str, str]:
-    """Each file's path: from ``train_dir`` if all four are there, else from ``DATA_DIR``."""
+def _locate(train_dir: str, source_url: str = SOURCE_URL) -> dict[str, str]:
+    """Each file's path: from ``train_dir`` if all four are there, else from ``DATA_DIR``, else
+    (with a data cache) each one missing from ``train_dir`` from the cache, by its URL."""
     folders = [train_dir] + ([DATA_DIR] if DATA_DIR else [])
     for folder in folders:
         found = {name: os.path.join(folder, name) for name in FILES}
         if all(os.path.isfile(path) for path in found.values()):
             return found
+    if FETCH is not None:
+        local = {name: os.path.join(train_dir, name) for name in FILES}
+        return {
+            name: path if os.path.isfile(path) else FETCH(source_url + name)
+            for name, path in local.items()
+        }
     places = " or ".join(_shown(folder) for folder in folders)
     missing = [name for name in FILES if not os.path.isfile(os.path.join(train_dir, name))]
     raise DownloadNeeded(
@@ -218,7 +230,7 @@ def read_data_sets(
             return DataSet([], [], fake_data=True, one_hot=one_hot, dtype=dtype, seed=seed)
 
         return Datasets(train=fake(), validation=fake(), test=fake())
-    paths = _locate(train_dir)
+    paths = _locate(train_dir, source_url)
 
     def read(name: str) -> Any:
         with open(paths[name], "rb") as stream:
