@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,7 +15,9 @@ from tf1repro import runtime
 from tf1repro.backends.loop import (
     Array,
     Arrays,
+    CurvePlan,
     Progress,
+    curve_plan,
     draw_inputs,
     probe_stages,
     record_from,
@@ -106,6 +108,19 @@ class GraphStepper:
             return {}
         return dict(self._session.run(evaluations, feed_dict=self._feed(feeds)))
 
+    def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
+        graph = self._graph
+        tensors = {
+            name: graph.fetches[name] if name in graph.fetches else graph.evaluations[name]
+            for name in names
+        }
+        # Only what the feed set holds: an output may need fewer placeholders than a step.
+        unknown = sorted(set(feeds) - set(graph.placeholders))
+        if unknown:
+            raise ParameterError("feeds", unknown, f"placeholders of {sorted(graph.placeholders)}")
+        fed = {graph.placeholders[name]: value for name, value in feeds.items()}
+        return dict(self._session.run(tensors, feed_dict=fed))
+
 
 def gradient_tensors(graph: V1Graph) -> dict[str, Any]:
     """The gradient each variable's update consumes, found in the train op's apply ops.
@@ -177,9 +192,16 @@ def built(tutorial: Tutorial, config: Config, seed: int) -> Iterator[GraphSteppe
 
 
 def train(
-    tutorial: Tutorial, config: Config, seed: int, *, progress: Progress | None = None
+    tutorial: Tutorial,
+    config: Config,
+    seed: int,
+    *,
+    progress: Progress | None = None,
+    curves: CurvePlan | None = None,
 ) -> Record:
-    """Draw the inputs, train the graph from its own initializer, record everything."""
+    """Draw the inputs, train the graph from its own initializer, record everything; with
+    ``curves``, evaluate those outputs after the steps they name, on the tutorial's
+    ``evaluation_feeds`` of their labels (which the record keeps as its ``curve_feeds``)."""
     inputs = draw_inputs(tutorial, config, seed)
     with built(tutorial, config, seed) as stepper:
         feeds = [to_arrays(step, stepper.dtypes) for step in inputs.feeds]
@@ -187,9 +209,19 @@ def train(
             label: to_arrays(values, stepper.dtypes)
             for label, values in inputs.evaluation_feeds.items()
         }
+        used = {label for by_label in (curves or {}).values() for label in by_label}
+        curve_feeds = {
+            label: evaluation_feeds[label] for label in evaluation_feeds if label in used
+        }
         stepper.initialize()
         trajectory = run_steps(
-            stepper, feeds, evaluation_feeds, who=(tutorial.name, "graph"), progress=progress
+            stepper,
+            feeds,
+            evaluation_feeds,
+            who=(tutorial.name, "graph"),
+            progress=progress,
+            curves=curves,
+            curve_feeds=curve_feeds,
         )
     return record_from(
         tutorial,
@@ -201,6 +233,7 @@ def train(
         trajectory,
         runtime.versions(),
         measured_platform(),
+        curve_feeds,
     )
 
 
@@ -216,6 +249,8 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
             record.evaluation_feeds,
             who=(tutorial.name, "graph"),
             progress=progress,
+            curves=curve_plan(record),
+            curve_feeds=record.curve_feeds,
         )
     return record_from(
         tutorial,
@@ -227,6 +262,7 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
         trajectory,
         runtime.versions(),
         measured_platform(),
+        record.curve_feeds,
     )
 
 
