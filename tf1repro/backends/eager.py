@@ -196,6 +196,7 @@ class EagerStepper:
             return {name: outputs[name] for name in self._fetch_names}
 
         def outputs(feeds: Any) -> Any:
+            # What evaluate() returns comes first: it is the port's own word on evaluations.
             evaluated = {} if port.evaluate is None else port.evaluate(feeds)
             return {**port.forward(feeds), **evaluated}
 

@@ -111,7 +111,7 @@ class GraphStepper:
     def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
         graph = self._graph
         tensors = {
-            name: graph.fetches[name] if name in graph.fetches else graph.evaluations[name]
+            name: graph.evaluations[name] if name in graph.evaluations else graph.fetches[name]
             for name in names
         }
         # Only what the feed set holds: an output may need fewer placeholders than a step.

@@ -53,7 +53,7 @@ class TwinStepper:
 
     def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
         outputs = self.forward(feeds)
-        if not set(names) <= set(outputs):
+        if type(self._twin).evaluate is not NumpyTwin.evaluate:
             outputs = {**outputs, **self.evaluate(feeds)}
         return {name: outputs[name] for name in names}
 

@@ -59,7 +59,8 @@ class Port(ABC):
         v2 behaviour on). ``forward`` takes the feeds by the port's names and returns at least
         every recorded fetch and the loss (``V2Port.loss``) by the port's names. Every output
         the recording holds a curve of (what the script evaluated on other feeds after its
-        steps) is taken from ``forward`` on those feeds, or else from ``V2Port.evaluate``."""
+        steps) is taken from ``V2Port.evaluate`` on those feeds when it returns it, else from
+        ``forward``."""
 
 
 def load_ports(spec: str) -> list[Port]:

@@ -198,7 +198,8 @@ def recorded_as(
     )
     names = {
         theirs: mine
-        for group in ("feeds", "variables", "fetches", "evaluations")
+        # A tensor both fetched and evaluated (a loss on the test set) goes by its fetch's name.
+        for group in ("evaluations", "feeds", "variables", "fetches")
         for mine, theirs in found[group].items()
     }
     return Restated(record, names, sets)
@@ -399,7 +400,7 @@ def _curve_deviations(recording: Record, restated: Restated, label: str) -> list
         for name, values in arrays.items():
             quantity = f"{quantity_label('feed', name, names.get(name))} on {on(set_label)}"
             ours = mine.curve_feeds[set_label][name][np.newaxis]
-            _same_layout(quantity, values[np.newaxis], ours, label)
+            _same_layout(quantity, values[np.newaxis], ours, label, each="")
             found.append(deviation(quantity, values[np.newaxis], ours, start=first))
     for name, by_label in recording.curves.items():
         for set_label, curve in by_label.items():
@@ -424,9 +425,9 @@ def quantity_label(kind: str, name: str, mine: str | None) -> str:
     return f"{prefix}{name}" if mine is None or mine == name else f"{prefix}{name} ({mine})"
 
 
-def _same_layout(quantity: str, theirs: Any, ours: Any, label: str) -> None:
+def _same_layout(quantity: str, theirs: Any, ours: Any, label: str, each: str = " a step") -> None:
     if theirs.dtype != ours.dtype or theirs.shape[1:] != ours.shape[1:]:
         raise Mismatch(
-            f"{label}: {quantity} is {theirs.dtype} {list(theirs.shape[1:])} a step in the "
+            f"{label}: {quantity} is {theirs.dtype} {list(theirs.shape[1:])}{each} in the "
             f"recording, {ours.dtype} {list(ours.shape[1:])} in the tutorial"
         )
