@@ -35,7 +35,8 @@ each curve refers to it by that number; a call on exactly the last step's feeds 
 step's own feeds (``step``) and stores nothing more, and the recorded fetches on those are the
 step's fetches already. Variables read by such a call are the recorded variables. A tensor with
 a stateful op in its computation is named in the notes instead: the script's own draw cannot be
-replayed.
+replayed; so is a tensor the script built after the graph first trained (an op made anew for
+every evaluation has a new name each time, and no port or tutorial builds it so).
 
 A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph, the curves' and
 their feed sets' included (the cut is said in its notes); evaluations after the last recorded
@@ -93,6 +94,11 @@ class GraphRecording:
         """Per tensor name: the stateful op its computation holds, or None."""
         self.stale = False
         """The script trained on after the recording stopped: its state is not recorded."""
+        self.built: frozenset[str] = frozenset()
+        """The graph's ops when it first trained: a curve is of one of their tensors."""
+        self.late: dict[str, list[str]] = {}
+        """Per script line, the tensors it built after the graph first trained that the script
+        evaluated (often a new op for every call): named in the notes, not recorded."""
 
     def stop(self, key: str, why: str) -> None:
         self.done = True
@@ -259,6 +265,13 @@ class Recorder:
             for name, tensor, position in tensors:
                 if name in variables or (on_step and name in fetched):
                     continue  # recorded after every step already
+                if tensor.op.name not in recording.built:
+                    where = self.where(tensor.op)
+                    line = f"{where['file']} line {where['line']}" if where else "the script"
+                    late = recording.late.setdefault(line, [])
+                    if name not in late:
+                        late.append(name)
+                    continue
                 if name not in recording.stateful:
                     recording.stateful[name] = self.stateful_op(tensor.op)
                 stateful = recording.stateful[name]
@@ -334,6 +347,7 @@ class Recorder:
         import tensorflow as tf
 
         graph = recording.graph
+        recording.built = frozenset(op.name for op in graph.get_operations())
         variables = graph.get_collection(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)
         recording.variables = [
             (variable.op.name, graph.as_graph_element(variable)) for variable in variables
@@ -469,12 +483,19 @@ class Recorder:
             for key, arrays in recording.steps.items():
                 kind, _, name = key.partition(":")
                 groups[group_of[kind]][name] = encode(self.np.stack(arrays))
+            notes = dict(recording.notes)
+            for line, names in recording.late.items():
+                more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+                notes[f"not recorded: {names[0]}{more}"] = (
+                    f"evaluated by the script between steps, built by {line} after the graph "
+                    "first trained: a curve is of a tensor the training graph has"
+                )
             entry = {
                 "graph": recording.index,
                 "steps": recording.count,
                 "initial": {name: encode(a) for name, a in recording.initial.items()},
                 **groups,
-                "notes": recording.notes,
+                "notes": notes,
                 "sites": recording.sites,
             }
             if recording.curves:
