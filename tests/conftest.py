@@ -16,6 +16,8 @@ from tf1repro import Record, Reproduction, reproduce, train
 from tf1repro.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
+#: The runner's files (bootstrap, its parts, the stand-ins): no traceback shown names them.
+RUNNER_FOLDER = str(ROOT / "tf1repro" / "legacy")
 
 
 @pytest.fixture(scope="session")
@@ -91,6 +93,36 @@ def default_signals() -> None:
     non-interactive shell, ``nohup``), which tf1repro would honour and keep ignoring."""
     for signum in (signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
+
+
+def start_process(
+    command: list[str],
+    *,
+    cwd: Path = ROOT,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] = default_signals,
+) -> subprocess.Popen[str]:
+    """``command`` in a session of its own (a test's signal reaches it alone), its output
+    captured as text; ``preexec`` sets its signals up (by default as a terminal would)."""
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+        preexec_fn=preexec,
+    )
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a killed process nobody reaped yet is a zombie: dead)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # gone, or going while read
+        return False
+    return state not in ("Z", "X")
 
 
 def run_python(

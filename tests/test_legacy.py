@@ -15,7 +15,7 @@ from pathlib import Path
 import matplotlib.image
 import numpy as np
 import pytest
-from conftest import ROOT, run_python
+from conftest import ROOT, RUNNER_FOLDER, alive, run_python
 from test_legacy_compat import write_mnist
 
 from tf1repro import Reproduction, runtime
@@ -125,6 +125,7 @@ def test_stand_ins_are_reported_and_compute(corpus: tuple[Path, dict[str, Script
     assert runs["shape_mismatch.py"].reason.endswith("Incompatible shapes: [2] vs. [3]")
     traceback = (out / "shape_mismatch" / "stderr.txt").read_text()
     assert "bootstrap.py" not in traceback and "runpy" not in traceback
+    assert RUNNER_FOLDER not in traceback  # no part of the runner either
 
 
 def test_seeded_eager_draws_repeat(
@@ -224,16 +225,7 @@ def test_timeout_stops_the_whole_process_group(tmp_path: Path) -> None:
     assert (run.status, run.kind, run.line, run.exit_code) == ("timeout", "timeout", 4, None)
     assert run.seconds >= 8
     assert "after 8 s at hang.py line 4" in run.reason
-    assert not _alive(int(pid_file.read_text())), "the script's own child outlived the timeout"
-
-
-def _alive(pid: int) -> bool:
-    """True while ``pid`` runs (a killed process nobody reaped yet is a zombie: dead)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state not in ("Z", "X")
+    assert not alive(int(pid_file.read_text())), "the script's own child outlived the timeout"
 
 
 def test_script_can_neither_see_nor_break_our_state(tmp_path: Path) -> None:
@@ -282,6 +274,7 @@ def test_a_mistake_tensorflow_rejects_is_the_scripts_own(tmp_path: Path) -> None
     traceback = (tmp_path / "out" / "stderr.txt").read_text()
     assert "tensorflow/python/training/saver.py" in traceback
     assert "bootstrap.py" not in traceback and "runpy" not in traceback
+    assert RUNNER_FOLDER not in traceback  # no part of the runner either
 
 
 def test_stdin_feeds_input(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, default_signals
+from conftest import ROOT, RUNNER_FOLDER, alive, start_process
 
 from tf1repro import files
 from tf1repro.cli import main
@@ -137,15 +137,7 @@ def _start_hanging_run(
         argv = ["legacy", "run", str(folder / "hang.py"), "--out", str(out)]
     else:
         argv = ["legacy", "check", str(folder), "--jobs", "2", "--out", str(out)]
-    parent = subprocess.Popen(
-        [sys.executable, "-m", "tf1repro", *argv],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=default_signals,
-    )
+    parent = start_process([sys.executable, "-m", "tf1repro", *argv])
     pids: list[int] = []
     deadline = time.monotonic() + START_SECONDS
     for name in names:
@@ -164,18 +156,10 @@ def _gone(pids: list[int], timeout: float = 10.0) -> bool:
     """Whether every pid is dead (a zombie counts as dead) within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if not any(_alive(pid) for pid in pids):
+        if not any(alive(pid) for pid in pids):
             return True
         time.sleep(0.05)
     return False
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 def _no_scratch(folder: Path, timeout: float = 10.0) -> bool:
@@ -527,6 +511,7 @@ def test_no_runner_frames_or_paths_in_what_the_script_sees(tmp_path: Path) -> No
     assert run.reason == "KeyError (helper.py line 4): 'missing'"
     stderr = (tmp_path / "out" / "stderr.txt").read_text()
     assert "bootstrap" not in stderr and "importlib" not in stderr and "runpy" not in stderr
+    assert RUNNER_FOLDER not in stderr  # no part of the runner either (the import hook)
     warning = next(line for line in stderr.splitlines() if "DeprecationWarning" in line)
     assert warning.startswith(str(tmp_path)), warning  # a file of the script's, not the runner's
     frames = [line for line in stderr.splitlines() if line.startswith('  File "')]

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, default_signals
+from conftest import ROOT, start_process
 
 from tools.matrix import CHECK_NAMES, KERNEL_CHECK_NAMES, SUITE
 from tools.matrix.cli import main
@@ -53,16 +53,7 @@ def start(folder: Path, env: dict[str, str]) -> subprocess.Popen[str]:
     # The user's own setting must not leak into the default path. The tooling is the
     # checkout's: from tmp_path, the command finds it on PYTHONPATH.
     environment = {**os.environ, **env, "TF_ENABLE_ONEDNN_OPTS": "0", "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        command,
-        cwd=folder,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=default_signals,
-    )
+    return start_process(command, cwd=folder, env=environment)
 
 
 def test_both_paths_run_side_by_side_and_write_two_results(tmp_path: Path) -> None:

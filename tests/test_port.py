@@ -22,7 +22,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from background import ORACLE_CASE
-from conftest import LINE_SCRIPT, ROOT
+from conftest import LINE_SCRIPT, ROOT, start_process
 
 from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
@@ -473,14 +473,7 @@ def test_ctrl_c_leaves_no_child_and_no_program(phase: str, tmp_path: Path) -> No
     out = tmp_path / "ported"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "tf1repro", "port", str(ARTICLE), "--out", str(out), "--", "0"]
-    parent = subprocess.Popen(
-        command,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    parent = start_process(command, env=env)
     wanted = b"tf2_recorder" if phase == "proof" else b""
     deadline = time.monotonic() + (TIMEOUT if phase == "proof" else 120)
     while not _children(parent.pid, wanted) and time.monotonic() < deadline:

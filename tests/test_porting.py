@@ -43,6 +43,17 @@ class Line(Port):
 """
 
 
+#: The same port with the loss mapped too.
+MAPPED_PORT = PORT.replace('"b"}', '"b", "Add": "loss"}', 1)
+
+
+def line_and_port(tmp_path: Path, port: str = PORT) -> tuple[Path, Path]:
+    """The recording of ``recorded_line`` and a port file holding ``port``."""
+    path = tmp_path / "line_port.py"
+    path.write_text(textwrap.dedent(port))
+    return recorded_line(tmp_path / "run"), path
+
+
 def recorded_line(folder: Path, weight: str = "Variable") -> Path:
     """line.py's graph as ``legacy run --record`` would record its script: TensorFlow's names,
     its weight's ``weight`` (a script that says ``name=`` records that name)."""
@@ -94,9 +105,7 @@ def test_a_forward_without_its_loss_is_one_line(capsys: pytest.CaptureFixture[st
 def test_a_port_missing_a_recorded_fetch_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = recorded_line(tmp_path / "run")
-    port = tmp_path / "line_port.py"
-    port.write_text(textwrap.dedent(PORT))
+    folder, port = line_and_port(tmp_path)
     for command in ("compare", "diagnose"):
         assert main([command, "--record", str(folder), "--port", str(port)]) == 2
         line = one_line(capsys)
@@ -131,9 +140,7 @@ def test_a_name_the_script_gave_is_advised_as_its_name(
 def test_the_port_only_table_names_the_port_s_names_too(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = recorded_line(tmp_path / "run")
-    port = tmp_path / "line_port.py"
-    port.write_text(textwrap.dedent(PORT).replace('"b"}', '"b", "Add": "loss"}', 1))
+    folder, port = line_and_port(tmp_path, MAPPED_PORT)
     assert main(["compare", "--record", str(folder), "--port", str(port), "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)["rows"]
     assert {q["quantity"]: q["ulps"] for q in row["quantities"]} == {
@@ -158,10 +165,7 @@ def test_the_recording_summary_names_what_a_port_maps(tmp_path: Path) -> None:
 def test_a_port_differing_at_step_1_is_diagnosed_from_a_2_step_replay(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    folder = recorded_line(tmp_path / "run")
-    port = tmp_path / "line_port.py"
-    wrong = PORT.replace('"b"}', '"b", "Add": "loss"}', 1).replace("reduce_mean", "reduce_sum")
-    port.write_text(textwrap.dedent(wrong))
+    folder, port = line_and_port(tmp_path, MAPPED_PORT.replace("reduce_mean", "reduce_sum"))
     assert main(["diagnose", "--record", str(folder), "--port", str(port), "--json"]) == 1
     (diagnosis,) = json.loads(capsys.readouterr().out)
     assert (diagnosis["step"], diagnosis["stage"], diagnosis["quantity"]) == (1, "forward", "Add")

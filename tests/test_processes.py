@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, default_signals
+from conftest import alive, default_signals, start_process
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="scans /proc")
 
@@ -35,28 +35,21 @@ open(sys.argv[1], "w").write("started")
 time.sleep(300)
 """
 
-#: The child leaves the script's process group and session, then outlives the script.
-ESCAPER = """\
+#: A child that leaves the script's process group and session, and sleeps.
+ESCAPING_CHILD = """\
 import os, sys, time
 if os.fork() == 0:
     os.setsid()
     open(sys.argv[1], "w").write("started")
     time.sleep(300)
     os._exit(0)
-time.sleep(300)
 """
 
+#: The child outlives the script.
+ESCAPER = ESCAPING_CHILD + "time.sleep(300)\n"
+
 #: The same, but the script ends once its child has left.
-QUICK_ESCAPER = """\
-import os, sys, time
-if os.fork() == 0:
-    os.setsid()
-    open(sys.argv[1], "w").write("started")
-    time.sleep(300)
-    os._exit(0)
-while not os.path.exists(sys.argv[1]):
-    time.sleep(0.01)
-"""
+QUICK_ESCAPER = ESCAPING_CHILD + "while not os.path.exists(sys.argv[1]):\n    time.sleep(0.01)\n"
 
 
 def marked(mark: str) -> list[str]:
@@ -68,11 +61,10 @@ def marked(mark: str) -> list[str]:
         try:
             if mark.encode() not in (proc / "environ").read_bytes().split(b"\0"):
                 continue
-            state = (proc / "stat").read_bytes().rpartition(b")")[2].split()[0]
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except (OSError, IndexError):
+        except OSError:
             continue
-        if state not in (b"Z", b"X"):
+        if alive(int(proc.name)):
             found.append(f"{proc.name}: {command}")
     return found
 
@@ -101,16 +93,7 @@ def start(
     env = {**os.environ, "TMPDIR": str(scratch)}
     name, _, value = mark.partition("=")
     env[name] = value
-    process = subprocess.Popen(
-        [sys.executable, "-m", "tf1repro", *argv],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-        preexec_fn=preexec,
-    )
+    process = start_process([sys.executable, "-m", "tf1repro", *argv], env=env, preexec=preexec)
     return process, mark, scratch
 
 
@@ -213,3 +196,48 @@ def test_a_huge_timeout_waits_for_a_preloaded_child(timeout: float) -> None:
     theirs.sendall(b'{"exit": 0}\n')
     assert child.wait(timeout) == 0
     theirs.close()
+
+
+# -- the one helper that starts and ends a child with its process group ---------------------
+
+
+def started_group(tmp_path: Path, source: str) -> subprocess.Popen[bytes]:
+    """``python -c SOURCE`` started by ``process_group.start``, its output in ``tmp_path``."""
+    from tf1repro import process_group
+
+    with open(tmp_path / "output.txt", "wb") as output:
+        return process_group.start(
+            [sys.executable, "-c", source], stdout=output, stderr=output, env=dict(os.environ)
+        )
+
+
+def test_ending_a_group_kills_what_its_leader_started(tmp_path: Path) -> None:
+    from tf1repro import process_group
+
+    pid_file = tmp_path / "helper.pid"
+    child = started_group(
+        tmp_path,
+        "import subprocess, time\n"
+        "helper = subprocess.Popen(['sleep', '600'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(helper.pid))\n"
+        "time.sleep(600)\n",
+    )
+    wait_for(child, pid_file.is_file, "the helper's start")
+    helper = int(pid_file.read_text())
+    assert os.getpgid(child.pid) == child.pid == os.getpgid(helper)  # one group, its own
+    assert os.getsid(child.pid) != os.getsid(0)  # and a session of its own
+    process_group.end(child, grace=0.2)
+    assert child.returncode == -signal.SIGKILL  # it did not end within its grace
+    deadline = time.monotonic() + 10.0
+    while alive(helper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(helper), "the leader's child outlived the group's end"
+
+
+def test_a_child_ending_within_its_grace_keeps_its_exit_code(tmp_path: Path) -> None:
+    from tf1repro import process_group
+
+    child = started_group(tmp_path, "import sys\nsys.exit(3)\n")
+    process_group.end(child, grace=START_SECONDS)
+    assert child.returncode == 3
+    process_group.kill(child.pid)  # a group already gone is no error

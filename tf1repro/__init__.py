@@ -14,6 +14,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from tf1repro._version import __version__ as __version__
+
 if TYPE_CHECKING:
     from tf1repro.backends import replay, train
     from tf1repro.compare import Comparison, Deviation, compare_records
@@ -96,5 +98,3 @@ __all__ = [
     "tutorial_names",
     "validate_seed",
 ]
-
-__version__ = "0.2.0"

@@ -197,21 +197,30 @@ def train(
     seed: int,
     *,
     progress: Progress | None = None,
+    first_steps: int | None = None,
     curves: CurvePlan | None = None,
 ) -> Record:
-    """Draw the inputs, train the graph from its own initializer, record everything; with
-    ``curves``, evaluate those outputs after the steps they name, on the tutorial's
-    ``evaluation_feeds`` of their labels (which the record keeps as its ``curve_feeds``)."""
+    """Draw the inputs, train the graph from its own initializer, record everything.
+
+    With ``first_steps``, only that many steps are trained (every step's inputs are still
+    drawn, so they are the whole run's first steps) and nothing is evaluated after training:
+    the record is the whole run's prefix. With ``curves``, those outputs are evaluated after
+    the steps they name, on the tutorial's ``evaluation_feeds`` of their labels (which the
+    record keeps as its ``curve_feeds``).
+    """
     inputs = draw_inputs(tutorial, config, seed)
     with built(tutorial, config, seed) as stepper:
-        feeds = [to_arrays(step, stepper.dtypes) for step in inputs.feeds]
+        feeds = [to_arrays(step, stepper.dtypes) for step in inputs.feeds[:first_steps]]
         evaluation_feeds = {
             label: to_arrays(values, stepper.dtypes)
             for label, values in inputs.evaluation_feeds.items()
+            if first_steps is None or first_steps >= config.steps
         }
         used = {label for by_label in (curves or {}).values() for label in by_label}
         curve_feeds = {
-            label: evaluation_feeds[label] for label in evaluation_feeds if label in used
+            label: to_arrays(values, stepper.dtypes)
+            for label, values in inputs.evaluation_feeds.items()
+            if label in used
         }
         stepper.initialize()
         trajectory = run_steps(

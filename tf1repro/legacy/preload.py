@@ -42,7 +42,6 @@ import os
 import re
 import select
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -53,11 +52,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from tf1repro import files
+from tf1repro import files, process_group
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 #: How long a server may take to import TensorFlow before its runs fall back to fresh ones.
 START_SECONDS = 300.0
+#: How long a server whose pipe closed gets to exit by itself before its group is killed.
+CLOSE_SECONDS = 10.0
 #: The longest single wait on a forked child's connection (see ``ForkedChild._read``).
 MAX_SELECT_SECONDS = 3600.0
 #: Source text that makes a script's start depend on when TensorFlow is imported.
@@ -88,13 +89,11 @@ class Server:
                 open(self.folder / "stdout", "w+b") as stdout,
                 open(self.folder / "stderr", "wb") as stderr,
             ):
-                self.process = subprocess.Popen(
+                self.process = process_group.start(
                     [python, str(ZYGOTE), self.socket, "1" if keras else "0", str(watch)],
-                    stdin=subprocess.DEVNULL,
                     stdout=stdout,
                     stderr=stderr,
                     env=server_env,
-                    start_new_session=True,
                     pass_fds=(watch,),
                 )
         finally:
@@ -102,7 +101,7 @@ class Server:
         with _lock:
             _processes.add(self.process)
             if _killed.is_set():
-                _kill(self.process)
+                process_group.kill(self.process.pid)
         self.ready = self._wait_ready()
 
     def _wait_ready(self) -> dict[str, Any] | None:
@@ -126,20 +125,10 @@ class Server:
         """Close our end of its pipe (it kills what it still runs and exits), then tidy up."""
         with contextlib.suppress(OSError):
             os.close(self._keep)
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            _kill(self.process)
-            self.process.wait()
+        process_group.end(self.process, grace=CLOSE_SECONDS)
         with _lock:
             _processes.discard(self.process)
         shutil.rmtree(self.folder, ignore_errors=True)
-
-
-def _kill(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL to a server's process group: the server and what it forked."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(process.pid, signal.SIGKILL)
 
 
 def kill_servers() -> None:
@@ -148,7 +137,7 @@ def kill_servers() -> None:
     with _lock:
         _killed.set()
         for process in _processes:
-            _kill(process)
+            process_group.kill(process.pid)
 
 
 class ForkedChild:

@@ -36,9 +36,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import tf1repro.legacy.bootstrap as bootstrap
 import tf1repro.legacy.preload as preload
-from tf1repro import files
+from tf1repro import files, process_group
+from tf1repro.legacy.child import staging as child_files
 from tf1repro.legacy.classify import classify
 from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
 from tf1repro.legacy.script_run import (
@@ -52,6 +52,8 @@ from tf1repro.legacy.script_run import (
 from tf1repro.legacy.settings import RunSettings, settings_of
 from tf1repro.recording.reader import RECORD_PATTERN, records_of
 
+#: The child's program, started by file path (see its docstring).
+BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
 #: The tail of the script's output searched for failures that clients print (git, pip...).
@@ -74,7 +76,7 @@ def cancel_all() -> None:
     preload.kill_servers()
     with _live_lock:
         for pid in list(_live):
-            _kill_group(pid)
+            process_group.kill(pid)
 
 
 def reset_cancellation() -> None:
@@ -125,8 +127,8 @@ def run_script(
             "record": None if settings.record is None else settings.record.to_child(),
         }
         if settings.stdin is not None:
-            (staging / bootstrap.STDIN_FILE).write_bytes(settings.stdin)
-        command = [settings.python or sys.executable, bootstrap.__file__, str(staging)]
+            (staging / child_files.STDIN_FILE).write_bytes(settings.stdin)
+        command = [settings.python or sys.executable, str(BOOTSTRAP), str(staging)]
         exit_code, timed_out, seconds = _run_child(
             command, staging, config, _child_environment(settings.seed, staging), settings.timeout
         )
@@ -178,7 +180,7 @@ def _run_child(
     """
     watch, keep = os.pipe()
     try:
-        (staging / bootstrap.CONFIG_FILE).write_text(json.dumps({**config, "pipe": watch}))
+        (staging / child_files.CONFIG_FILE).write_text(json.dumps({**config, "pipe": watch}))
         with (
             open(staging / STDOUT_FILE, "wb") as stdout,
             open(staging / TF_LOG_FILE, "ab") as stderr,
@@ -192,18 +194,11 @@ def _run_child(
             with _live_lock:
                 if _cancelled.is_set():
                     if child is not None:
-                        _kill_group(child.pid)
-                        child.wait()
+                        process_group.end(child)
                     raise Cancelled(command[-1])
                 if child is None:
-                    child = subprocess.Popen(
-                        command,
-                        stdin=subprocess.DEVNULL,
-                        stdout=stdout,
-                        stderr=stderr,
-                        env=env,
-                        start_new_session=True,
-                        pass_fds=(watch,),
+                    child = process_group.start(
+                        command, stdout=stdout, stderr=stderr, env=env, pass_fds=(watch,)
                     )
                 _live[child.pid] = child
             os.close(watch)
@@ -212,15 +207,14 @@ def _run_child(
                 code: int | None = child.wait(timeout)
                 timed_out = False
             except subprocess.TimeoutExpired:
-                _dump_stack(child, staging / bootstrap.STACK_FILE)
+                _dump_stack(child, staging / child_files.STACK_FILE)
                 code, timed_out = None, True
             finally:
                 # Whatever the script left running goes with it, the watcher too, before the
                 # pipe closes (the watcher would take that for this process's death): its
                 # group, and what left the group (setsid) but carries the run's marker.
                 started = _run_processes(child.pid, env["TMPDIR"])
-                _kill_group(child.pid)
-                child.wait()
+                process_group.end(child)
                 _kill_all(started, child.pid, env["TMPDIR"])
                 with _live_lock:
                     _live.pop(child.pid, None)
@@ -229,11 +223,6 @@ def _run_child(
         for fd in (watch, keep):
             if fd >= 0:
                 os.close(fd)
-
-
-def _kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
 
 
 # -- everything a script started ---------------------------------------------------------------
@@ -366,7 +355,7 @@ def _record(
     exit_code, timed_out, seconds = ended
     info = _read_info(staging)
     versions = info.get("versions", {})
-    recording = staging / bootstrap.RECORDING_FILE
+    recording = staging / child_files.RECORDING_FILE
     records = (
         [] if settings.record is None else records_of(recording, script, settings.seed, versions)
     )
@@ -378,7 +367,7 @@ def _record(
         exception=info.get("exception"),
         timed_out=timed_out,
         timeout=settings.timeout,
-        stack=_read_text(staging / bootstrap.STACK_FILE),
+        stack=_read_text(staging / child_files.STACK_FILE),
         folder=str(copy.work),
         output=printed,
         source=_read_text(script),
@@ -432,7 +421,7 @@ def _child_environment(seed: int | None, staging: Path) -> dict[str, str]:
 
 def _read_info(staging: Path) -> dict[str, Any]:
     try:
-        info: dict[str, Any] = json.loads((staging / bootstrap.INFO_FILE).read_text())
+        info: dict[str, Any] = json.loads((staging / child_files.INFO_FILE).read_text())
     except (OSError, ValueError):
         return {}
     return info
@@ -457,7 +446,7 @@ def _tail(path: Path) -> str:
 def interpreter_versions(python: str) -> dict[str, str]:
     """Python, TensorFlow, NumPy and tf-keras versions of ``python``, without importing them."""
     result = subprocess.run(
-        [python, bootstrap.__file__, "--versions"],
+        [python, str(BOOTSTRAP), "--versions"],
         capture_output=True,
         text=True,
         check=False,

@@ -58,7 +58,7 @@ def preload(keras: bool) -> None:
     """Do what a fresh child does before and when the script first imports TensorFlow, up to
     (not including) the changes that depend on the run (patches, seeds, the import hook)."""
     if keras:
-        legacy, _ = bootstrap.keras_choice(bootstrap.versions())
+        legacy, _ = bootstrap.versions.keras_choice(bootstrap.versions.installed())
         if legacy:
             os.environ["TF_USE_LEGACY_KERAS"] = "1"
     import tensorflow  # noqa: F401
@@ -113,7 +113,7 @@ def become_child(request: dict[str, Any], fds: list[int], import_log: bytes) -> 
     os.environ.update(request["env"])
     tempfile.tempdir = None  # found again from TMPDIR
     staging = Path(request["staging"])
-    config_file = staging / bootstrap.CONFIG_FILE
+    config_file = staging / bootstrap.staging.CONFIG_FILE
     config = json.loads(config_file.read_text())
     config.update(pipe=watch, parent=os.getppid())
     config_file.write_text(json.dumps(config))

@@ -17,11 +17,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import textwrap
@@ -32,7 +30,8 @@ from typing import Any
 
 import libcst as cst
 
-from tf1repro import files
+from tf1repro import files, process_group
+from tf1repro._version import __version__
 from tf1repro.equivalence import Report, Row
 from tf1repro.record import Record
 from tf1repro.recording.constructs import unportable
@@ -130,7 +129,7 @@ def port_script(
         records = load_recordings(scratch / "original")
         graphs = [graph_sites(record, path.name) for record in records.values()]
         made = rewrite(source, graphs, seed=seed, exact=exact)
-        header = {"script": path.name, "version": _version(), "seed": seed}
+        header = {"script": path.name, "version": __version__, "seed": seed}
         header["args"] = f" -- {' '.join(args)}" if args else ""
         program = HEADER.format(**header, proof="pending") + made.code
         steps = _with_lines(made.code, made.steps, HEADER.count("\n"))
@@ -158,12 +157,6 @@ def _source(path: Path) -> tuple[str, cst.Module]:
     except cst.ParserSyntaxError as error:
         first = str(error).strip().splitlines()[0]
         raise files.InputError(path, f"is not Python: {first}") from None
-
-
-def _version() -> str:
-    import tf1repro
-
-    return tf1repro.__version__
 
 
 def _with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[TrainStep]:
@@ -215,23 +208,14 @@ def _prove(
     env.pop("TF_USE_LEGACY_KERAS", None)
     command = [sys.executable, "-m", "tf1repro.recording.tf2_recorder", str(staging)]
     with open(staging / "stdout.txt", "wb") as stdout, open(staging / "stderr.txt", "wb") as err:
-        child = subprocess.Popen(
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=stdout,
-            stderr=err,
-            env=env,
-            start_new_session=True,
-        )
+        child = process_group.start(command, stdout=stdout, stderr=err, env=env)
         try:
             code = child.wait(timeout)
         except subprocess.TimeoutExpired:
             raise ScriptFailed(f"the TF2 program ran longer than {timeout:g} s") from None
         finally:
             # Whatever happens (Ctrl-C too), nothing the program started outlives the proof.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
+            process_group.end(child)
     if code != 0:
         lines = (staging / "stderr.txt").read_text(errors="replace").strip().splitlines()
         raise ScriptFailed(f"the TF2 program failed: {lines[-1] if lines else f'exit {code}'}")

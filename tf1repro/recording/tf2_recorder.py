@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from tf1repro.legacy.bootstrap import die_with_parent, exit_code
+from tf1repro.legacy.child.lifeline import die_with_parent
+from tf1repro.legacy.child.outcome import exit_code
 from tf1repro.recording.recorder import encode
 
 CONFIG_FILE = "port.json"
