@@ -162,47 +162,6 @@ def test_the_recording_summary_names_what_a_port_maps(tmp_path: Path) -> None:
     ]
 
 
-#: The SVM's shape: an accuracy fetched after every step on the training and the test feeds.
-ACCURACY_SCRIPT = """
-import numpy as np
-import tensorflow as tf
-
-x_vals = np.random.uniform(-1, 1, 40)
-y_vals = 2.0 * x_vals + np.random.normal(0, 0.3, 40)
-x = tf.placeholder(tf.float32, [None])
-y = tf.placeholder(tf.float32, [None])
-w = tf.Variable(tf.random_normal([]))
-loss = tf.reduce_mean(tf.square(x * w - y))
-accuracy = tf.reduce_mean(tf.cast(tf.abs(x * w - y) < 0.3, tf.float32))
-train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
-sess = tf.Session()
-sess.run(tf.global_variables_initializer())
-for i in range(5):
-    sess.run(train, feed_dict={x: x_vals[:30], y: y_vals[:30]})
-    train_accuracy = sess.run(accuracy, feed_dict={x: x_vals[:30], y: y_vals[:30]})
-    test_accuracy = sess.run(accuracy, feed_dict={x: x_vals[30:], y: y_vals[30:]})
-"""
-
-
-@pytest.mark.slow
-def test_a_fetch_of_every_step_is_noted_as_it_was_fetched(tmp_path: Path) -> None:
-    """It was noted 'on the training feeds after step 1 only': the recorder kept the first."""
-    from tf1repro.legacy import run_script
-    from tf1repro.recording.reader import Recording, load_recordings
-
-    script = tmp_path / "accuracy.py"
-    script.write_text(ACCURACY_SCRIPT)
-    made = run_script(script, tmp_path / "run", seed=0, timeout=300.0, record=Recording())
-    assert made.status == "ok", made.reason
-    (record,) = load_recordings(tmp_path / "run").values()
-    assert record.steps == 5 and list(record.fetches) == ["Mean"]
-    assert record.source["not recorded: Mean_1"] == (
-        "fetched by the script in 10 call(s) of its own from after step 1 (of 5 recorded), on "
-        "Placeholder, Placeholder_1: a record holds per step what the training call fetches "
-        "and the minimised loss"
-    )
-
-
 def test_a_port_differing_at_step_1_is_diagnosed_from_a_2_step_replay(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

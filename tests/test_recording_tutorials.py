@@ -121,6 +121,17 @@ def test_the_oracles_recording_is_the_tutorials_record_bit_for_bit(
         for name, value in theirs.items():
             assert value.dtype == ours[name].dtype and value.shape == ours[name].shape, name
             assert value.tobytes() == ours[name].tobytes(), (group, name)
+    # What the oracle evaluates after its last step (02/08's test and train MSE and accuracy) is
+    # a curve of one point, on feed sets the tutorial's evaluation_feeds hold bit for bit.
+    assert sorted(recording.curves) == sorted(mine.curves)
+    for name, curves in recording.curves.items():
+        for label, curve in curves.items():
+            ours = mine.curves[name][label]
+            assert curve.steps.tolist() == ours.steps.tolist() == [recording.steps]
+            assert curve.values.tobytes() == ours.values.tobytes(), (name, label)
+    for label, feeds in recording.curve_feeds.items():
+        for name, value in feeds.items():
+            assert value.tobytes() == mine.curve_feeds[label][name].tobytes(), (label, name)
 
 
 @pytest.mark.parametrize("run", ["03-04"])

@@ -13,6 +13,9 @@ infinite distance: it never passes a tolerance.
 What a tutorial evaluates after training (a test MSE, an accuracy, predictions) is compared too,
 one quantity per evaluated output over all its evaluation feeds, named ``NAME (evaluation)`` and
 placed after the last step: a port can train bit for bit and still evaluate differently.
+An evaluation curve (``Record.curves``: an output evaluated after some steps on feeds of its
+own, a test accuracy after every step) is one quantity per output and feed set, named
+``NAME on feeds 1`` (``curve_quantity``), its steps the steps it was evaluated after.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tf1repro.errors import ParameterError
-from tf1repro.record import Record
+from tf1repro.record import STEP_FEEDS, Curve, Record
 
 Array = npt.NDArray[Any]
 
@@ -56,6 +59,9 @@ class Deviation:
     second: float
     unit: float
     """One scale-ulp of this quantity, in absolute terms."""
+    evaluated: bool = False
+    """Whether it is an evaluation (after training, or a curve) rather than a trained
+    variable or a step's fetch."""
 
     @property
     def identical(self) -> bool:
@@ -148,8 +154,51 @@ def compare_records(first: Record, second: Record) -> Comparison:
             f"the records hold different quantities: {sorted(mine)} and {sorted(theirs)}"
         )
     deviations = tuple(_deviation(name, mine[name], theirs[name]) for name in mine)
-    evaluated = _evaluations(first, second)
+    evaluated = _evaluations(first, second) + _curves(first, second)
     return Comparison(first.tutorial, (first.backend, second.backend), deviations + evaluated)
+
+
+def curve_quantity(name: str, label: str) -> str:
+    """How a comparison names the curve of ``name`` on the feed set ``label``: ``Mean_1 on
+    feeds 2`` for a recording's numbered sets, ``... on the step's feeds``, ``... on test``."""
+    if label == STEP_FEEDS:
+        return f"{name} on the step's feeds"
+    return f"{name} on feeds {label}" if label.isdigit() else f"{name} on {label}"
+
+
+def curve_deviation(quantity: str, first: Curve, second: Curve) -> Deviation:
+    """How far two curves evaluated after the same steps are apart; its steps are the steps
+    they were evaluated after."""
+    if not np.array_equal(first.steps, second.steps):
+        raise ValueError(f"{quantity} is evaluated after other steps in the two records")
+    if first.values.shape != second.values.shape or first.values.dtype != second.values.dtype:
+        raise ValueError(f"{quantity} has other shapes or dtypes in the two records")
+    found = _deviation(quantity, first.values, second.values)
+    if found.step is None or found.first_step is None:
+        return replace(found, evaluated=True)
+    steps = first.steps
+    return replace(
+        found,
+        step=int(steps[found.step - 1]),
+        first_step=int(steps[found.first_step - 1]),
+        evaluated=True,
+    )
+
+
+def _curves(first: Record, second: Record) -> tuple[Deviation, ...]:
+    """One deviation per curve, output by output, in each output's order of feed sets."""
+
+    def keys(record: Record) -> list[tuple[str, str]]:
+        return [(name, label) for name, curves in record.curves.items() for label in curves]
+
+    if sorted(keys(first)) != sorted(keys(second)):
+        raise ValueError(f"the records evaluate different curves: {keys(first)} and {keys(second)}")
+    return tuple(
+        curve_deviation(
+            curve_quantity(name, label), first.curves[name][label], second.curves[name][label]
+        )
+        for name, label in keys(first)
+    )
 
 
 #: How an evaluated output is named among a comparison's quantities.
@@ -169,6 +218,7 @@ def _evaluations(first: Record, second: Record) -> tuple[Deviation, ...]:
         if mine[name].shape != theirs[name].shape:
             raise ValueError(f"the evaluated {name!r} has other shapes in the two records")
         deviation = _deviation(name + EVALUATION_SUFFIX, mine[name], theirs[name])
+        deviation = replace(deviation, evaluated=True)
         if not deviation.identical:
             deviation = replace(deviation, step=first.steps, first_step=first.steps)
         found.append(deviation)

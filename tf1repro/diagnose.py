@@ -18,6 +18,10 @@ gradients did: a port whose loss is computed another way shows in stage 1 even w
 gradient moves no variable. A wrong gradient (say, a loss summed where the original averaged,
 fetched under another name) shows in stage 2, and an optimizer that is not the original's
 (Keras ``Adam`` for ``tf.compat.v1.train.AdamOptimizer``) only in stage 3.
+
+When every step agrees and an evaluation does not (after training, or an evaluation curve: a
+test accuracy after every step), the evaluation is the diagnosis: training is the same, the
+evaluating function is not.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import numpy as np
 import numpy.typing as npt
 
 from tf1repro.backends import replay
-from tf1repro.compare import EVALUATION_SUFFIX, Deviation, compare_records, scale_ulp
+from tf1repro.compare import EVALUATION_SUFFIX, Comparison, Deviation, compare_records, scale_ulp
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 
@@ -84,7 +88,8 @@ class Diagnosis:
     """The first step beyond the tolerance; None when the records agree."""
     gaps: tuple[StageGap, ...] = ()
     evaluation: Deviation | None = None
-    """The evaluated output furthest beyond the tolerance, when every step agrees within it."""
+    """The evaluated output (after training, or a curve) furthest beyond the tolerance, when
+    every step agrees within it."""
 
     @property
     def agrees(self) -> bool:
@@ -103,11 +108,17 @@ class Diagnosis:
     def verdict(self) -> str:
         first, second = self.backends
         if self.step is None and self.evaluation is not None:
-            quantity = self.evaluation.quantity.removesuffix(EVALUATION_SUFFIX)
+            evaluation = self.evaluation
+            quantity = evaluation.quantity.removesuffix(EVALUATION_SUFFIX)
+            if quantity == evaluation.quantity:
+                # A curve: evaluated after steps, the first of them beyond said.
+                when = f"from step {evaluation.first_step} (the most at step {evaluation.step})"
+            else:
+                when = "after training"
             return (
                 f"{first} and {second} agree within {self.tolerance_ulps:g} ulps at every step, "
-                f"but the evaluated {quantity} differs by {self.evaluation.ulps:g} ulps after "
-                "training: the evaluation computes it differently"
+                f"but the evaluated {quantity} differs by {evaluation.ulps:g} ulps {when}: the "
+                "evaluation computes it differently"
             )
         if self.step is None:
             return f"{first} and {second} agree within {self.tolerance_ulps:g} ulps at every step"
@@ -234,18 +245,19 @@ def _diagnosed(record: Record, other: Record, tolerance_ulps: float, verbose: bo
     backends = (record.backend, other.backend)
     step = comparison.first_beyond(tolerance_ulps, record, other)
     if step is None:
-        evaluated = [
-            d
-            for d in comparison.deviations
-            if d.quantity.endswith(EVALUATION_SUFFIX) and d.ulps > tolerance_ulps
-        ]
-        worst = max(evaluated, key=lambda d: d.ulps, default=None)
+        worst = worst_evaluation(comparison, tolerance_ulps)
         return Diagnosis(record.tutorial, backends, tolerance_ulps, None, evaluation=worst)
     before, after = step_states(record, step)
     mine = _probe(record, record.backend, step, before, after, verbose)
     theirs = _probe(record, other.backend, step, before, after, verbose)
     gaps = stage_gaps(record, mine, theirs)
     return Diagnosis(record.tutorial, backends, tolerance_ulps, step, gaps)
+
+
+def worst_evaluation(comparison: Comparison, tolerance_ulps: float) -> Deviation | None:
+    """The evaluated output (after training, or a curve) furthest beyond the tolerance."""
+    beyond = [d for d in comparison.deviations if d.evaluated and d.ulps > tolerance_ulps]
+    return max(beyond, key=lambda d: d.ulps, default=None)
 
 
 def first_parting(
@@ -283,7 +295,8 @@ def _first_parting(
 
 
 def _prefix(record: Record, steps: int) -> Record:
-    """``record``'s first ``steps`` steps (what is evaluated after the last is left out)."""
+    """``record``'s first ``steps`` steps (what is evaluated after the last, and the curves,
+    are left out: the whole record compares them)."""
     return replace(
         record,
         feeds={name: values[:steps] for name, values in record.feeds.items()},
@@ -291,6 +304,8 @@ def _prefix(record: Record, steps: int) -> Record:
         fetches={name: values[:steps] for name, values in record.fetches.items()},
         evaluation_feeds={},
         evaluations={},
+        curve_feeds={},
+        curves={},
     )
 
 

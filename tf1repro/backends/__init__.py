@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tf1repro.backends.loop import Progress, draw_inputs, tutorial_of
+from tf1repro.backends.loop import CurvePlan, Progress, draw_inputs, tutorial_of
 from tf1repro.config import Config, Int, validate_seed
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
@@ -23,6 +23,7 @@ from tf1repro.tutorial import Tutorial, load_tutorial
 
 __all__ = [
     "BACKENDS",
+    "CurvePlan",
     "Progress",
     "backends_of",
     "draw_inputs",
@@ -42,13 +43,16 @@ def train(
     *,
     progress: Progress | None = None,
     first_steps: int | None = None,
+    curves: CurvePlan | None = None,
 ) -> Record:
     """Train ``tutorial``'s TF1 graph from a fresh Graph and Session seeded with ``seed``.
 
     ``seed`` seeds NumPy's RandomState (the data and each step's feeds) and the TF graph seed
     (the initial values). With ``first_steps``, only the run's first steps are trained, on the
-    inputs the whole run draws, and nothing is evaluated. Raises ``DivergenceError`` at the
-    first non-finite value.
+    inputs the whole run draws, and nothing is evaluated after training. ``curves`` names
+    outputs (fetches or evaluations of its graph) to evaluate after some steps, on the step's
+    feeds or on one of its ``evaluation_feeds``, as the evaluation curves of the record.
+    Raises ``DivergenceError`` at the first non-finite value.
     """
     from tf1repro.backends import graph
 
@@ -56,8 +60,9 @@ def train(
     config = _config(tutorial, config)
     if first_steps is not None:
         first_steps = Int(1).check("first_steps", first_steps)
+    seed = validate_seed(seed)
     return graph.train(
-        tutorial, config, validate_seed(seed), progress=progress, first_steps=first_steps
+        tutorial, config, seed, progress=progress, first_steps=first_steps, curves=curves
     )
 
 

@@ -30,7 +30,15 @@ from typing import Any
 import numpy as np
 
 import tf1repro.backends.worker as worker
-from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
+from tf1repro.backends.loop import (
+    Array,
+    Arrays,
+    curve_plan,
+    probe_stages,
+    record_from,
+    run_steps,
+    tutorial_of,
+)
 from tf1repro.errors import DivergenceError, ParameterError, UserCodeError
 from tf1repro.record import Record, decode_array, encode_array
 
@@ -174,6 +182,7 @@ class EagerStepper:
         self._fetch_names = list(fetch_names)
         self._source = source
         self._checked = False
+        self._curves_checked: set[str] = set()
         variables = [port.variables[name] for name in self._names]
 
         def loss_and_gradients(feeds: Any) -> Any:
@@ -186,8 +195,15 @@ class EagerStepper:
             outputs = port.forward(feeds)
             return {name: outputs[name] for name in self._fetch_names}
 
+        def outputs(feeds: Any) -> Any:
+            # What evaluate() returns comes first: it is the port's own word on evaluations.
+            evaluated = {} if port.evaluate is None else port.evaluate(feeds)
+            return {**port.forward(feeds), **evaluated}
+
         self._gradients = tf.function(loss_and_gradients)
         self._forward = tf.function(forward)
+        # Traced as the forward pass is: a curve is a fetch of the graph on other feeds.
+        self._outputs = tf.function(outputs)
 
     def _check(self, feeds: Arrays) -> None:
         """Once, eagerly: ``forward`` returns the loss and every fetch, else a one-line
@@ -255,6 +271,34 @@ class EagerStepper:
         outputs = self._port.evaluate(self._tensors(feeds))
         return {name: value.numpy() for name, value in outputs.items()}
 
+    def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
+        self._check_curve(feeds, names)
+        outputs = self._outputs(self._tensors(feeds))
+        return {name: outputs[name].numpy() for name in names}
+
+    def _check_curve(self, feeds: Arrays, names: Sequence[str]) -> None:
+        """Once per output, eagerly: ``forward`` or ``evaluate`` returns it, else a one-line
+        ``ParameterError``."""
+        if set(names) <= self._curves_checked:
+            return
+        tensors = self._tensors(feeds)
+        returned = set(self._port.forward(tensors))
+        if self._port.evaluate is not None:
+            returned |= set(self._port.evaluate(tensors))
+        missing = [name for name in names if name not in returned]
+        if missing:
+            hint = (
+                "; map each in Port.names to the name it is returned under"
+                if self._source[0] == "port"
+                else ""
+            )
+            raise ParameterError(
+                *self._source,
+                f"a port whose forward() or evaluate() returns every evaluated output: they "
+                f"return {sorted(returned)}, not {missing}{hint}",
+            )
+        self._curves_checked |= set(names)
+
 
 def _stepper(tf: Any, record: Record, port_spec: str | None = None) -> EagerStepper:
     if port_spec is None:
@@ -281,7 +325,14 @@ def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Re
     stepper = _stepper(tf, record, port)
     feeds = [record.step_feeds(step) for step in range(1, record.steps + 1)]
     who = (record.tutorial if port is None else port, "eager")
-    trajectory = run_steps(stepper, feeds, record.evaluation_feeds, who=who)
+    trajectory = run_steps(
+        stepper,
+        feeds,
+        record.evaluation_feeds,
+        who=who,
+        curves=curve_plan(record),
+        curve_feeds=record.curve_feeds,
+    )
     if logdir:
         _write_events(tf, logdir, trajectory.variables, trajectory.fetches)
     versions = {"numpy": np.__version__, "tensorflow": tf.__version__}
@@ -300,6 +351,8 @@ def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Re
             initial=trajectory.initial,
             variables=trajectory.variables,
             fetches=trajectory.fetches,
+            curve_feeds=record.curve_feeds,
+            curves=trajectory.curves,
         )
     tutorial, config = tutorial_of(record)
     return record_from(
@@ -312,6 +365,7 @@ def _replay(tf: Any, record: Record, logdir: str | None, port: str | None) -> Re
         trajectory,
         versions,
         platform,
+        record.curve_feeds,
     )
 
 

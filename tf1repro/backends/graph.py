@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,7 +15,9 @@ from tf1repro import runtime
 from tf1repro.backends.loop import (
     Array,
     Arrays,
+    CurvePlan,
     Progress,
+    curve_plan,
     draw_inputs,
     probe_stages,
     record_from,
@@ -106,6 +108,19 @@ class GraphStepper:
             return {}
         return dict(self._session.run(evaluations, feed_dict=self._feed(feeds)))
 
+    def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
+        graph = self._graph
+        tensors = {
+            name: graph.evaluations[name] if name in graph.evaluations else graph.fetches[name]
+            for name in names
+        }
+        # Only what the feed set holds: an output may need fewer placeholders than a step.
+        unknown = sorted(set(feeds) - set(graph.placeholders))
+        if unknown:
+            raise ParameterError("feeds", unknown, f"placeholders of {sorted(graph.placeholders)}")
+        fed = {graph.placeholders[name]: value for name, value in feeds.items()}
+        return dict(self._session.run(tensors, feed_dict=fed))
+
 
 def gradient_tensors(graph: V1Graph) -> dict[str, Any]:
     """The gradient each variable's update consumes, found in the train op's apply ops.
@@ -183,12 +198,15 @@ def train(
     *,
     progress: Progress | None = None,
     first_steps: int | None = None,
+    curves: CurvePlan | None = None,
 ) -> Record:
     """Draw the inputs, train the graph from its own initializer, record everything.
 
     With ``first_steps``, only that many steps are trained (every step's inputs are still
-    drawn, so they are the whole run's first steps) and nothing is evaluated: the record is
-    the whole run's prefix.
+    drawn, so they are the whole run's first steps) and nothing is evaluated after training:
+    the record is the whole run's prefix. With ``curves``, those outputs are evaluated after
+    the steps they name, on the tutorial's ``evaluation_feeds`` of their labels (which the
+    record keeps as its ``curve_feeds``).
     """
     inputs = draw_inputs(tutorial, config, seed)
     with built(tutorial, config, seed) as stepper:
@@ -198,9 +216,21 @@ def train(
             for label, values in inputs.evaluation_feeds.items()
             if first_steps is None or first_steps >= config.steps
         }
+        used = {label for by_label in (curves or {}).values() for label in by_label}
+        curve_feeds = {
+            label: to_arrays(values, stepper.dtypes)
+            for label, values in inputs.evaluation_feeds.items()
+            if label in used
+        }
         stepper.initialize()
         trajectory = run_steps(
-            stepper, feeds, evaluation_feeds, who=(tutorial.name, "graph"), progress=progress
+            stepper,
+            feeds,
+            evaluation_feeds,
+            who=(tutorial.name, "graph"),
+            progress=progress,
+            curves=curves,
+            curve_feeds=curve_feeds,
         )
     return record_from(
         tutorial,
@@ -212,6 +242,7 @@ def train(
         trajectory,
         runtime.versions(),
         measured_platform(),
+        curve_feeds,
     )
 
 
@@ -227,6 +258,8 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
             record.evaluation_feeds,
             who=(tutorial.name, "graph"),
             progress=progress,
+            curves=curve_plan(record),
+            curve_feeds=record.curve_feeds,
         )
     return record_from(
         tutorial,
@@ -238,6 +271,7 @@ def replay(record: Record, *, progress: Progress | None = None) -> Record:
         trajectory,
         runtime.versions(),
         measured_platform(),
+        record.curve_feeds,
     )
 
 

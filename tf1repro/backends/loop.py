@@ -2,8 +2,9 @@
 
 A backend offers the ``Stepper`` operations, and ``run_steps`` is the only training loop: for
 every step, feed, update, then read every variable and fetch on the same feeds, as the original's
-``sess.run(train_step)`` followed by ``sess.run(A)`` and ``sess.run(loss)`` do. ``probe_stages``
-reads one step's stages the same way for ``tf1repro.diagnose``.
+``sess.run(train_step)`` followed by ``sess.run(A)`` and ``sess.run(loss)`` do; after the steps a
+``CurvePlan`` names, it evaluates outputs on other feeds too (a test accuracy after every step).
+``probe_stages`` reads one step's stages the same way for ``tf1repro.diagnose``.
 
 This module imports no backend: the backends import it, and the package imports them only to
 dispatch to one.
@@ -20,7 +21,7 @@ import numpy.typing as npt
 
 from tf1repro.config import Config, validate_seed
 from tf1repro.errors import LOWER_THE_RATE, DivergenceError, ParameterError
-from tf1repro.record import Record
+from tf1repro.record import STEP_FEEDS, Curve, Record
 from tf1repro.tutorial import Tutorial, load_tutorial
 
 #: The most a run's record may hold in memory (every feed, variable and fetch of every step).
@@ -30,6 +31,9 @@ Array = npt.NDArray[Any]
 Arrays = Mapping[str, Array]
 Progress = Callable[[int, int], None]
 """Called after each step with the number of steps done and the number of steps in all."""
+CurvePlan = Mapping[str, Mapping[str, Sequence[int]]]
+"""Evaluation curves to compute: per output, per feed set label (``STEP_FEEDS``: the step's own
+feeds), the steps after which to evaluate it."""
 
 
 class Stepper(Protocol):
@@ -55,6 +59,10 @@ class Stepper(Protocol):
 
     def evaluate(self, feeds: Arrays) -> dict[str, Array]:
         """The evaluations on ``feeds``."""
+
+    def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
+        """The outputs ``names`` (fetches or evaluations) on ``feeds``, from the current
+        variables."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +102,15 @@ class Trajectory:
     variables: dict[str, Array]
     fetches: dict[str, Array]
     evaluations: dict[str, dict[str, Array]]
+    curves: dict[str, dict[str, Curve]]
+
+
+def curve_plan(record: Record) -> dict[str, dict[str, list[int]]]:
+    """The curves ``record`` holds, as a plan to evaluate them again at the same steps."""
+    return {
+        name: {label: curve.steps.tolist() for label, curve in by_label.items()}
+        for name, by_label in record.curves.items()
+    }
 
 
 def run_steps(
@@ -103,14 +120,23 @@ def run_steps(
     *,
     who: tuple[str, str],
     progress: Progress | None = None,
+    curves: CurvePlan | None = None,
+    curve_feeds: Mapping[str, Arrays] | None = None,
 ) -> Trajectory:
-    """The training loop of every backend. ``who`` is (tutorial, backend) for errors.
+    """The training loop of every backend. ``who`` is (tutorial, backend) for errors;
+    ``curves`` are evaluated after the steps they name, on ``curve_feeds`` by label.
 
     Raises ``DivergenceError`` at the first step where a float variable or fetch is not finite.
     """
+    due: dict[int, dict[str, list[str]]] = {}
+    for name, by_label in (curves or {}).items():
+        for label, steps in by_label.items():
+            for step in steps:
+                due.setdefault(step, {}).setdefault(label, []).append(name)
     initial = stepper.variables()
     variables: dict[str, list[Array]] = {name: [] for name in initial}
     fetches: dict[str, list[Array]] = {}
+    evaluated: dict[tuple[str, str], tuple[list[int], list[Array]]] = {}
     for step, step_feeds in enumerate(feeds, start=1):
         stepper.step(step_feeds)
         values, fetched = stepper.observe(step_feeds)
@@ -119,14 +145,24 @@ def run_steps(
                 array = np.asarray(value)
                 _check_finite(array, who, step, name, feeds)
                 store.setdefault(name, []).append(array)
+        for label, names in due.get(step, {}).items():
+            on = step_feeds if label == STEP_FEEDS else (curve_feeds or {})[label]
+            for name, value in stepper.curve(on, names).items():
+                steps, arrays = evaluated.setdefault((name, label), ([], []))
+                steps.append(step)
+                arrays.append(np.asarray(value))
         if progress is not None:
             progress(step, len(feeds))
     evaluations = {label: stepper.evaluate(f) for label, f in evaluation_feeds.items()}
+    made: dict[str, dict[str, Curve]] = {}
+    for (name, label), (steps, arrays) in evaluated.items():
+        made.setdefault(name, {})[label] = Curve(np.array(steps), np.stack(arrays))
     return Trajectory(
         initial=initial,
         variables={name: np.stack(v) for name, v in variables.items()},
         fetches={name: np.stack(v) for name, v in fetches.items()},
         evaluations=evaluations,
+        curves={name: made[name] for name in (curves or {}) if name in made},
     )
 
 
@@ -173,6 +209,7 @@ def record_from(
     trajectory: Trajectory,
     versions: Mapping[str, str],
     platform: Mapping[str, str] | None = None,
+    curve_feeds: Mapping[str, Mapping[str, Array]] | None = None,
 ) -> Record:
     return Record(
         tutorial=tutorial.spec or tutorial.name,
@@ -187,6 +224,8 @@ def record_from(
         fetches=trajectory.fetches,
         evaluation_feeds=evaluation_feeds,
         evaluations=trajectory.evaluations,
+        curve_feeds=curve_feeds or {},
+        curves=trajectory.curves,
     )
 
 

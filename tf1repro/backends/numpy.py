@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from tf1repro.backends.loop import Array, Arrays, probe_stages, record_from, run_steps, tutorial_of
+from tf1repro.backends.loop import (
+    Array,
+    Arrays,
+    curve_plan,
+    probe_stages,
+    record_from,
+    run_steps,
+    tutorial_of,
+)
 from tf1repro.record import Record
 from tf1repro.tutorial import NumpyTwin
 
@@ -41,6 +51,12 @@ class TwinStepper:
     def evaluate(self, feeds: Arrays) -> dict[str, Array]:
         return self._twin.evaluate(self._values, feeds)
 
+    def curve(self, feeds: Arrays, names: Sequence[str]) -> dict[str, Array]:
+        outputs = self.forward(feeds)
+        if type(self._twin).evaluate is not NumpyTwin.evaluate:
+            outputs = {**outputs, **self.evaluate(feeds)}
+        return {name: outputs[name] for name in names}
+
 
 def replay(record: Record) -> Record:
     """Retrain the record's tutorial with its NumPy twin on the same feeds and initial values."""
@@ -48,7 +64,14 @@ def replay(record: Record) -> Record:
     twin = tutorial.numpy_twin(config, record.initial, record.platform)
     stepper = TwinStepper(twin, record.initial)
     feeds = [record.step_feeds(step) for step in range(1, record.steps + 1)]
-    trajectory = run_steps(stepper, feeds, record.evaluation_feeds, who=(tutorial.name, "numpy"))
+    trajectory = run_steps(
+        stepper,
+        feeds,
+        record.evaluation_feeds,
+        who=(tutorial.name, "numpy"),
+        curves=curve_plan(record),
+        curve_feeds=record.curve_feeds,
+    )
     return record_from(
         tutorial,
         config,
@@ -59,6 +82,7 @@ def replay(record: Record) -> Record:
         trajectory,
         {"numpy": np.__version__},
         record.platform,
+        record.curve_feeds,
     )
 
 

@@ -6,9 +6,14 @@ after training; with the tutorial, its config, the seed, the backend and the ver
 it. Because it holds all the randomness (feeds and initial values), any backend can replay it
 on exactly the same inputs, and two records can be compared step by step.
 
-JSON form (``tf1repro.record/2``): ``Record.to_dict``'s fields, each array in the lossless form
-of ``tf1repro.record.json_form``. Records of older formats (format 1: the article's first records)
-are converted on load by ``tf1repro.record.migrations``, with their bits unchanged.
+A record may also hold evaluation curves (``curves``): what was evaluated after some steps on
+feeds other than the step's own (a test accuracy after every step), each distinct feed set
+stored once (``curve_feeds``) and referred to by its label.
+
+JSON form (``tf1repro.record/3``): ``Record.to_dict``'s fields, each array in the lossless form
+of ``tf1repro.record.json_form``. Records of older formats (format 1: the article's first
+records; format 2: records before evaluation curves) are converted on load by
+``tf1repro.record.migrations``, with their bits unchanged.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from tf1repro.config import MAX_SEED, Choice, Int
+from tf1repro.config import MAX_SEED, MAX_STEPS, Choice, Int
 from tf1repro.record.json_form import (
     DTYPES,
     FORMAT,
@@ -40,17 +45,46 @@ from tf1repro.record.migrations import MIGRATIONS
 BACKENDS = ("graph", "eager", "numpy", "legacy")
 _BACKEND = Choice(BACKENDS)
 _SEED = Int(0, MAX_SEED)
+_STEP = Int(1, MAX_STEPS)
+
+#: The label of a curve evaluated on each step's own feeds (no feed set of its own).
+STEP_FEEDS = "step"
 
 __all__ = [
     "BACKENDS",
     "DTYPES",
     "FORMAT",
+    "STEP_FEEDS",
+    "Curve",
     "Record",
     "RecordError",
     "decode_array",
     "encode_array",
     "load_record",
+    "read_curves",
 ]
+
+
+@dataclass(frozen=True, eq=False)
+class Curve:
+    """One output evaluated on one feed set after some of the steps: ``values[i]`` was read
+    after step ``steps[i]`` (1-based, increasing), from the variables after that step's update."""
+
+    steps: Array
+    """The steps after which it was evaluated, int64 ``[n]``."""
+    values: Array
+    """Its values, ``[n, ...]``."""
+
+    def __post_init__(self) -> None:
+        steps = np.array(self.steps, dtype=np.int64).reshape(-1)
+        values = np.array(self.values)
+        for array in (steps, values):
+            array.flags.writeable = False
+        object.__setattr__(self, "steps", steps)
+        object.__setattr__(self, "values", values)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"steps": self.steps.tolist(), "values": encode_array(self.values)}
 
 
 @dataclass(frozen=True, eq=False)
@@ -75,6 +109,13 @@ class Record:
     fetches: Mapping[str, Array]
     evaluation_feeds: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
     evaluations: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
+    curve_feeds: Mapping[str, Mapping[str, Array]] = field(default_factory=dict)
+    """The feed sets the curves were evaluated on, each once, by label (a recording numbers
+    them ``1``, ``2``... in the order they were first used; a tutorial's are its
+    ``evaluation_feeds`` labels)."""
+    curves: Mapping[str, Mapping[str, Curve]] = field(default_factory=dict)
+    """Evaluation curves: per evaluated output, per feed set label (or ``STEP_FEEDS``, the
+    step's own feeds), its values after the steps it was evaluated at."""
     platform: Mapping[str, str] = field(default_factory=dict)
     """How the numbers were computed beyond versions, e.g. ``{"kernels": "onednn+fma"}``."""
     source: Mapping[str, str] = field(default_factory=dict)
@@ -88,10 +129,12 @@ class Record:
         object.__setattr__(self, "source", dict(self.source))
         for name in ("feeds", "initial", "variables", "fetches"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
-        for name in ("evaluation_feeds", "evaluations"):
+        for name in ("evaluation_feeds", "evaluations", "curve_feeds"):
             nested = {label: _frozen(arrays) for label, arrays in getattr(self, name).items()}
             object.__setattr__(self, name, nested)
+        object.__setattr__(self, "curves", {n: dict(c) for n, c in self.curves.items()})
         self._check_shapes()
+        self._check_curves()
 
     def _check_shapes(self) -> None:
         steps = self.steps
@@ -112,6 +155,22 @@ class Record:
                 )
         if set(self.evaluations) - set(self.evaluation_feeds):
             raise RecordError("evaluations", "every evaluation needs its feeds")
+
+    def _check_curves(self) -> None:
+        if STEP_FEEDS in self.curve_feeds:
+            raise RecordError(f"curves.feeds.{STEP_FEEDS}", "is the steps' own feeds' label")
+        for name, by_label in self.curves.items():
+            for label, curve in by_label.items():
+                where = f"curves.fetches.{name}.{label}"
+                if label != STEP_FEEDS and label not in self.curve_feeds:
+                    raise RecordError(where, "names a feed set that 'curves.feeds' lacks")
+                steps = curve.steps
+                if len(steps) == 0 or len(curve.values) != len(steps):
+                    raise RecordError(where, "must hold one value per step it names")
+                if steps[0] < 1 or steps[-1] > self.steps or np.any(np.diff(steps) <= 0):
+                    raise RecordError(
+                        f"{where}.steps", f"must be increasing steps from 1 to {self.steps}"
+                    )
 
     @property
     def steps(self) -> int:
@@ -150,6 +209,12 @@ class Record:
                     return f"their {group} '{name}' differ"
         if set(self.evaluation_feeds) != set(other.evaluation_feeds):
             return "their evaluation feeds differ"
+        if set(self.curve_feeds) != set(other.curve_feeds) or any(
+            set(feeds) != set(other.curve_feeds[label])
+            or not all(_bits_equal(a, other.curve_feeds[label][n]) for n, a in feeds.items())
+            for label, feeds in self.curve_feeds.items()
+        ):
+            return "the feeds of their evaluation curves differ"
         return None
 
     def __eq__(self, other: object) -> bool:
@@ -187,6 +252,17 @@ class Record:
                     },
                 }
                 for label, feeds in self.evaluation_feeds.items()
+            }
+        if self.curves:
+            data["curves"] = {
+                "feeds": {
+                    label: {n: encode_array(a) for n, a in feeds.items()}
+                    for label, feeds in self.curve_feeds.items()
+                },
+                "fetches": {
+                    name: {label: curve.to_dict() for label, curve in by_label.items()}
+                    for name, by_label in self.curves.items()
+                },
             }
         return data
 
@@ -238,7 +314,9 @@ def _parse(data: dict[str, Any]) -> Record:
         "fetches",
         "feeds",
     }
-    check_fields(data, expected, "a record", optional=("platform", "source", "evaluation"))
+    check_fields(
+        data, expected, "a record", optional=("platform", "source", "evaluation", "curves")
+    )
     tutorial = _string(data, "tutorial")
     backend = checked("backend", _BACKEND, data["backend"])
     seed = checked("seed", _SEED, data["seed"])
@@ -255,6 +333,7 @@ def _parse(data: dict[str, Any]) -> Record:
             raise RecordError(where, "must be an object with 'feeds' and 'results'")
         evaluation_feeds[label] = _arrays(part["feeds"], f"{where}.feeds")
         evaluations[label] = _arrays(part["results"], f"{where}.results")
+    curve_feeds, curves = read_curves(data["curves"]) if "curves" in data else ({}, {})
     record = Record(
         tutorial=tutorial,
         backend=backend,
@@ -265,11 +344,46 @@ def _parse(data: dict[str, Any]) -> Record:
         source=source,
         evaluation_feeds=evaluation_feeds,
         evaluations=evaluations,
+        curve_feeds=curve_feeds,
+        curves=curves,
         **groups,
     )
     if data["steps"] != record.steps:
         raise RecordError("steps", f"says {data['steps']!r} but the arrays hold {record.steps}")
     return record
+
+
+def read_curves(
+    data: object,
+) -> tuple[dict[str, dict[str, Array]], dict[str, dict[str, Curve]]]:
+    """A record's ``curves`` field (its JSON form): its feed sets by label, and each curve by
+    output and label. ``RecordError`` names the first field that is wrong."""
+    if not isinstance(data, dict):
+        raise RecordError("curves", f"must be an object, not {json_kind(data)}")
+    check_fields(data, ("feeds", "fetches"), "a record's curves", where="curves")
+    feeds = {
+        label: _arrays(arrays, f"curves.feeds.{label}")
+        for label, arrays in _object(data, "feeds").items()
+    }
+    curves: dict[str, dict[str, Curve]] = {}
+    for name, by_label in _object(data, "fetches").items():
+        if not isinstance(by_label, dict):
+            raise RecordError(
+                f"curves.fetches.{name}", f"must be an object, not {json_kind(by_label)}"
+            )
+        for label, part in by_label.items():
+            where = f"curves.fetches.{name}.{label}"
+            if not isinstance(part, dict):
+                raise RecordError(where, f"must be an object, not {json_kind(part)}")
+            check_fields(part, ("steps", "values"), "a curve", where=where)
+            steps = part["steps"]
+            if not isinstance(steps, list) or not all(_STEP.allows(step) for step in steps):
+                raise RecordError(
+                    f"{where}.steps", f"must be a list of steps, each {_STEP.describe()}"
+                )
+            values = decode_array(part["values"], f"{where}.values")
+            curves.setdefault(name, {})[label] = Curve(np.array(steps, dtype=np.int64), values)
+    return feeds, curves
 
 
 def _string(data: dict[str, Any], name: str) -> str:

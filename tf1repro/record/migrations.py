@@ -11,6 +11,9 @@ the data set ``x`` and every step's indices into it instead of the feeds, and ``
 as one float per step; its config was the article's, with the batch size even for the stochastic
 trainer. What it says of the article is frozen with the format: this module describes a file
 layout of the past and imports no tutorial, so a broken tutorial cannot stop a record loading.
+
+Format 2, ``tf1repro.record/2``, is format 3 without evaluation curves (``curves``): every
+record written before them, the golden runs among them. It converts by its name alone.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from tf1repro.record.json_form import (
 F32 = np.float32
 
 FORMAT_1 = "tf1repro.run/1"
+FORMAT_2 = "tf1repro.record/2"
 _V1_FIELDS = (
     *("format", "trainer", "backend", "seed", "config", "versions"),
     *("a0", "logged_steps", "a", "loss", "x", "indices"),
@@ -141,5 +145,16 @@ def _v1_indices(value: object, steps: int, width: int, size: int) -> Array:
     return np.array(rows, dtype=np.int64)
 
 
+def from_record_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``tf1repro.record/2`` record as one of the current format: the same fields (format 2
+    had no ``curves``)."""
+    if "curves" in data:
+        raise RecordError("curves", f"is not a field of a {FORMAT_2} record")
+    return {**data, "format": FORMAT}
+
+
 #: The converters of older formats into the current one, by format name.
-MIGRATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {FORMAT_1: from_run_v1}
+MIGRATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    FORMAT_1: from_run_v1,
+    FORMAT_2: from_record_v2,
+}

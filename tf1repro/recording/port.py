@@ -57,7 +57,10 @@ class Port(ABC):
     def port_v2(self, tf: ModuleType, initial: Arrays) -> V2Port:
         """The TF2 port, its variables made from ``initial`` (by the port's names; ``tf`` has
         v2 behaviour on). ``forward`` takes the feeds by the port's names and returns at least
-        every recorded fetch and the loss (``V2Port.loss``) by the port's names."""
+        every recorded fetch and the loss (``V2Port.loss``) by the port's names. Every output
+        the recording holds a curve of (what the script evaluated on other feeds after its
+        steps) is taken from ``V2Port.evaluate`` on those feeds when it returns it, else from
+        ``forward``."""
 
 
 def load_ports(spec: str) -> list[Port]:
@@ -109,8 +112,18 @@ def bound(port: Port, tf: ModuleType, record: Record) -> V2Port:
             f"{sorted(made.variables)}; names: recording -> port {to_port})",
         )
 
-    def forward(feeds: Mapping[str, Any]) -> dict[str, Any]:
-        outputs = made.forward({to_port.get(name, name): value for name, value in feeds.items()})
-        return {to_record.get(name, name): value for name, value in outputs.items()}
+    def speaking_the_record(function: Any) -> Any:
+        def renamed(feeds: Mapping[str, Any]) -> dict[str, Any]:
+            outputs = function({to_port.get(name, name): value for name, value in feeds.items()})
+            return {to_record.get(name, name): value for name, value in outputs.items()}
 
-    return V2Port(variables, forward, made.optimizer, loss=to_record.get(made.loss, made.loss))
+        return renamed
+
+    evaluate = None if made.evaluate is None else speaking_the_record(made.evaluate)
+    return V2Port(
+        variables,
+        speaking_the_record(made.forward),
+        made.optimizer,
+        loss=to_record.get(made.loss, made.loss),
+        evaluate=evaluate,
+    )

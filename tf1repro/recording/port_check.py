@@ -15,8 +15,14 @@ import os
 from dataclasses import replace
 from typing import Any
 
-from tf1repro.compare import Comparison, compare_records
-from tf1repro.diagnose import Diagnosis, first_parting, stage_gaps, step_states
+from tf1repro.compare import Comparison, compare_records, curve_quantity
+from tf1repro.diagnose import (
+    Diagnosis,
+    first_parting,
+    stage_gaps,
+    step_states,
+    worst_evaluation,
+)
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
@@ -36,7 +42,11 @@ def check_ports(
     pairs = _pairs(folder, spec)
     replayed = _replayed(pairs, verbose)
     rows = tuple(
-        Row(_label(port), _in_both_names(compare_records(record, made), port), tolerance_ulps)
+        Row(
+            _label(port),
+            _in_both_names(compare_records(record, made), port, record),
+            tolerance_ulps,
+        )
         for (port, record), made in zip(pairs, replayed, strict=True)
     )
     return Report(rows, tolerance_ulps, dict(replayed[0].platform))
@@ -60,9 +70,14 @@ def diagnose_ports(
 
         record, made = first_parting(whole, replayed, tolerance_ulps)
         backends = (record.backend, made.backend)
-        step = compare_records(record, made).first_beyond(tolerance_ulps, record, made)
+        comparison = compare_records(record, made)
+        step = comparison.first_beyond(tolerance_ulps, record, made)
         if step is None:
-            diagnoses.append(Diagnosis(_label(port), backends, tolerance_ulps, None))
+            named = _in_both_names(comparison, port, record)
+            evaluation = worst_evaluation(named, tolerance_ulps)
+            diagnoses.append(
+                Diagnosis(_label(port), backends, tolerance_ulps, None, evaluation=evaluation)
+            )
             continue
         before, after = step_states(record, step)
         theirs = eager.probe(record, step, before, after, verbose=verbose, port=port.spec)
@@ -75,13 +90,24 @@ def diagnose_ports(
     return diagnoses
 
 
-def _in_both_names(comparison: Comparison, port: Port) -> Comparison:
+def _in_both_names(comparison: Comparison, port: Port, record: Record) -> Comparison:
     """``comparison`` with each quantity named as the recording and as the port name it
-    (``Variable (W)``), as a tutorial checked against a recording is reported."""
-    deviations = tuple(
-        replace(d, quantity=quantity_label("variable", d.quantity, port.names.get(d.quantity)))
-        for d in comparison.deviations
-    )
+    (``Variable (W)``, ``Mean_1 (accuracy) on feeds 2``), as a tutorial checked against a
+    recording is reported."""
+    labels = {
+        curve_quantity(name, label): curve_quantity(
+            quantity_label("variable", name, port.names.get(name)), label
+        )
+        for name, by_label in record.curves.items()
+        for label in by_label
+    }
+
+    def named(quantity: str) -> str:
+        if quantity in labels:
+            return labels[quantity]
+        return quantity_label("variable", quantity, port.names.get(quantity))
+
+    deviations = tuple(replace(d, quantity=named(d.quantity)) for d in comparison.deviations)
     return replace(comparison, deviations=deviations)
 
 

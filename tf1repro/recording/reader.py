@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tf1repro.record import Record, decode_array
+from tf1repro.record import STEP_FEEDS, Record, decode_array, read_curves
 
 RECORD_PATTERN = "record_{}.json"
 #: What a recording's ``source`` says of where it comes from; its other entries are notes.
@@ -69,6 +69,8 @@ def records_of(
         if graph.get("sites"):
             # Where the script built each op, for `tf1repro port` (see the recorder).
             source[SITES] = json.dumps(graph["sites"])
+        # The recorder writes the curves in the record's own JSON form.
+        curve_feeds, curves = read_curves(graph["curves"]) if "curves" in graph else ({}, {})
         records.append(
             Record(
                 tutorial=f"{script.name}#{graph['graph']}",
@@ -77,6 +79,8 @@ def records_of(
                 seed=0 if seed is None else seed,
                 versions={k: v for k, v in versions.items() if k in ("numpy", "tensorflow")},
                 source=source,
+                curve_feeds=curve_feeds,
+                curves=curves,
                 **groups,
             )
         )
@@ -128,8 +132,31 @@ def summary(folder: str | os.PathLike[str], names: Sequence[str]) -> list[str]:
                 f"{key} {array.dtype} {list(array.shape[step:])}" for key, array in arrays.items()
             )
             lines.append(f"  {label + ':':<14}{listed or 'none'}")
+        lines.extend(_curve_lines(record))
         # The recorder's notes: what was not recorded, where it was cut, an error.
         for key, why in record.source.items():
-            if key not in _IDENTITY:
+            if key not in (*_IDENTITY, SITES):
                 lines.append(f"  {key}: {why}")
+    return lines
+
+
+def _curve_lines(record: Record) -> list[str]:
+    """The summary's lines for the evaluation curves: each by its output's recorded name, the
+    feed set it was evaluated on and how many steps; then each feed set's placeholders."""
+    if not record.curves:
+        return []
+    curves = []
+    for name, by_label in record.curves.items():
+        for label, curve in by_label.items():
+            on = "the step's feeds" if label == STEP_FEEDS else f"feeds {label}"
+            shape = list(curve.values.shape[1:])
+            curves.append(
+                f"{name} {curve.values.dtype} {shape} on {on} after {len(curve.steps)} step(s)"
+            )
+    lines = [f"  {'evaluated:':<14}" + ", ".join(curves)]
+    for label, feeds in record.curve_feeds.items():
+        listed = ", ".join(
+            f"{key} {array.dtype} {list(array.shape)}" for key, array in feeds.items()
+        )
+        lines.append(f"  {f'feeds {label}:':<14}{listed or 'none'}")
     return lines

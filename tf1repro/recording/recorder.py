@@ -27,26 +27,35 @@ attributes of every seeded random op by line (TF2 draws the same numbers from th
 ``tf1repro.recording.autoport``). A line is the innermost frame of the op's Python traceback
 that lies in the script's folder.
 
-Tensors the script fetches only in separate calls (the article's ``sess.run(loss, ...)`` every
-fifth step, an accuracy on a test set after every step) are not recorded unless they are the
-minimised loss, which is read after every step anyway; the notes name them, with how many calls
-fetched them from which step on, and on which placeholders.
+Tensors the script fetches in calls of its own between steps (an accuracy on the training and
+on the test set after every step, a test loss) are evaluation curves: after step N, each such
+tensor's value as the script's call computed it, by the tensor's name, on the feeds of that call.
+Each distinct set of feeds is stored once, numbered in the order the script first used it, and
+each curve refers to it by that number; a call on exactly the last step's feeds refers to the
+step's own feeds (``step``) and stores nothing more, and the recorded fetches on those are the
+step's fetches already. Variables read by such a call are the recorded variables. A tensor with
+a stateful op in its computation is named in the notes instead: the script's own draw cannot be
+replayed; so is a tensor the script built after the graph first trained (an op made anew for
+every evaluation has a new name each time, and no port or tutorial builds it so).
 
-A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph (the cut is said
-in its notes); the script runs on, unobserved. Whatever goes wrong inside the recorder is noted
-and stops the recording of that graph, never the script. At the end, ``write`` leaves
-``recording.json`` in the staging folder: one entry per graph that trained, in the order of
-their first step, its arrays in the record's JSON form (``tf1repro.record``).
+A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph, the curves' and
+their feed sets' included (the cut is said in its notes); evaluations after the last recorded
+step are kept until the script trains again; the script runs on, unobserved. Whatever goes
+wrong inside the recorder is noted and stops the recording of that graph, never the script. At
+the end, ``write`` leaves ``recording.json`` in the staging folder: one entry per graph that
+trained, in the order of their first step, its arrays in the record's JSON form
+(``tf1repro.record``).
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Ops that are stateful but only read state: reading them again changes nothing.
 READ_ONLY_STATEFUL = frozenset(
@@ -54,6 +63,8 @@ READ_ONLY_STATEFUL = frozenset(
 )
 #: The op types of an optimizer's update of one variable start so (``ApplyGradientDescent``...).
 UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
+#: The label of a curve evaluated on the last step's own feeds (``tf1repro.record.STEP_FEEDS``).
+STEP_FEEDS = "step"
 
 
 class GraphRecording:
@@ -72,14 +83,44 @@ class GraphRecording:
         self.bytes = 0
         self.done = False
         self.notes: dict[str, str] = {}
-        self.elsewhere: dict[str, dict[str, Any]] = {}
-        """Per tensor fetched in the script's calls of its own and not recorded: how often,
-        from which step on, and on which placeholders (for its note)."""
         self.sites: dict[str, Any] = {}
+        self.curve_feeds: dict[str, dict[str, Any]] = {}
+        """The feed sets of the curves by label (``1``, ``2``...)."""
+        self.feed_sets: dict[str, str] = {}
+        """A feed set's digest -> its label: each distinct set is stored once."""
+        self.curves: dict[str, dict[str, tuple[list[int], list[Any]]]] = {}
+        """Per tensor, per feed set label: the steps it was evaluated after, and its values."""
+        self.stateful: dict[str, Any] = {}
+        """Per tensor name: the stateful op its computation holds, or None."""
+        self.stale = False
+        """The script trained on after the recording stopped: its state is not recorded."""
+        self.built: frozenset[str] = frozenset()
+        """The graph's ops when it first trained: a curve is of one of their tensors."""
+        self.late: dict[str, list[str]] = {}
+        """Per script line, the tensors it built after the graph first trained that the script
+        evaluated (often a new op for every call): named in the notes, not recorded."""
 
     def stop(self, key: str, why: str) -> None:
         self.done = True
         self.notes[key] = why
+        if key == "error":
+            self.stale = True
+
+
+class Step(NamedTuple):
+    """A training call about to run: its graph's recording and its feeds by name."""
+
+    recording: GraphRecording
+    feeds: dict[str, Any]
+
+
+class Evaluation(NamedTuple):
+    """A call of a trained graph's tensors between steps: (name, tensor, position in the
+    flattened fetches) of each, and the feeds by name."""
+
+    recording: GraphRecording
+    tensors: list[tuple[str, Any, int]]
+    feeds: dict[str, Any]
 
 
 class Recorder:
@@ -115,25 +156,28 @@ class Recorder:
             options: Any = None,
             run_metadata: Any = None,
         ) -> Any:
-            step = recorder.before(self, original, fetches, feed_dict)
+            pending = recorder.before(self, original, fetches, feed_dict)
             result = original(self, fetches, feed_dict, options, run_metadata)
-            if step is not None:
-                recorder.after(self, original, step, feed_dict)
+            if isinstance(pending, Step):
+                recorder.after(self, original, pending, feed_dict)
+            elif isinstance(pending, Evaluation):
+                recorder.evaluated(self, original, pending, fetches, feed_dict, result)
             return result
 
         session.BaseSession.run = run
 
     # -- one call ------------------------------------------------------------------------
 
-    def before(self, session: Any, run: Any, fetches: Any, feed_dict: Any) -> Any:
-        """The step about to run (its graph's recording and feeds), or None."""
+    def before(
+        self, session: Any, run: Any, fetches: Any, feed_dict: Any
+    ) -> Step | Evaluation | None:
+        """The step about to run, or the evaluation of a trained graph's tensors, or None."""
         recording = None
         try:
             graph = session.graph
             ops, tensors = self.elements(graph, fetches)
             if not self.is_training(graph, ops):
-                self.note_fetches(graph, tensors, feed_dict)
-                return None
+                return self.evaluation(graph, tensors, feed_dict)
             recording = self.graphs.get(id(graph))
             if recording is None:
                 recording = GraphRecording(len(self.graphs) + 1, graph)
@@ -141,6 +185,7 @@ class Recorder:
                 self.kept.append(graph)
                 self.start(recording, session, run, ops, tensors)
             if recording.done:
+                recording.stale = True
                 return None
             feeds = self.feeds(graph, feed_dict)
             if recording.feed_names is None:
@@ -151,14 +196,15 @@ class Recorder:
                     f"after step {recording.count}: step {recording.count + 1} feeds "
                     f"{sorted(feeds)}, not {sorted(recording.feed_names)}",
                 )
+                recording.stale = True
                 return None
-            return recording, feeds
+            return Step(recording, feeds)
         except Exception as error:  # the script must run on whatever happens here
             if recording is not None:
                 recording.stop("error", f"{type(error).__name__}: {error}")
             return None
 
-    def after(self, session: Any, run: Any, step: Any, feed_dict: Any) -> None:
+    def after(self, session: Any, run: Any, step: Step, feed_dict: Any) -> None:
         recording, feeds = step
         try:
             tensors = [tensor for _, tensor in recording.variables + recording.fetches]
@@ -169,6 +215,7 @@ class Recorder:
             for kind, (name, _), value in zip(kinds, held, values, strict=True):
                 arrays[f"{kind}:{name}"] = value
             if recording.count and not self.same_shapes(recording, arrays):
+                recording.stale = True
                 return
             for key, value in arrays.items():
                 array = self.np.array(value)
@@ -178,11 +225,107 @@ class Recorder:
             if self.max_steps is not None and recording.count >= self.max_steps:
                 recording.stop("cut", f"after step {recording.count} (--record-steps)")
             elif recording.bytes > self.max_bytes:
-                recording.stop(
-                    "cut", f"after step {recording.count}: the size cap of {self.max_bytes} bytes"
-                )
+                self.cut_at_cap(recording)
         except Exception as error:
             recording.stop("error", f"{type(error).__name__}: {error}")
+
+    def cut_at_cap(self, recording: GraphRecording) -> None:
+        recording.stop(
+            "cut", f"after step {recording.count}: the size cap of {self.max_bytes} bytes"
+        )
+        recording.stale = True
+
+    # -- evaluations between steps -------------------------------------------------------
+
+    def evaluation(
+        self, graph: Any, tensors: list[tuple[str, Any, int]], feed_dict: Any
+    ) -> Evaluation | None:
+        """The evaluation a call of a trained graph's tensors is, once it has trained."""
+        recording = self.graphs.get(id(graph))
+        if recording is None or recording.stale or recording.count == 0 or not tensors:
+            return None
+        return Evaluation(recording, tensors, self.feeds(graph, feed_dict))
+
+    def evaluated(
+        self,
+        session: Any,
+        run: Any,
+        evaluation: Evaluation,
+        fetches: Any,
+        feed_dict: Any,
+        result: Any,
+    ) -> None:
+        """Keep what the script's call computed as points of its tensors' curves."""
+        recording, tensors, feeds = evaluation
+        try:
+            variables = {name for name, _ in recording.variables}
+            fetched = {name for name, _ in recording.fetches}
+            on_step = self.step_feeds(recording, feeds)
+            wanted = []
+            for name, tensor, position in tensors:
+                if name in variables or (on_step and name in fetched):
+                    continue  # recorded after every step already
+                if tensor.op.name not in recording.built:
+                    where = self.where(tensor.op)
+                    line = f"{where['file']} line {where['line']}" if where else "the script"
+                    late = recording.late.setdefault(line, [])
+                    if name not in late:
+                        late.append(name)
+                    continue
+                if name not in recording.stateful:
+                    recording.stateful[name] = self.stateful_op(tensor.op)
+                stateful = recording.stateful[name]
+                if stateful is not None:
+                    recording.notes[f"not recorded: {name}"] = (
+                        f"evaluated by the script between steps, and its computation holds the "
+                        f"stateful op {stateful.name} ({stateful.type}): it cannot be replayed"
+                    )
+                    continue
+                wanted.append((name, tensor, position))
+            if not wanted:
+                return
+            values = self.nest.flatten(result)
+            if len(values) != len(self.nest.flatten(fetches)):
+                # A composite fetch (a SparseTensor) flattens otherwise than its value: read
+                # the tensors again, on the same feeds, as a step's are read.
+                values = dict(enumerate(run(session, [t for _, t, _ in wanted], feed_dict)))
+                wanted = [(name, tensor, i) for i, (name, tensor, _) in enumerate(wanted)]
+            label = STEP_FEEDS if on_step else self.feed_set(recording, feeds)
+            for name, _, position in wanted:
+                steps, arrays = recording.curves.setdefault(name, {}).setdefault(label, ([], []))
+                if steps and steps[-1] == recording.count:
+                    continue  # evaluated again after the same step: the same value
+                array = self.np.array(values[position])
+                steps.append(recording.count)
+                arrays.append(array)
+                recording.bytes += array.nbytes
+            if recording.bytes > self.max_bytes:
+                self.cut_at_cap(recording)
+        except Exception as error:
+            recording.stop("error", f"{type(error).__name__}: {error}")
+
+    def step_feeds(self, recording: GraphRecording, feeds: dict[str, Any]) -> bool:
+        """Whether ``feeds`` are the last step's, bit for bit."""
+        if tuple(feeds) != recording.feed_names:
+            return False
+        return all(
+            same_array(value, recording.steps[f"feed:{name}"][-1]) for name, value in feeds.items()
+        )
+
+    def feed_set(self, recording: GraphRecording, feeds: dict[str, Any]) -> str:
+        """The label of ``feeds`` among the curves' feed sets, stored if new."""
+        digest = hashlib.sha256()
+        for name, value in feeds.items():
+            array = self.np.ascontiguousarray(value)
+            digest.update(f"{name}|{array.dtype.str}|{array.shape}|".encode())
+            digest.update(array.tobytes())
+        key = digest.hexdigest()
+        if key not in recording.feed_sets:
+            label = str(len(recording.feed_sets) + 1)
+            recording.feed_sets[key] = label
+            recording.curve_feeds[label] = {n: self.np.array(v) for n, v in feeds.items()}
+            recording.bytes += sum(self.np.asarray(v).nbytes for v in feeds.values())
+        return recording.feed_sets[key]
 
     def same_shapes(self, recording: GraphRecording, arrays: dict[str, Any]) -> bool:
         for key, value in arrays.items():
@@ -204,11 +347,12 @@ class Recorder:
         import tensorflow as tf
 
         graph = recording.graph
+        recording.built = frozenset(op.name for op in graph.get_operations())
         variables = graph.get_collection(tf.compat.v1.GraphKeys.TRAINABLE_VARIABLES)
         recording.variables = [
             (variable.op.name, graph.as_graph_element(variable)) for variable in variables
         ]
-        candidates = {**self.minimised(graph, ops), **dict(tensors)}
+        candidates = {**self.minimised(graph, ops), **{name: t for name, t, _ in tensors}}
         for name, tensor in candidates.items():
             stateful = self.stateful_op(tensor.op)
             if stateful is None:
@@ -266,17 +410,18 @@ class Recorder:
             "random": random,
         }
 
-    def elements(self, graph: Any, fetches: Any) -> tuple[list[Any], list[tuple[str, Any]]]:
-        """The fetched ops, and the fetched tensors by name."""
+    def elements(self, graph: Any, fetches: Any) -> tuple[list[Any], list[tuple[str, Any, int]]]:
+        """The fetched ops, and the fetched tensors: name, tensor and position among the
+        flattened fetches."""
         ops, tensors = [], []
-        for item in self.nest.flatten(fetches):
+        for position, item in enumerate(self.nest.flatten(fetches)):
             try:
                 element = graph.as_graph_element(item, allow_tensor=True, allow_operation=True)
             except (TypeError, ValueError, KeyError):
                 continue
             if hasattr(element, "op"):
                 ops.append(element.op)
-                tensors.append((tensor_name(element), element))
+                tensors.append((tensor_name(element), element, position))
             else:
                 ops.append(element)
         return ops, tensors
@@ -325,23 +470,6 @@ class Recorder:
             feeds[tensor_name(tensor)] = self.np.array(value, dtype=tensor.dtype.as_numpy_dtype)
         return dict(sorted(feeds.items()))
 
-    def note_fetches(self, graph: Any, tensors: list[tuple[str, Any]], feed_dict: Any) -> None:
-        """Count the tensors of a training graph that the script fetches in calls of its own
-        and the record does not hold: each call, on whatever feeds (a test set's too)."""
-        recording = self.graphs.get(id(graph))
-        if recording is None or recording.done or not tensors or recording.count == 0:
-            return
-        held = {name for name, _ in recording.variables + recording.fetches}
-        fed = ", ".join(self.feeds(graph, feed_dict)) or "no feeds"
-        for name, _ in tensors:
-            if name not in held:
-                seen = recording.elsewhere.setdefault(
-                    name, {"calls": 0, "first": recording.count, "feeds": []}
-                )
-                seen["calls"] += 1
-                if fed not in seen["feeds"]:
-                    seen["feeds"].append(fed)
-
     # -- output --------------------------------------------------------------------------
 
     def write(self) -> None:
@@ -356,27 +484,51 @@ class Recorder:
                 kind, _, name = key.partition(":")
                 groups[group_of[kind]][name] = encode(self.np.stack(arrays))
             notes = dict(recording.notes)
-            for name, seen in recording.elsewhere.items():
-                notes.setdefault(
-                    f"not recorded: {name}",
-                    f"fetched by the script in {seen['calls']} call(s) of its own from after "
-                    f"step {seen['first']} (of {recording.count} recorded), on "
-                    f"{'; '.join(seen['feeds'])}: a record holds per step what the training "
-                    "call fetches and the minimised loss",
+            for line, names in recording.late.items():
+                more = f" and {len(names) - 1} more" if len(names) > 1 else ""
+                notes[f"not recorded: {names[0]}{more}"] = (
+                    f"evaluated by the script between steps, built by {line} after the graph "
+                    "first trained: a curve is of a tensor the training graph has"
                 )
-            graphs.append(
-                {
-                    "graph": recording.index,
-                    "steps": recording.count,
-                    "initial": {name: encode(a) for name, a in recording.initial.items()},
-                    **groups,
-                    "notes": notes,
-                    "sites": recording.sites,
-                }
-            )
+            entry = {
+                "graph": recording.index,
+                "steps": recording.count,
+                "initial": {name: encode(a) for name, a in recording.initial.items()},
+                **groups,
+                "notes": notes,
+                "sites": recording.sites,
+            }
+            if recording.curves:
+                entry["curves"] = self.curves(recording)
+            graphs.append(entry)
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         temporary.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
         os.replace(temporary, self.path)
+
+    def curves(self, recording: GraphRecording) -> dict[str, Any]:
+        """A graph's curves in the record's JSON form (``tf1repro.record``'s ``curves``)."""
+        return {
+            "feeds": {
+                label: {name: encode(array) for name, array in feeds.items()}
+                for label, feeds in recording.curve_feeds.items()
+            },
+            "fetches": {
+                name: {
+                    label: {"steps": steps, "values": encode(self.np.stack(arrays))}
+                    for label, (steps, arrays) in by_label.items()
+                }
+                for name, by_label in recording.curves.items()
+            },
+        }
+
+
+def same_array(first: Any, second: Any) -> bool:
+    """Whether two arrays hold the same bits (dtype, shape and bytes)."""
+    return bool(
+        first.dtype == second.dtype
+        and first.shape == second.shape
+        and first.tobytes() == second.tobytes()
+    )
 
 
 def closure(ops: list[Any], *, controls: bool) -> list[Any]:

@@ -14,6 +14,12 @@ initial value (step 0) through every step, and every recorded fetch (``recorded_
 tutorial's record in the recording's names). A tutorial whose graph does not have the
 recording's names, shapes or number of steps is not the same computation: ``Mismatch`` says
 what differs.
+
+The recording's evaluation curves (what the script evaluated between steps on feeds of its own:
+a test accuracy after every step) are read from the tutorial's graph by tensor name too, after
+the same steps, on the tutorial's ``evaluation_feeds``: each recorded feed set is paired with the
+evaluation feed set that holds the same bits, else with the next unpaired one in order, and its
+feeds are compared as well as the curves.
 """
 
 from __future__ import annotations
@@ -21,17 +27,17 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
 import numpy as np
 
-from tf1repro.compare import Comparison, Deviation, deviation
+from tf1repro.compare import Comparison, Deviation, curve_deviation, deviation
 from tf1repro.config import Config, validate_seed
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
-from tf1repro.record import Record
+from tf1repro.record import STEP_FEEDS, Record
 from tf1repro.recording.reader import RECORD_PATTERN, load_recordings
 from tf1repro.recording.recorder import tensor_name
 from tf1repro.tutorial import Tutorial, V1Graph, get_script, script_names
@@ -52,7 +58,9 @@ class Restated:
     """The tutorial's record, its feeds, variables and fetches named as in the recording."""
     names: Mapping[str, str]
     """The recording's names mapped to the tutorial's (for placeholders, variables and the
-    fetches the tutorial declares)."""
+    fetches and evaluations the tutorial declares)."""
+    feed_sets: Mapping[str, str] = field(default_factory=dict)
+    """The recording's curve feed set labels mapped to the tutorial's ``evaluation_feeds``."""
 
 
 def check_tutorials(
@@ -159,9 +167,18 @@ def recorded_as(
 
     label = label or tutorial.name
     found = graph_names(tutorial, config, recording, label)
-    made = train(_observing(tutorial, list(recording.fetches)), config, seed)
     feeds, variables = found["feeds"], found["variables"]
+    sets = _feed_sets(tutorial, config, seed, recording, feeds, label)
+    plan = {
+        name: {
+            sets.get(set_label, set_label): curve.steps.tolist() for set_label, curve in by.items()
+        }
+        for name, by in recording.curves.items()
+    }
+    observed = _observing(tutorial, list(recording.fetches), list(recording.curves))
+    made = train(observed, config, seed, curves=plan)
     steps = _steps(recording, made, label)
+    recorded_set = {mine: theirs for theirs, mine in sets.items()}
     record = replace(
         made,
         feeds={feeds[name]: values[:steps] for name, values in made.feeds.items()},
@@ -170,13 +187,74 @@ def recorded_as(
         fetches={name: values[:steps] for name, values in made.fetches.items()},
         evaluation_feeds={},
         evaluations={},
+        curve_feeds={
+            recorded_set[set_label]: {feeds[name]: value for name, value in arrays.items()}
+            for set_label, arrays in made.curve_feeds.items()
+        },
+        curves={
+            name: {recorded_set.get(set_label, set_label): c for set_label, c in by.items()}
+            for name, by in made.curves.items()
+        },
     )
     names = {
         theirs: mine
-        for group in ("feeds", "variables", "fetches")
+        # A tensor both fetched and evaluated (a loss on the test set) goes by its fetch's name.
+        for group in ("evaluations", "feeds", "variables", "fetches")
         for mine, theirs in found[group].items()
     }
-    return Restated(record, names)
+    return Restated(record, names, sets)
+
+
+def _feed_sets(
+    tutorial: Tutorial,
+    config: Config,
+    seed: int,
+    recording: Record,
+    feeds: Mapping[str, str],
+    label: str,
+) -> dict[str, str]:
+    """The tutorial's evaluation feed set (label) for each of the recording's curve feed sets:
+    the one that holds the same bits, else the next unpaired one in order."""
+    if not recording.curve_feeds:
+        return {}
+    data = tutorial.data(np.random.RandomState(seed), config)
+    given = tutorial.evaluation_feeds(config, data)
+    recorded = list(recording.curve_feeds)
+    if len(given) < len(recorded):
+        listed = ", ".join(given) or "none"
+        raise Mismatch(
+            f"{label}: the script evaluated on {len(recorded)} feed set(s) of its own between "
+            f"steps, the tutorial's evaluation_feeds gives {len(given)} ({listed}): declare "
+            "each, in the order the script first evaluates on it"
+        )
+    pairs: dict[str, str] = {}
+    for theirs in recorded:
+        for mine, values in given.items():
+            if mine not in pairs.values() and _same_feeds(
+                recording.curve_feeds[theirs], values, feeds
+            ):
+                pairs[theirs] = mine
+                break
+    unpaired = [mine for mine in given if mine not in pairs.values()]
+    for theirs in recorded:
+        if theirs not in pairs:
+            pairs[theirs] = unpaired.pop(0)
+    return {theirs: pairs[theirs] for theirs in recorded}
+
+
+def _same_feeds(
+    recorded: Mapping[str, Any], given: Mapping[str, Any], feeds: Mapping[str, str]
+) -> bool:
+    """Whether the tutorial's feed values ``given`` (by its names) are the recorded ones, as
+    the placeholders' dtypes hold them."""
+    if sorted(feeds.get(name, name) for name in given) != sorted(recorded):
+        return False
+    for name, value in given.items():
+        theirs = recorded[feeds.get(name, name)]
+        mine = np.asarray(value, dtype=theirs.dtype)
+        if mine.shape != theirs.shape or mine.tobytes() != theirs.tobytes():
+            return False
+    return True
 
 
 def graph_names(
@@ -199,9 +277,13 @@ def graph_names(
             "fetches": {
                 name: tensor_name(t) for name, t in made.fetches.items() if hasattr(t, "op")
             },
+            "evaluations": {
+                name: tensor_name(t) for name, t in made.evaluations.items() if hasattr(t, "op")
+            },
         }
         graph = runtime.tf_v1().get_default_graph()
-        missing = [name for name in recording.fetches if not _has_tensor(graph, name)]
+        outputs = [*recording.fetches, *recording.curves]
+        missing = [name for name in outputs if not _has_tensor(graph, name)]
     for what, group, recorded in (
         ("placeholders", "feeds", recording.feeds),
         ("variables", "variables", recording.initial),
@@ -214,8 +296,9 @@ def graph_names(
                 + _advice(unmatched)
             )
     if missing:
+        what = "fetch" if missing[0] in recording.fetches else "evaluation"
         raise Mismatch(
-            f"{label}: the recorded fetch {missing[0]!r} is no tensor of the tutorial's graph "
+            f"{label}: the recorded {what} {missing[0]!r} is no tensor of the tutorial's graph "
             + _advice(missing)
         )
     return found
@@ -249,16 +332,17 @@ def _tensor(graph: Any, name: str) -> Any:
     return graph.get_tensor_by_name(name if ":" in name else f"{name}:0")
 
 
-def _observing(tutorial: Tutorial, fetches: Sequence[str]) -> Tutorial:
+def _observing(tutorial: Tutorial, fetches: Sequence[str], evaluated: Sequence[str]) -> Tutorial:
     """``tutorial`` whose graph fetches ``fetches`` (tensor names) after every step instead of
-    its own fetches."""
+    its own fetches, and evaluates ``evaluated`` (tensor names) instead of its evaluations."""
     cls = type(tutorial)
 
     def build_v1(self: Tutorial, tf: ModuleType, config: Any) -> V1Graph:
         made: V1Graph = cls.build_v1(self, tf, config)
         graph = tf.get_default_graph()
         chosen = {name: _tensor(graph, name) for name in fetches}
-        return V1Graph(made.placeholders, made.variables, chosen, made.train, made.evaluations)
+        evaluations = {name: _tensor(graph, name) for name in evaluated}
+        return V1Graph(made.placeholders, made.variables, chosen, made.train, evaluations)
 
     observed: Tutorial = type(cls.__name__, (cls,), {"build_v1": build_v1})()
     observed.spec = tutorial.spec
@@ -292,7 +376,39 @@ def compare_with_recording(recording: Record, restated: Restated, label: str) ->
             quantity = quantity_label(kind, name, names.get(name))
             _same_layout(quantity, values, ours[name], label)
             deviations.append(deviation(quantity, values, ours[name], start=start))
-    return Comparison(label, BACKENDS, tuple(deviations))
+    return Comparison(
+        label, BACKENDS, tuple(deviations + _curve_deviations(recording, restated, label))
+    )
+
+
+def _curve_deviations(recording: Record, restated: Restated, label: str) -> list[Deviation]:
+    """Each curve feed set's feeds, then each curve, of the recording against the tutorial's
+    (``Mean_1 (accuracy) on feeds 2 (test)``)."""
+    mine, names = restated.record, restated.names
+
+    def on(set_label: str) -> str:
+        if set_label == STEP_FEEDS:
+            return "the step's feeds"
+        return f"feeds {set_label} ({restated.feed_sets[set_label]})"
+
+    found: list[Deviation] = []
+    for set_label, arrays in recording.curve_feeds.items():
+        # A feed set is used from the first step a curve was evaluated on it.
+        first = min(
+            int(by[set_label].steps[0]) for by in recording.curves.values() if set_label in by
+        )
+        for name, values in arrays.items():
+            quantity = f"{quantity_label('feed', name, names.get(name))} on {on(set_label)}"
+            ours = mine.curve_feeds[set_label][name][np.newaxis]
+            _same_layout(quantity, values[np.newaxis], ours, label, each="")
+            found.append(deviation(quantity, values[np.newaxis], ours, start=first))
+    for name, by_label in recording.curves.items():
+        for set_label, curve in by_label.items():
+            quantity = f"{quantity_label('fetch', name, names.get(name))} on {on(set_label)}"
+            evaluated = mine.curves[name][set_label]
+            _same_layout(quantity, curve.values, evaluated.values, label)
+            found.append(curve_deviation(quantity, curve, evaluated))
+    return found
 
 
 def _from_initial(record: Record) -> dict[str, Any]:
@@ -309,9 +425,9 @@ def quantity_label(kind: str, name: str, mine: str | None) -> str:
     return f"{prefix}{name}" if mine is None or mine == name else f"{prefix}{name} ({mine})"
 
 
-def _same_layout(quantity: str, theirs: Any, ours: Any, label: str) -> None:
+def _same_layout(quantity: str, theirs: Any, ours: Any, label: str, each: str = " a step") -> None:
     if theirs.dtype != ours.dtype or theirs.shape[1:] != ours.shape[1:]:
         raise Mismatch(
-            f"{label}: {quantity} is {theirs.dtype} {list(theirs.shape[1:])} a step in the "
+            f"{label}: {quantity} is {theirs.dtype} {list(theirs.shape[1:])}{each} in the "
             f"recording, {ours.dtype} {list(ours.shape[1:])} in the tutorial"
         )
