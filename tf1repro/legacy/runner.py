@@ -382,6 +382,7 @@ def _record(
         folder=str(copy.work),
         output=printed,
         source=_read_text(script),
+        tensorflow=versions.get("tensorflow", ""),
     )
     figures = [name for name in info.get("figures", []) if (staging / name).is_file()]
     written = copy.written()
