@@ -302,7 +302,7 @@ def _from_exception(
         )
         return failed(
             "contrib",
-            f"uses {name}{at}, which TensorFlow 2 removed{unserved}{_never('contrib')}; {gone}",
+            f"uses {name}{at}, which TensorFlow 2 removed{unserved}; {gone}{_never('contrib')}",
         )
     removed = _TF_ATTRIBUTE.search(message)
     if removed:
@@ -425,14 +425,14 @@ def _older_release(name: str, tensorflow: str) -> str:
 
 
 def _never(name: str) -> str:
-    """Says that no measured release has ``tf.<name>`` (so ``--tensorflow`` cannot help)."""
+    """That no measured release has ``tf.<name>``, so ``--tensorflow`` cannot help; or ''."""
     from tf1repro.legacy.removals import table
 
     measured = table()
     if name not in measured.never:
         return ""
     first, last = measured.releases[0], measured.releases[-1]
-    return f" (no release from {first} to {last} has it, whatever --tensorflow)"
+    return f"; no release from {first} to {last} has tf.{name}, whatever --tensorflow"
 
 
 def _minor(version: str | re.Match[str]) -> tuple[int, int]:
