@@ -232,12 +232,12 @@ def test_two_runs_at_once_make_it_once(tmp_path: Path) -> None:
     and then takes the first one's environment."""
     installer = StandIn(tensorflow="2.15.1")
     installer.go_on.clear()
-    results: list[environments.Environment] = []
+    results: dict[bool, environments.Environment] = {}
     waiting = threading.Event()
 
     def make(notify: bool) -> None:
         told = (lambda line: waiting.set()) if notify else None
-        results.append(environment(Release("2.15"), tmp_path, installer=installer, notify=told))
+        results[notify] = environment(Release("2.15"), tmp_path, installer=installer, notify=told)
 
     first = threading.Thread(target=make, args=(False,))
     first.start()
@@ -249,8 +249,8 @@ def test_two_runs_at_once_make_it_once(tmp_path: Path) -> None:
     first.join(30)
     second.join(30)
     assert len(installer.calls) == 1
-    assert [made.created for made in results] == [True, False]
-    assert results[0].folder == results[1].folder
+    assert (results[False].created, results[True].created) == (True, False)
+    assert results[False].folder == results[True].folder
 
 
 # -- the command line --------------------------------------------------------------------------
