@@ -377,3 +377,42 @@ def test_matrix_labels_its_columns_by_the_releases_asked_for(
     for label in (first, second):
         assert (out / f"tf-{label}" / "where" / "stdout.txt").read_text() == "stand-in 1\n"
     assert len(installer.calls) == 2
+
+
+def test_ctrl_c_kills_uv_with_what_it_started(tmp_path: Path) -> None:
+    """uv runs in its own process group: a Ctrl-C (here SIGINT from a thread) kills the group."""
+    import signal
+
+    pid_file = tmp_path / "grandchild"
+    # A stand-in for uv that starts a process of its own, then waits.
+    command = [
+        sys.executable,
+        "-c",
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n",
+    ]
+
+    def interrupt_when_started() -> None:
+        for _ in range(600):
+            if pid_file.exists() and pid_file.read_text():
+                break
+            threading.Event().wait(0.05)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt_when_started, daemon=True).start()
+    with pytest.raises(KeyboardInterrupt):
+        environments._run_uv(command, "3.11")
+    grandchild = int(pid_file.read_text())
+    # Killed; reaped by init (or by this process, its subreaper in other tests) within moments.
+    for _ in range(100):
+        try:
+            state = Path(f"/proc/{grandchild}/stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            break
+        if state == "Z":
+            break
+        threading.Event().wait(0.05)
+    else:
+        raise AssertionError(f"process {grandchild} still runs")
