@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import ROOT
 
 from tf1repro.backends import replay, train
-from tf1repro.diagnose import diagnose, first_parting
+from tf1repro.diagnose import diagnose, diagnose_tutorial, first_parting
 from tf1repro.record import Record
 from tf1repro.tutorial import load_tutorial
 
@@ -59,3 +60,57 @@ def test_diagnose_stops_at_the_first_replay_that_parts(monkeypatch: pytest.Monke
 def test_an_agreeing_port_is_replayed_whole_with_its_evaluations() -> None:
     record = train(load_tutorial(f"{TUTORIALS / 'line.py'}:Line"), seed=0)
     assert first_parting(record, lambda prefix: prefix, 0.0) == (record, record)
+
+
+def test_a_tutorial_s_graph_is_trained_only_as_far_as_the_replays_go(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A port that parts at step 1 of 1,000: the graph trains FIRST_STEPS steps, not 1,000,
+    so the diagnosis costs about a 2-step run on both sides."""
+    import tf1repro.backends.graph as graph
+    import tf1repro.diagnose as module
+
+    trained: list[int] = []
+    run_steps = graph.run_steps
+
+    def counting(stepper: Any, feeds: Any, *args: Any, **kwargs: Any) -> Any:
+        trained.append(len(feeds))
+        return run_steps(stepper, feeds, *args, **kwargs)
+
+    monkeypatch.setattr(graph, "run_steps", counting)
+    tutorial = load_tutorial(f"{TUTORIALS / 'line.py'}:WrongAdam")
+    diagnosis = diagnose_tutorial(tutorial, tutorial.make_config(steps=1000), seed=0)
+    assert trained == [module.FIRST_STEPS]
+    assert diagnosis.step == 1 and diagnosis.stage is not None
+    assert diagnosis.stage.stage == "update"
+
+
+def test_a_graph_trained_for_its_first_steps_is_the_whole_run_s_prefix() -> None:
+    """Every step's inputs are drawn before any is trained, so the first steps of a shortened
+    run are the whole run's, bit for bit (0 ulps: the same graph on the same feeds)."""
+    tutorial = load_tutorial(f"{TUTORIALS / 'line.py'}:Line")
+    config = tutorial.make_config(steps=40)
+    whole = train(tutorial, config, seed=3)
+    first = train(tutorial, config, seed=3, first_steps=5)
+    assert first.steps == 5 and not first.evaluations
+    for group in ("feeds", "variables", "fetches"):
+        for name, values in getattr(first, group).items():
+            np.testing.assert_array_equal(values, getattr(whole, group)[name][:5])
+    for name, value in first.initial.items():
+        np.testing.assert_array_equal(value, whole.initial[name])
+
+
+def test_an_agreeing_tutorial_is_diagnosed_on_its_whole_run_with_its_evaluations() -> None:
+    tutorial = load_tutorial(f"{TUTORIALS / 'line.py'}:Line")
+    config = tutorial.make_config(steps=40)
+    diagnosis = diagnose_tutorial(tutorial, config, seed=0)
+    assert diagnosis.agrees
+    assert diagnosis.verdict() == diagnose(train(tutorial, config, seed=0), "eager").verdict()
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 2.0])
+def test_first_steps_is_a_positive_int(bad: object) -> None:
+    from tf1repro.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="first_steps"):
+        train(load_tutorial(f"{TUTORIALS / 'line.py'}:Line"), seed=0, first_steps=bad)  # type: ignore[arg-type]

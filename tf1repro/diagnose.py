@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -33,6 +33,10 @@ from tf1repro.backends import replay
 from tf1repro.compare import EVALUATION_SUFFIX, Deviation, compare_records, scale_ulp
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
+
+if TYPE_CHECKING:
+    from tf1repro.config import Config
+    from tf1repro.tutorial import Tutorial
 
 Array = npt.NDArray[Any]
 #: The first replay covers this many steps, each next one ``GROWTH`` times more, up to all:
@@ -193,10 +197,39 @@ def diagnose(
 ) -> Diagnosis:
     """Diagnose ``backend``'s replay of the graph ``record`` (or ``other``, if already made)."""
     if other is None:
-        options = {"verbose": verbose} if backend == "eager" else {}
-        record, other = first_parting(
-            record, lambda prefix: replay(prefix, backend, **options), tolerance_ulps
-        )
+        record, other = first_parting(record, _replayer(backend, verbose), tolerance_ulps)
+    return _diagnosed(record, other, tolerance_ulps, verbose)
+
+
+def diagnose_tutorial(
+    tutorial: Tutorial,
+    config: Config,
+    seed: int = 0,
+    backend: str = "eager",
+    *,
+    tolerance_ulps: float = 0.0,
+    verbose: bool = False,
+) -> Diagnosis:
+    """Diagnose ``backend`` against ``tutorial``'s graph trained with ``config`` and ``seed``,
+    training the graph only as far as the replays need: a port that parts at step 1 of 10,000
+    costs a 2-step run on both sides, not a 10,000-step graph run first."""
+    from tf1repro.backends import train
+
+    record, other = _first_parting(
+        lambda steps: train(tutorial, config, seed, first_steps=steps),
+        config.steps,
+        _replayer(backend, verbose),
+        tolerance_ulps,
+    )
+    return _diagnosed(record, other, tolerance_ulps, verbose)
+
+
+def _replayer(backend: str, verbose: bool) -> Callable[[Record], Record]:
+    options = {"verbose": verbose} if backend == "eager" else {}
+    return lambda record: replay(record, backend, **options)
+
+
+def _diagnosed(record: Record, other: Record, tolerance_ulps: float, verbose: bool) -> Diagnosis:
     comparison = compare_records(record, other)
     backends = (record.backend, other.backend)
     step = comparison.first_beyond(tolerance_ulps, record, other)
@@ -221,14 +254,31 @@ def first_parting(
     """Replay ever longer prefixes of ``record`` (``FIRST_STEPS``, then ``GROWTH`` times more)
     and stop at the first in which the two part beyond the tolerance. Returns that prefix (or
     ``record`` itself, evaluations included, when none parts) and its replay."""
+    return _first_parting(
+        lambda steps: record if steps >= record.steps else _prefix(record, steps),
+        record.steps,
+        replayed,
+        tolerance_ulps,
+    )
+
+
+def _first_parting(
+    prefix: Callable[[int], Record],
+    total: int,
+    replayed: Callable[[Record], Record],
+    tolerance_ulps: float,
+) -> tuple[Record, Record]:
+    """``first_parting`` over the prefixes ``prefix(steps)`` of a run of ``total`` steps
+    (``prefix(total)`` is the whole run, evaluations included)."""
     steps = FIRST_STEPS
     while True:
-        prefix = record if steps >= record.steps else _prefix(record, steps)
-        other = replayed(prefix)
-        if prefix is record:
-            return record, other
-        if compare_records(prefix, other).first_beyond(tolerance_ulps, prefix, other):
-            return prefix, other
+        steps = min(steps, total)
+        first = prefix(steps)
+        other = replayed(first)
+        if steps == total:
+            return first, other
+        if compare_records(first, other).first_beyond(tolerance_ulps, first, other):
+            return first, other
         steps *= GROWTH
 
 

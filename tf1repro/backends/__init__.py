@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tf1repro.backends.loop import Progress, draw_inputs, tutorial_of
-from tf1repro.config import Config, validate_seed
+from tf1repro.config import Config, Int, validate_seed
 from tf1repro.errors import ParameterError
 from tf1repro.record import Record
 from tf1repro.tutorial import Tutorial, load_tutorial
@@ -41,17 +41,24 @@ def train(
     seed: int = 0,
     *,
     progress: Progress | None = None,
+    first_steps: int | None = None,
 ) -> Record:
     """Train ``tutorial``'s TF1 graph from a fresh Graph and Session seeded with ``seed``.
 
     ``seed`` seeds NumPy's RandomState (the data and each step's feeds) and the TF graph seed
-    (the initial values). Raises ``DivergenceError`` at the first non-finite value.
+    (the initial values). With ``first_steps``, only the run's first steps are trained, on the
+    inputs the whole run draws, and nothing is evaluated. Raises ``DivergenceError`` at the
+    first non-finite value.
     """
     from tf1repro.backends import graph
 
     tutorial = _tutorial(tutorial)
     config = _config(tutorial, config)
-    return graph.train(tutorial, config, validate_seed(seed), progress=progress)
+    if first_steps is not None:
+        first_steps = Int(1).check("first_steps", first_steps)
+    return graph.train(
+        tutorial, config, validate_seed(seed), progress=progress, first_steps=first_steps
+    )
 
 
 def replay(record: Record, backend: str, **options: Any) -> Record:

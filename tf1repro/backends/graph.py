@@ -177,15 +177,26 @@ def built(tutorial: Tutorial, config: Config, seed: int) -> Iterator[GraphSteppe
 
 
 def train(
-    tutorial: Tutorial, config: Config, seed: int, *, progress: Progress | None = None
+    tutorial: Tutorial,
+    config: Config,
+    seed: int,
+    *,
+    progress: Progress | None = None,
+    first_steps: int | None = None,
 ) -> Record:
-    """Draw the inputs, train the graph from its own initializer, record everything."""
+    """Draw the inputs, train the graph from its own initializer, record everything.
+
+    With ``first_steps``, only that many steps are trained (every step's inputs are still
+    drawn, so they are the whole run's first steps) and nothing is evaluated: the record is
+    the whole run's prefix.
+    """
     inputs = draw_inputs(tutorial, config, seed)
     with built(tutorial, config, seed) as stepper:
-        feeds = [to_arrays(step, stepper.dtypes) for step in inputs.feeds]
+        feeds = [to_arrays(step, stepper.dtypes) for step in inputs.feeds[:first_steps]]
         evaluation_feeds = {
             label: to_arrays(values, stepper.dtypes)
             for label, values in inputs.evaluation_feeds.items()
+            if first_steps is None or first_steps >= config.steps
         }
         stepper.initialize()
         trajectory = run_steps(

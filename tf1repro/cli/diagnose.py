@@ -70,12 +70,12 @@ def handle(args: argparse.Namespace) -> int:
     (config,) = configs(tutorials, options.config_overrides(tutorials, args.extra))
 
     from tf1repro import runtime
-    from tf1repro.backends import train
-    from tf1repro.diagnose import diagnose
+    from tf1repro.diagnose import diagnose_tutorial
 
     runtime.configure(verbose=args.verbose)
-    record = train(tutorial, config, seed)
-    diagnosis = diagnose(record, args.backend, tolerance_ulps=tolerance, verbose=args.verbose)
+    diagnosis = diagnose_tutorial(
+        tutorial, config, seed, args.backend, tolerance_ulps=tolerance, verbose=args.verbose
+    )
     if args.json:
         print(json.dumps(diagnosis.to_dict(), indent=1, allow_nan=False))
     else:

@@ -1,17 +1,23 @@
 """``tf.contrib``: the names that have a faithful home in TensorFlow 2 or tf-slim, and no others.
 
 TensorFlow 2 removed ``tf.contrib``. Some of it moved unchanged: the RNN cells and static RNNs
-into ``tf.compat.v1.nn``, ``tf.contrib.layers`` and ``tf.contrib.slim`` into the tf-slim
-package, ``tf.contrib.eager``'s gradient functions into TensorFlow's eager backprop module.
-Those are served here, each use reported through ``REPORT`` (set by the bootstrap). Everything
-else (``tf.contrib.learn``, ``legacy_seq2seq``, ``factorization``, ``tensor_forest``...) has no
-faithful replacement: asking for it is reported too, and fails with a message that says so.
+into ``tf.compat.v1.nn`` (Keras 2's code: on TensorFlow >= 2.16 they need tf-keras),
+``tf.contrib.layers`` and ``tf.contrib.slim`` into the tf-slim package, ``tf.contrib.eager``'s
+gradient functions into TensorFlow's eager backprop module. A few RNN pieces that moved nowhere
+are TF 1.x's code written out in core ops (``rnn.py`` beside this file). Those are served here,
+each use reported through ``REPORT`` (set by the bootstrap). Everything else
+(``tf.contrib.learn``, ``legacy_seq2seq``, the rest of ``seq2seq``, ``factorization``,
+``tensor_forest``...) has no faithful replacement: asking for it is reported too, and fails with
+a message that says so.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -34,6 +40,14 @@ EAGER_V1 = ("enable_eager_execution", "executing_eagerly", "Variable", "Gradient
 #: tf.contrib.util's names that are tf.compat.v1's.
 UTIL_V1 = ("make_tensor_proto", "make_ndarray")
 
+#: tf.contrib.seq2seq's names written out in ``rnn.py``; the decoders and attention wrappers
+#: have no faithful TF 2 home.
+SEQ2SEQ_WRITTEN = ("sequence_loss",)
+#: What ``rnn.py`` is called in the script's process (loaded by path, like this file).
+WRITTEN_MODULE = "tf1repro_legacy_rnn"
+#: TensorFlow's message when Keras 3 hides a Keras 2 class (the RNN cells, tf.layers).
+KERAS3_MESSAGE = "is not available with Keras 3"
+
 
 def _report(api: str, stand_in: str) -> None:
     if REPORT is not None:
@@ -51,6 +65,21 @@ def eager_iterator(dataset: Any) -> Any:
     """``tfe.Iterator(dataset)``: in eager mode a dataset's own iterator (``next(it)``,
     ``it.next()``) is what it was."""
     return iter(dataset)
+
+
+def written() -> ModuleType:
+    """``rnn.py`` beside this file: loaded by its path, since the script's process holds no
+    tf1repro package, and once."""
+    module = sys.modules.get(WRITTEN_MODULE)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(
+            WRITTEN_MODULE, Path(__file__).with_name("rnn.py")
+        )
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[WRITTEN_MODULE] = module
+        spec.loader.exec_module(module)
+    return module
 
 
 def tf_slim() -> ModuleType:
@@ -101,6 +130,7 @@ class Contrib(ModuleType):
             "eager": lambda: Namespace("eager", self._eager),
             "util": lambda: Namespace("util", self._util),
             "keras": lambda: Namespace("keras", self._keras),
+            "seq2seq": lambda: Namespace("seq2seq", self._seq2seq),
             "slim": self._slim,
         }
 
@@ -119,11 +149,21 @@ class Contrib(ModuleType):
         return part
 
     def _rnn(self, attr: str) -> tuple[Any, str] | None:
-        cells = self._v1.nn.rnn_cell
-        if hasattr(cells, attr):
-            return getattr(cells, attr), f"tf.compat.v1.nn.rnn_cell.{attr}"
+        try:
+            return getattr(self._v1.nn.rnn_cell, attr), f"tf.compat.v1.nn.rnn_cell.{attr}"
+        except AttributeError as error:
+            # The cells are Keras 2's: without tf-keras, TF >= 2.16 hides them. Its own error
+            # says so (a `keras3` failure), rather than "no stand-in".
+            if KERAS3_MESSAGE in str(error):
+                _report(f"tf.contrib.rnn.{attr}", "")
+                raise
         if attr in RNN_FUNCTIONS:
             return getattr(self._v1.nn, attr), f"tf.compat.v1.nn.{attr}"
+        return None
+
+    def _seq2seq(self, attr: str) -> tuple[Any, str] | None:
+        if attr in SEQ2SEQ_WRITTEN:
+            return getattr(written(), attr), "TF 1.15's code in tf.compat.v1 ops"
         return None
 
     def _layers(self, attr: str) -> tuple[Any, str] | None:
