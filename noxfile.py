@@ -305,32 +305,29 @@ def report(session: nox.Session) -> None:
 def legacy_matrix(session: nox.Session) -> None:
     """A folder of TF1 scripts on several releases: ``nox -s legacy-matrix -- DIR 2.12 2.21``.
 
-    One virtualenv per release under .nox/legacy-tf-<release>/ (kept and reused), each with that
-    release, its tf-keras where Keras 3 is the default, and tf1repro with the legacy extra;
-    then ``tf1repro legacy matrix`` compares them, the first release being the reference.
+    ``tf1repro legacy matrix --tensorflow 2.12,2.21``, which makes one virtualenv per release
+    the first time (in its environment cache, see tf1repro.legacy.environments) and reuses it;
+    the first release is the reference.
     """
     if len(session.posargs) < 3:
         session.error("usage: nox -s legacy-matrix -- DIR RELEASE RELEASE [RELEASE...]")
     folder, *releases = session.posargs
-    session.install("-e", ".")
-    pythons = []
-    for release in releases:
-        venv = Path(".nox") / f"legacy-tf-{release}"
-        python = venv / "bin" / "python"
-        if not python.exists():
-            session.run("python", "-m", "venv", str(venv))
-            session.run(
-                str(python), "-m", "pip", "install", "-q", *_legacy_packages(release), "-e", ".",
-                external=True,
-            )  # fmt: skip
-        pythons += ["--python", f"{release}={python}"]
-    session.run("tf1repro", "legacy", "matrix", folder, *pythons, "--out", "legacy-matrix")
+    session.install("-e", ".[legacy]")
+    session.run(
+        "tf1repro", "legacy", "matrix", folder, "--tensorflow", ",".join(releases),
+        "--out", "legacy-matrix",
+    )  # fmt: skip
 
 
 def _legacy_packages(release: str) -> list[str]:
-    """One release with the legacy extra's packages; tf-keras where Keras 3 is the default."""
-    keras = [] if release in ("2.12", "2.13") else [f"tf-keras=={release}.*"]
-    return [f"tensorflow=={release}.*", *keras, "tf-slim", "scikit-learn", "pooch"]
+    """One release with the legacy stand-ins' packages: what ``--tensorflow`` installs."""
+    # The checkout's own list (tf1repro.legacy.environments imports only the standard library).
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    try:
+        from tf1repro.legacy.environments import Release
+    finally:
+        sys.path.pop(0)
+    return Release(release).packages()
 
 
 @nox.session(name="legacy-shard", python=PYTHON)
@@ -346,7 +343,10 @@ def legacy_shard(session: nox.Session) -> None:
         session.error("usage: nox -s legacy-shard -- DIR RELEASE I/N [CHECK OPTIONS]")
     folder, release, shard, *extra = session.posargs
     name = f"tf-{release}-shard-{shard.replace('/', '-of-')}"
-    session.install(*_compiled(session), *_legacy_packages(release), _tf1repro_wheel(session))
+    # pooch: the workflow's shards serve their downloads from a pinned --data-cache.
+    session.install(
+        *_compiled(session), *_legacy_packages(release), "pooch", _tf1repro_wheel(session)
+    )
     session.run(
         "tf1repro", "legacy", "check", folder, "--seed", "0", "--shard", shard,
         "--release", release, "--out", f"legacy-runs/{name}",

@@ -452,10 +452,10 @@ def test_matrix_table_marks_scripts_that_fail_or_change(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ([], "--python must be given at least twice"),
+        ([], "needs at least two releases"),
         (
             ["--python", "{python}", "--python", "{python}"],
-            "--python gives release {release} twice",
+            "--python and --tensorflow give release {release} twice",
         ),
         (["--python", "a b={python}", "--python", "c={python}"], "--python release 'a b' must be"),
     ],

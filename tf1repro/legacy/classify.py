@@ -109,10 +109,10 @@ PIP_NAMES = {
     "tensorflow_serving": "tensorflow-serving-api",
 }
 
-#: What the user does about an API TensorFlow removed for good.
+#: What the user does about an API TensorFlow removed for good, besides running an older
+#: release (which ``removals`` names, measured).
 GONE_FOR_GOOD = {
-    "estimator": "tf.estimator was removed in TensorFlow 2.16 and has no stand-in; port the "
-    "model to Keras (or run it on TensorFlow <= 2.15)",
+    "estimator": "nothing stands in for it; port the model to Keras",
 }
 
 #: What to port the ``tf.contrib`` parts that TensorFlow 2.0 dropped for good to.
@@ -172,6 +172,8 @@ _TF_FRAMING = re.compile(
     r"\(\d+\) \w+: .*\}\}$|During handling|Caused by op|defined at)"
 )
 _TF_ROOT_ERROR = re.compile(r"^\s*\(\d+\) (\w+: .+)$")
+#: A TensorFlow version's major and minor numbers (``2.16.0rc0``, ``2.23.0.dev20260101``).
+_RELEASE_NUMBER = re.compile(r"(\d+)\.(\d+)")
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,7 @@ def classify(
     output: str = "",
     source: str = "",
     refused: tuple[str, str] | None = None,
+    tensorflow: str = "",
 ) -> Outcome:
     """Classify a finished (or stopped) child run.
 
@@ -206,6 +209,8 @@ def classify(
     ``refused`` the first download the data cache refused, as (class, reason): a script that
     failed after one failed for it, whatever it made of the error (``not-cached``,
     ``hash-mismatch``, or ``network`` when ``--fetch`` could not download it).
+    ``tensorflow`` the version it ran on ('' when unknown): an API it lacks is told to be in an
+    older release only when that release is older than this one.
     """
     if timed_out:
         file, line = stack_line(stack, folder)
@@ -223,7 +228,7 @@ def classify(
         kind, reason = refused
         return Outcome("failed", kind, f"{reason}{at}", line, file)
     if exception is not None:
-        outcome = _from_exception(exception, output, source)
+        outcome = _from_exception(exception, output, source, tensorflow)
         return Outcome(outcome.status, outcome.kind, outcome.reason, outcome.line, outcome.file)
     if exit_code == 0:
         return Outcome("ok", "ok", "")
@@ -262,7 +267,9 @@ def decisive_line(message: str, limit: int = 200) -> str:
     return _first_line(message, limit)
 
 
-def _from_exception(exception: Mapping[str, Any], output: str, source: str = "") -> Outcome:
+def _from_exception(
+    exception: Mapping[str, Any], output: str, source: str = "", tensorflow: str = ""
+) -> Outcome:
     kind_name = str(exception.get("type", "Exception"))
     message = str(exception.get("message", ""))
     line = exception.get("line")
@@ -302,12 +309,20 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
             ),
             "port that call to its TF 2 home",
         )
-        return failed("contrib", f"uses {name}{at}, which TensorFlow 2 removed{unserved}; {gone}")
+        return failed(
+            "contrib",
+            f"uses {name}{at}, which TensorFlow 2 removed{unserved}; {gone}{_never('contrib')}",
+        )
     removed = _TF_ATTRIBUTE.search(message)
     if removed:
         name = removed.group(1)
-        advice = GONE_FOR_GOOD.get(name, f"tf.{name} is not in tf.compat.v1 of this release")
-        return failed("removed-api", f"uses tf.{name}{at}: {advice}")
+        older = _older_release(name, tensorflow)
+        advice = GONE_FOR_GOOD.get(
+            name, "" if older else "it is not in this release's tf.compat.v1"
+        )
+        return failed(
+            "removed-api", f"uses tf.{name}{at}: " + "; ".join(filter(None, [older, advice]))
+        )
     keyword = _KEYWORD_ONLY.search(message)
     if keyword:
         return failed(
@@ -404,6 +419,36 @@ def _from_exception(exception: Mapping[str, Any], output: str, source: str = "")
     if network:
         return failed("network", f"{kind_name}{at} after a failed download: {network}")
     return failed("error", f"{kind_name}{at}: {decisive}")
+
+
+def _older_release(name: str, tensorflow: str) -> str:
+    """Which release still has ``tf.<name>``, measured (see ``removals``), when the release the
+    script ran on (``tensorflow``; '' when unknown) is a later one; else ''."""
+    from tf1repro.legacy.removals import table
+
+    removal = table().removal(name)
+    ran_on = _RELEASE_NUMBER.match(tensorflow)
+    if removal is None or (ran_on and _minor(ran_on) < _minor(removal.removed_in)):
+        return ""
+    return f"removed in TensorFlow {removal.removed_in}; runs with --tensorflow {removal.last}"
+
+
+def _never(name: str) -> str:
+    """That no measured release has ``tf.<name>``, so ``--tensorflow`` cannot help; or ''."""
+    from tf1repro.legacy.removals import table
+
+    measured = table()
+    if name not in measured.never:
+        return ""
+    first, last = measured.releases[0], measured.releases[-1]
+    return f"; no release from {first} to {last} has tf.{name}, whatever --tensorflow"
+
+
+def _minor(version: str | re.Match[str]) -> tuple[int, int]:
+    """``2.15.1``, ``2.16.0rc0`` or a match of ``_RELEASE_NUMBER`` as ``(2, 15)``, ``(2, 16)``."""
+    match = _RELEASE_NUMBER.match(version) if isinstance(version, str) else version
+    assert match is not None, version
+    return int(match.group(1)), int(match.group(2))
 
 
 def _script_mistake(exception: Mapping[str, Any], message: str) -> str:

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from tf1repro import files
 from tf1repro.legacy.folder import Progress, check_folder, name_of, run_folder_name
+from tf1repro.legacy.interpreters import interpreter_versions
 from tf1repro.legacy.logdiff import LogDiff, diff_logs
-from tf1repro.legacy.runner import interpreter_versions
 from tf1repro.legacy.script_run import RECORD_FILE, STDOUT_FILE, ScriptRun
 from tf1repro.legacy.settings import RunSettings
 

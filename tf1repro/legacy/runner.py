@@ -41,6 +41,7 @@ import tf1repro.legacy.preload as preload
 from tf1repro import files, process_group
 from tf1repro.legacy.child import staging as child_files
 from tf1repro.legacy.classify import classify
+from tf1repro.legacy.interpreters import BOOTSTRAP
 from tf1repro.legacy.sandbox import WorkingCopy, make_working_copy
 from tf1repro.legacy.script_run import (
     FILES_FOLDER,
@@ -53,8 +54,6 @@ from tf1repro.legacy.script_run import (
 from tf1repro.legacy.settings import RunSettings, settings_of
 from tf1repro.recording.reader import RECORD_PATTERN, records_of
 
-#: The child's program, started by file path (see its docstring).
-BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
 #: The tail of the script's output searched for failures that clients print (git, pip...).
@@ -398,6 +397,7 @@ def _record(
         refused=None
         if service is None or not service.refused
         else (service.refused[0].kind, service.refused[0].reason),
+        tensorflow=versions.get("tensorflow", ""),
     )
     figures = [name for name in info.get("figures", []) if (staging / name).is_file()]
     written = copy.written()
@@ -469,18 +469,3 @@ def _tail(path: Path) -> str:
             return file.read().decode(errors="replace")
     except OSError:
         return ""
-
-
-def interpreter_versions(python: str) -> dict[str, str]:
-    """Python, TensorFlow, NumPy and tf-keras versions of ``python``, without importing them."""
-    result = subprocess.run(
-        [python, str(BOOTSTRAP), "--versions"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    if result.returncode != 0:
-        raise OSError(result.stderr.strip().splitlines()[-1:] or f"exit {result.returncode}")
-    versions: dict[str, str] = json.loads(result.stdout)
-    return versions

@@ -30,6 +30,7 @@ def add_parser(commands: Any) -> None:
     check.add_argument(
         "--python", help="interpreter to run the scripts with (default: the one running tf1repro)"
     )
+    options.add_tensorflow(check, several=False)
     check.add_argument(
         "--json", action="store_true", help="print the run records as a JSON list instead"
     )
@@ -45,12 +46,22 @@ def add_parser(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from tf1repro.legacy.folder import check_folder
 
+    releases = options.tensorflow_releases(args)
     settings = options.settings(
-        args, python=options.interpreter(args.python), jobs=args.jobs, fresh=args.fresh
+        args,
+        python=options.interpreter(args.python, besides=releases),
+        jobs=args.jobs,
+        fresh=args.fresh,
     )
     target = folder_run(args)
-    label = _release_label(args.release, settings.python) if target.result is not None else ""
+    label = ""
+    if target.result is not None:
+        # A release's label is what --tensorflow calls it, as in `legacy matrix`.
+        given = args.release if args.release is not None or not releases else releases[0].text
+        label = _release_label(given, settings.python)
     target.check_out()
+    for made in options.environments(args, releases):
+        settings = settings.replace(python=made.python)
     result = target.run(
         "check",
         "script",
@@ -94,7 +105,7 @@ def _logs(out: Path) -> Logs:
 def _release_label(release: str | None, python: str | None) -> str:
     """``--release`` checked, else the TensorFlow version of the interpreter (``none``)."""
     from tf1repro.legacy import releases
-    from tf1repro.legacy.runner import interpreter_versions
+    from tf1repro.legacy.interpreters import interpreter_versions
 
     if release is not None:
         if not releases.LABEL.match(release):

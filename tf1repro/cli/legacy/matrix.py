@@ -1,5 +1,5 @@
-"""``tf1repro legacy matrix DIR --python ... --python ...``: a folder of scripts on several
-TensorFlow releases, one table, script by release."""
+"""``tf1repro legacy matrix DIR --tensorflow 2.15,2.21`` (or ``--python ... --python ...``): a
+folder of scripts on several TensorFlow releases, one table, script by release."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ def add_parser(commands: Any) -> None:
         "matrix",
         help="run a folder of scripts on several TensorFlow releases and compare their numbers",
         description=(
-            "Run every *.py in DIR on each --python interpreter (one per TensorFlow release), "
-            "with one seed, and print one table, script by release: ok or why not, and whether "
-            "the numbers it printed equal the reference release's."
+            "Run every *.py in DIR on each TensorFlow release (--tensorflow, in virtualenvs made "
+            "once, and --python interpreters), with one seed, and print one table, script by "
+            "release: ok or why not, and whether the numbers it printed equal the reference "
+            "release's."
         ),
     )
     options.add_run(matrix, seed=0)
@@ -35,8 +36,9 @@ def add_parser(commands: Any) -> None:
         default=[],
         metavar="[RELEASE=]PYTHON",
         help="an interpreter with one TensorFlow release (repeat; labelled with its TensorFlow "
-        "version unless RELEASE= is given)",
+        "version unless RELEASE= is given; these columns come before --tensorflow's)",
     )
+    options.add_tensorflow(matrix, several=True)
     options.add_fresh(matrix)
     matrix.add_argument(
         "--reference", help="the release the others are compared with (default: the first)"
@@ -62,18 +64,24 @@ def handle(args: argparse.Namespace) -> int:
 
     settings = options.settings(args, jobs=args.jobs, fresh=args.fresh)
     rtol = options.rtol(args.rtol)
+    made = options.tensorflow_releases(args, several=True)
     target = folder_run(args)
     if args.collect:
-        if args.python:
-            raise UsageError("--collect runs nothing: leave out --python")
+        if args.python or made:
+            raise UsageError("--collect runs nothing: leave out --python and --tensorflow")
         runs = releases.collect(target.out, target.selected, target.folder)
         if not runs:
             raise UsageError(f"--out {args.out!r} holds no tf-RELEASE/ run folders to collect")
         reference = reference_of(args.reference, list(runs))
     else:
-        interpreters = _releases(args.python)
+        interpreters = _releases(args.python, [release.text for release in made])
         reference = reference_of(args.reference, [release.label for release in interpreters])
         target.check_out([f"{releases.RELEASE_PREFIX}{release.label}" for release in interpreters])
+        pythons = {made.release.text: made.python for made in options.environments(args, made)}
+        interpreters = [
+            releases.Release(release.label, pythons.get(release.label, release.python))
+            for release in interpreters
+        ]
         result = target.run(
             "matrix",
             "run",
@@ -117,14 +125,15 @@ def report(
     return text, options.EXIT_DIFFERENT if releases.regressed(compared) else 0
 
 
-def _releases(values: list[str]) -> list[Release]:
-    """The --python interpreters, checked, labelled, at least two."""
-    from tf1repro.legacy.releases import LABEL, release_of
+def _releases(values: list[str], tensorflow: list[str]) -> list[Release]:
+    """The --python interpreters, checked and labelled, then the --tensorflow releases (their
+    interpreters still to be made): at least two releases in all."""
+    from tf1repro.legacy.releases import LABEL, Release, release_of
 
-    if len(values) < 2:
+    if len(values) + len(tensorflow) < 2:
         raise UsageError(
-            "--python must be given at least twice (one interpreter per release); "
-            f"got {len(values)}"
+            "needs at least two releases (--python given once per interpreter, --tensorflow "
+            f"as a comma list); got {len(values) + len(tensorflow)}"
         )
     found = []
     for value in values:
@@ -140,10 +149,13 @@ def _releases(values: list[str]) -> list[Release]:
         except (OSError, ValueError) as error:
             raise UsageError(f"--python {path!r} cannot be used: {error}") from None
         found.append(release)
+    # Each made later, in the cache; the label keeps their run folders apart until then.
+    found += [Release(text, "") for text in tensorflow]
     labels = [release.label for release in found]
     duplicates = sorted({label for label in labels if labels.count(label) > 1})
     if duplicates:
         raise UsageError(
-            f"--python gives release {duplicates[0]} twice; label them (RELEASE=PYTHON)"
+            f"--python and --tensorflow give release {duplicates[0]} twice; label the "
+            "interpreters (RELEASE=PYTHON)"
         )
     return found

@@ -1,18 +1,23 @@
 """The options several legacy subcommands share, declared once, and the checked values they
-become: one ``RunSettings`` for the run options, an interpreter for ``--python``, ``--rtol``."""
+become: one ``RunSettings`` for the run options, an interpreter for ``--python``, the releases
+of ``--tensorflow`` and their environments, ``--rtol``."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import shutil
+import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tf1repro.cli import UsageError, options
 from tf1repro.config import Float
 from tf1repro.files import InputError, read_bytes
 from tf1repro.legacy.settings import DEFAULT_TIMEOUT, RunSettings, check_number
+
+if TYPE_CHECKING:
+    from tf1repro.legacy.environments import Environment, Release
 
 #: The exit status when a script did not run to the end, or logs or releases differ.
 EXIT_DIFFERENT = 1
@@ -160,10 +165,17 @@ def rtol(value: object) -> float:
     return check_number("rtol", value, RTOL, "a finite number >= 0")
 
 
-def interpreter(value: str | None, option: str = "--python") -> str | None:
-    """A ``--python`` value checked: an executable file (a bare name is looked up on PATH)."""
+def interpreter(
+    value: str | None, option: str = "--python", besides: list[Release] | None = None
+) -> str | None:
+    """A ``--python`` value checked: an executable file (a bare name is looked up on PATH).
+
+    ``besides``: the ``--tensorflow`` releases, which choose the interpreter themselves.
+    """
     if value is None:
         return None
+    if besides:
+        raise UsageError(f"{option} and --tensorflow both choose the interpreter; give one of them")
     if not value:
         raise UsageError(f"{option} must be the path of a Python interpreter; got ''")
     if os.sep not in value:
@@ -178,3 +190,68 @@ def interpreter(value: str | None, option: str = "--python") -> str | None:
     if not os.access(path, os.X_OK):
         raise UsageError(f"{option} {value!r} is not executable")
     return str(path)
+
+
+def add_tensorflow(parser: argparse.ArgumentParser, *, several: bool) -> None:
+    """``--tensorflow`` (one release, or with ``several`` a comma list) and ``--env-cache``."""
+    parser.add_argument(
+        "--tensorflow",
+        metavar="RELEASE[,RELEASE...]" if several else "RELEASE",
+        help=(
+            "run on these TensorFlow releases (e.g. 2.15,2.21), each in a virtualenv that uv "
+            "makes the first time and --env-cache keeps"
+            if several
+            else "run on this TensorFlow release (e.g. 2.15), in a virtualenv that uv makes the "
+            "first time and --env-cache keeps (instead of --python)"
+        ),
+    )
+    parser.add_argument(
+        "--env-cache",
+        metavar="DIR",
+        help="where --tensorflow keeps its virtualenvs (default: $TF1REPRO_ENV_CACHE, else "
+        "$XDG_CACHE_HOME/tf1repro/envs, else ~/.cache/tf1repro/envs)",
+    )
+
+
+def tensorflow_releases(args: argparse.Namespace, *, several: bool = False) -> list[Release]:
+    """``--tensorflow`` checked without the network (empty when not given), and
+    ``--env-cache``, which only ``--tensorflow`` uses."""
+    from tf1repro.legacy.environments import ReleaseError, parse_releases
+
+    cache = args.env_cache
+    if cache is not None:
+        if args.tensorflow is None:
+            raise UsageError(f"--env-cache {cache!r} is only used with --tensorflow")
+        # '' would be the current folder; an existing file cannot hold environments.
+        if not cache or (os.path.lexists(cache) and not Path(cache).is_dir()):
+            raise UsageError(f"--env-cache {cache!r} is not a folder")
+    if args.tensorflow is None:
+        return []
+    try:
+        releases = parse_releases(args.tensorflow)
+    except ReleaseError as error:
+        raise UsageError(f"--tensorflow {error}") from None
+    if len(releases) > 1 and not several:
+        raise UsageError(
+            f"--tensorflow takes one release here; got {args.tensorflow!r} (for several, "
+            "use `tf1repro legacy matrix`)"
+        )
+    return releases
+
+
+def environments(args: argparse.Namespace, releases: list[Release]) -> list[Environment]:
+    """The environment of each release (made the first time; see ``legacy.environments``),
+    in ``--env-cache``; one that cannot be made is one line naming ``--tensorflow``."""
+    from tf1repro.cli.progress import on_terminal
+    from tf1repro.legacy.environments import ReleaseError, cache_dir, environment
+
+    def notify(line: str) -> None:
+        print(f"tf1repro legacy: {line}", file=sys.stderr, flush=True)
+
+    cache = cache_dir(args.env_cache)
+    # What takes a minute is said on a terminal, as progress bars are; never in a log.
+    told = notify if on_terminal() else None
+    try:
+        return [environment(release, cache, notify=told) for release in releases]
+    except ReleaseError as error:
+        raise UsageError(f"--tensorflow {error}") from None

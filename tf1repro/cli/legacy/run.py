@@ -52,6 +52,7 @@ def _run_options() -> Parser:
     parser.add_argument(
         "--python", help="interpreter to run the script with (default: the one running tf1repro)"
     )
+    options.add_tensorflow(parser, several=False)
     parser.add_argument(
         "--record",
         action="store_true",
@@ -96,12 +97,15 @@ def handle(args: argparse.Namespace) -> int:
     script = Path(args.script)
     if not script.is_file():
         raise UsageError(f"SCRIPT {args.script!r} is not a file")
+    releases = options.tensorflow_releases(args)
     settings = options.settings(
-        args, python=options.interpreter(args.python), record=_recording(args)
+        args, python=options.interpreter(args.python, besides=releases), record=_recording(args)
     )
     text = args.out if args.out is not None else os.path.join("legacy-runs", script.stem)
     check_run_folder(text)
     out = Path(text)
+    for made in options.environments(args, releases):
+        settings = settings.replace(python=made.python)
 
     result = stoppable(lambda: run_script(script, out, settings, args=script_args), out)
     if isinstance(result, int):
