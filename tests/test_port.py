@@ -452,6 +452,62 @@ def test_bad_input_is_one_line_and_writes_nothing(
     assert not out.exists()
 
 
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--stdin", "missing.txt", "tf1repro port: error: --stdin 'missing.txt' "),
+        ("--data-dir", "missing", "tf1repro port: error: --data-dir 'missing' is not a folder"),
+    ],
+)
+def test_a_bad_input_option_is_one_line_and_writes_nothing(
+    option: str,
+    value: str,
+    message: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "ported"
+    monkeypatch.chdir(tmp_path)
+    assert main(["port", str(ARTICLE), option, value, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
+    assert not out.exists()
+
+
+#: A script that reads its step count and rate on its standard input, as ``input()`` answers.
+ASKING = """import numpy as np
+import tensorflow as tf
+
+steps = int(input("steps? "))
+rate = float(input("rate? "))
+x = tf.placeholder(tf.float32, [None])
+w = tf.Variable(tf.zeros([]))
+loss = tf.reduce_mean(tf.square(x * w - 1.0))
+train = tf.train.GradientDescentOptimizer(rate).minimize(loss)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+for i in range(steps):
+    sess.run(train, feed_dict={x: np.linspace(0.5, 1.5, 4)})
+    print(i, sess.run(loss, feed_dict={x: np.linspace(0.5, 1.5, 4)}))
+"""
+
+
+@pytest.mark.slow
+def test_stdin_is_what_both_runs_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = tmp_path / "asking.py"
+    script.write_text(ASKING)
+    answers = tmp_path / "answers.txt"
+    answers.write_text("7\n0.05\n")
+    out = tmp_path / "ported"
+    assert main(["port", str(script), "--stdin", str(answers), "--out", str(out), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    # 7 steps recorded on each side: the program read the same answers as the original.
+    assert result["status"] == "exact" and "7 steps" in result["reason"]
+    program = (out / "asking_tf2.py").read_text()
+    assert 'int(input("steps? "))' in program and tf1_constructs(program) == []
+
+
 def test_an_empty_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["port", str(ARTICLE), "--out", ""]) == 2
     assert capsys.readouterr().err == "tf1repro port: error: --out '' is empty; name a folder\n"

@@ -33,11 +33,13 @@ def start(
     stderr: IO[bytes],
     env: Mapping[str, str],
     pass_fds: Sequence[int] = (),
+    stdin: IO[bytes] | None = None,
 ) -> subprocess.Popen[bytes]:
-    """Start ``command`` as the leader of a new session, with an empty standard input."""
+    """Start ``command`` as the leader of a new session, reading ``stdin`` (default: an empty
+    standard input)."""
     return subprocess.Popen(
         command,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL if stdin is None else stdin,
         stdout=stdout,
         stderr=stderr,
         env=env,

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from tf1repro.cli import options
+from tf1repro.cli.legacy import options as legacy_options
 
 #: Exit code when the port differs from the original, cannot be made, or the script fails.
 EXIT_NOT_PORTED = 1
@@ -22,7 +23,8 @@ def add_parser(subparsers: Any) -> None:
             "--record`), write OUT/<script>_tf2.py, a TF2 program with the script's own names, "
             "data code, loops and prints (no placeholders, sessions or compat.v1), then run it "
             "in its own process, recorded, and compare every variable and loss step by step and "
-            "every printed number with the original's. Exit 0 when they are equal (0 ulp), or "
+            "every printed number with the original's (--data-dir and --stdin as for `legacy "
+            "run`; both runs read --stdin). Exit 0 when they are equal (0 ulp), or "
             "within the stated distance of a Keras optimizer that computes other bits; 1 when "
             "they differ, the script cannot be ported (each construct named with its line) or "
             "fails; 2 for bad input."
@@ -56,6 +58,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
         default=600.0,
         help="seconds each of the two runs may take (default 600)",
     )
+    legacy_options.add_inputs(parser)
     options.add_json(parser, "the result")
 
 
@@ -81,6 +84,7 @@ def handle(args: argparse.Namespace) -> int:
 
     script_args = _script_args(args)
     timeout = Float(positive=True).check("timeout", args.timeout)
+    inputs = legacy_options.inputs(args)
     try:
         result = port_script(
             args.script,
@@ -89,6 +93,7 @@ def handle(args: argparse.Namespace) -> int:
             exact=args.exact,
             args=script_args,
             timeout=timeout,
+            **inputs,
         )
     except Unportable as error:
         for problem in error.problems:

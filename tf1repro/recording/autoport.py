@@ -33,6 +33,7 @@ import libcst as cst
 from tf1repro import files, process_group
 from tf1repro._version import __version__
 from tf1repro.equivalence import Report, Row
+from tf1repro.legacy.settings import RunSettings
 from tf1repro.record import Record
 from tf1repro.recording.constructs import unportable
 from tf1repro.recording.sites import graph_sites
@@ -96,9 +97,12 @@ def port_script(
     exact: bool = False,
     args: Sequence[str] = (),
     timeout: float = 600.0,
+    data_dir: str | os.PathLike[str] | None = None,
+    stdin: bytes | None = None,
 ) -> PortResult:
     """Port ``script`` (an unmodified TF1 script run with ``args`` and ``--seed seed``) to a
-    TF2 program in ``out``, proven against the original's recording.
+    TF2 program in ``out``, proven against the original's recording. ``data_dir`` and
+    ``stdin`` are ``legacy run``'s (``RunSettings``): both runs read ``stdin``.
 
     Raises ``files.InputError`` for a script that is missing, not Python or trains nothing,
     ``Unportable`` naming each construct not ported (with its line), ``ScriptFailed`` when the
@@ -110,6 +114,8 @@ def port_script(
     from tf1repro.recording.rewrite import rewrite
 
     seed = validate_seed(seed)
+    folder = None if data_dir is None else Path(data_dir)
+    settings = RunSettings(seed=seed, timeout=timeout, data_dir=folder, stdin=stdin)
     path = Path(script)
     source, module = _source(path)
     problems = unportable(module)
@@ -119,9 +125,7 @@ def port_script(
         raise files.OutputError("--out", out, "is empty; name a folder")
     target = files.check_output_file(Path(out) / f"{path.stem}_tf2.py", option="--out")
     with files.scratch_dir("port") as scratch:
-        run = run_script(
-            path, scratch / "original", seed=seed, timeout=timeout, args=args, record=Recording()
-        )
+        run = run_script(path, scratch / "original", settings, args=args, record=Recording())
         if run.status != "ok":
             raise ScriptFailed(f"{path.name} {run.status} ({run.kind}): {run.reason}")
         if not run.records:
@@ -133,7 +137,7 @@ def port_script(
         header["args"] = f" -- {' '.join(args)}" if args else ""
         program = HEADER.format(**header, proof="pending") + made.code
         steps = _with_lines(made.code, made.steps, HEADER.count("\n"))
-        ported, printed = _prove(path, program, steps, args, seed, scratch, timeout)
+        ported, printed = _prove(path, program, steps, args, settings, scratch)
         original = (scratch / "original" / "stdout.txt").read_text().splitlines()
         optimizers = {
             graph: optimizer
@@ -183,11 +187,11 @@ def _prove(
     program: str,
     steps: list[TrainStep],
     args: Sequence[str],
-    seed: int,
+    settings: RunSettings,
     scratch: Path,
-    timeout: float,
 ) -> tuple[dict[int, Record], list[str]]:
-    """Run the program in its own process under the TF2 recorder; its records and output."""
+    """Run the program in its own process under the TF2 recorder, its standard input what the
+    original's was (``settings.stdin``); its records and output."""
     from tf1repro.legacy.sandbox import make_working_copy
     from tf1repro.recording.reader import records_of
 
@@ -204,22 +208,28 @@ def _prove(
         "steps": [step.to_dict() for step in steps],
     }
     (staging / "port.json").write_text(json.dumps(config))
-    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": str(seed)}
+    (staging / "stdin.txt").write_bytes(settings.stdin or b"")
+    env = {**os.environ, "MPLBACKEND": "Agg", "PYTHONHASHSEED": str(settings.seed)}
     env.pop("TF_USE_LEGACY_KERAS", None)
     command = [sys.executable, "-m", "tf1repro.recording.tf2_recorder", str(staging)]
-    with open(staging / "stdout.txt", "wb") as stdout, open(staging / "stderr.txt", "wb") as err:
-        child = process_group.start(command, stdout=stdout, stderr=err, env=env)
+    with (
+        open(staging / "stdin.txt", "rb") as stdin,
+        open(staging / "stdout.txt", "wb") as stdout,
+        open(staging / "stderr.txt", "wb") as err,
+    ):
+        child = process_group.start(command, stdin=stdin, stdout=stdout, stderr=err, env=env)
         try:
-            code = child.wait(timeout)
+            code = child.wait(settings.timeout)
         except subprocess.TimeoutExpired:
-            raise ScriptFailed(f"the TF2 program ran longer than {timeout:g} s") from None
+            message = f"the TF2 program ran longer than {settings.timeout:g} s"
+            raise ScriptFailed(message) from None
         finally:
             # Whatever happens (Ctrl-C too), nothing the program started outlives the proof.
             process_group.end(child)
     if code != 0:
         lines = (staging / "stderr.txt").read_text(errors="replace").strip().splitlines()
         raise ScriptFailed(f"the TF2 program failed: {lines[-1] if lines else f'exit {code}'}")
-    made = records_of(staging / "recording.json", script.resolve(), seed, {})
+    made = records_of(staging / "recording.json", script.resolve(), settings.seed, {})
     records = {int(record.source["graph"]): record for record in made}
     printed = (staging / "stdout.txt").read_text(errors="replace").splitlines()
     return records, printed

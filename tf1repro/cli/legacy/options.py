@@ -47,10 +47,6 @@ def add_run(parser: argparse.ArgumentParser, seed: int | None = None) -> None:
         help="no compatibility layer: no stand-ins for removed APIs, only what TF 2 itself does",
     )
     parser.add_argument(
-        "--data-dir",
-        help="folder holding the four MNIST files, looked in after the script's own train_dir",
-    )
-    parser.add_argument(
         "--data-cache",
         metavar="DIR",
         help="serve every download the scripts make from DIR's pinned files (its lock file "
@@ -65,6 +61,15 @@ def add_run(parser: argparse.ArgumentParser, seed: int | None = None) -> None:
         "--soft-placement",
         action="store_true",
         help="place ops pinned to a missing device (e.g. /gpu:0) on one that exists",
+    )
+    add_inputs(parser)
+
+
+def add_inputs(parser: argparse.ArgumentParser) -> None:
+    """What a script reads besides its folder: ``--data-dir`` and ``--stdin``."""
+    parser.add_argument(
+        "--data-dir",
+        help="folder holding the four MNIST files, looked in after the script's own train_dir",
     )
     parser.add_argument(
         "--stdin",
@@ -123,13 +128,17 @@ def settings(args: argparse.Namespace, **fields: Any) -> RunSettings:
         seed=args.seed,
         timeout=args.timeout,
         strict=args.strict,
-        data_dir=_data_dir(args.data_dir),
         data_cache=_data_cache(args.data_cache, args.fetch),
         fetch=args.fetch,
         soft_placement=args.soft_placement,
-        stdin=_stdin(args.stdin),
+        **inputs(args),
         **fields,
     )
+
+
+def inputs(args: argparse.Namespace) -> dict[str, Any]:
+    """The options of ``add_inputs`` checked, as the ``RunSettings`` fields they set."""
+    return {"data_dir": _data_dir(args.data_dir), "stdin": _stdin(args.stdin)}
 
 
 def _data_dir(text: str | None) -> Path | None:
