@@ -125,9 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _recording_given(args: argparse.Namespace) -> bool:
-    """Whether ``--record`` or ``--port`` stands in for the TUTORIAL (``options.recording``
-    then says which of the two is missing)."""
-    return getattr(args, "record", None) is not None or getattr(args, "port", None) is not None
+    """Whether ``--record``, ``--port`` or ``--program`` stands in for the TUTORIAL (the command
+    then says which is missing)."""
+    return any(getattr(args, name, None) is not None for name in ("record", "port", "program"))
 
 
 def _handle(prog: str, args: argparse.Namespace) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
@@ -27,7 +28,9 @@ def add_parser(subparsers: Any) -> None:
             "run`; both runs read --stdin). Exit 0 when they are equal (0 ulp), or "
             "within the stated distance of a Keras optimizer that computes other bits; 1 when "
             "they differ, the script cannot be ported (each construct named with its line) or "
-            "fails; 2 for bad input."
+            "fails; 2 for bad input. With --record RUN the original's recording is kept in "
+            "RUN, and `tf1repro diagnose --record RUN --program OUT/<script>_tf2.py` checks the "
+            "program again after an edit and says where it first differs."
         ),
     )
     parser.add_argument("script", metavar="SCRIPT", help="the TF1 script (.py), unmodified")
@@ -57,6 +60,12 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
         type=options.number,
         default=600.0,
         help="seconds each of the two runs may take (default 600)",
+    )
+    parser.add_argument(
+        "--record",
+        metavar="RUN",
+        help="keep the original's recording in the run folder RUN, for `tf1repro diagnose "
+        "--record RUN --program PROGRAM` after an edit",
     )
     legacy_options.add_inputs(parser)
     options.add_json(parser, "the result")
@@ -93,6 +102,7 @@ def handle(args: argparse.Namespace) -> int:
             exact=args.exact,
             args=script_args,
             timeout=timeout,
+            record=args.record,
             **inputs,
         )
     except Unportable as error:
@@ -113,6 +123,12 @@ def handle(args: argparse.Namespace) -> int:
     else:
         print("\n".join(result.report.table()[:-1]))
         print(f"tf1repro port: {result.status}: {result.reason}; wrote {result.program}")
+        if result.recording is not None:
+            print(
+                f"tf1repro port: the original's recording is in {args.record}; after an edit: "
+                f"tf1repro diagnose --record {args.record} --program "
+                f"{os.path.join(args.out, result.program.name)}"
+            )
     return 0 if result.status in ("exact", "within") else EXIT_NOT_PORTED
 
 

@@ -36,6 +36,7 @@ from tf1repro.equivalence import Report, Row
 from tf1repro.legacy.settings import RunSettings
 from tf1repro.record import Record
 from tf1repro.recording.constructs import unportable
+from tf1repro.recording.reader import RECORDING_LIMIT
 from tf1repro.recording.sites import graph_sites
 from tf1repro.recording.steps import TrainStep
 from tf1repro.recording.translate import Unportable
@@ -47,8 +48,17 @@ HEADER = (
     "# {script} ported to TensorFlow 2 by tf1repro {version} (`tf1repro port`).\n"
     "# Run alone it draws what `tf1repro legacy run {script} --seed {seed}{args}` drew.\n"
     "# Proof: {proof}\n"
+    "{recording}"
     "\n"
 )
+#: The header's line when the original's recording is kept (``port --record RUN``).
+RECORDING_LINE = "# After an edit: tf1repro diagnose --record {run} --program {program}\n"
+#: What ``port --record RUN`` adds to the run folder: how the program's steps are recorded.
+PORT_FILE = "port.json"
+#: The standard input both runs read, kept beside the recording when there was one.
+STDIN_FILE = "stdin.txt"
+#: The files of the original's run kept with ``--record``: enough to compare again.
+KEPT = ("run.json", "stdout.txt")
 
 
 class ScriptFailed(Exception):
@@ -72,6 +82,8 @@ class PortResult:
     """The step-by-step comparison, one row per graph (the table of ``compare --record``)."""
     graphs: tuple[dict[str, Any], ...]
     """Per graph: ``graph``, ``status``, ``worst_ulps``, ``optimizer``."""
+    recording: Path | None = None
+    """The run folder the original's recording was kept in (``--record``), or None."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +93,7 @@ class PortResult:
             "worst_ulps": _json_ulps(self.worst_ulps),
             "reason": self.reason,
             "graphs": [{**g, "worst_ulps": _json_ulps(g["worst_ulps"])} for g in self.graphs],
+            "recording": None if self.recording is None else str(self.recording),
         }
 
 
@@ -99,10 +112,13 @@ def port_script(
     timeout: float = 600.0,
     data_dir: str | os.PathLike[str] | None = None,
     stdin: bytes | None = None,
+    record: str | os.PathLike[str] | None = None,
 ) -> PortResult:
     """Port ``script`` (an unmodified TF1 script run with ``args`` and ``--seed seed``) to a
     TF2 program in ``out``, proven against the original's recording. ``data_dir`` and
-    ``stdin`` are ``legacy run``'s (``RunSettings``): both runs read ``stdin``.
+    ``stdin`` are ``legacy run``'s (``RunSettings``): both runs read ``stdin``. With
+    ``record``, the original's recording is kept in that run folder with what
+    ``tf1repro diagnose --record RUN --program PROGRAM`` needs to check an edited program.
 
     Raises ``files.InputError`` for a script that is missing, not Python or trains nothing,
     ``Unportable`` naming each construct not ported (with its line), ``ScriptFailed`` when the
@@ -124,6 +140,8 @@ def port_script(
     if not os.fspath(out):
         raise files.OutputError("--out", out, "is empty; name a folder")
     target = files.check_output_file(Path(out) / f"{path.stem}_tf2.py", option="--out")
+    if record is not None:
+        files.check_output_folder(record, option="--record")
     with files.scratch_dir("port") as scratch:
         run = run_script(path, scratch / "original", settings, args=args, record=Recording())
         if run.status != "ok":
@@ -133,11 +151,12 @@ def port_script(
         records = load_recordings(scratch / "original")
         graphs = [graph_sites(record, path.name) for record in records.values()]
         made = rewrite(source, graphs, seed=seed, exact=exact)
-        header = {"script": path.name, "version": __version__, "seed": seed}
+        header = {"script": path.name, "version": __version__, "seed": seed, "recording": ""}
         header["args"] = f" -- {' '.join(args)}" if args else ""
         program = HEADER.format(**header, proof="pending") + made.code
-        steps = _with_lines(made.code, made.steps, HEADER.count("\n"))
-        ported, printed = _prove(path, program, steps, args, settings, scratch)
+        steps = with_lines(made.code, made.steps, HEADER.count("\n"))
+        staging = run_program(path, program, steps, args, settings, scratch)
+        ported, printed = program_records(staging, path, seed)
         original = (scratch / "original" / "stdout.txt").read_text().splitlines()
         optimizers = {
             graph: optimizer
@@ -146,9 +165,35 @@ def port_script(
         }
         result = _verdict(path, target, records, ported, optimizers, original, printed)
         proof = "\n#   ".join(textwrap.wrap(result.reason, width=88))
+        if record is not None:
+            kept = _keep_recording(scratch / "original", record, made.steps, optimizers, stdin)
+            result = replace(result, recording=kept)
+            program_path = Path(out) / target.name
+            header["recording"] = RECORDING_LINE.format(run=record, program=program_path)
         written = HEADER.format(**header, proof=proof) + made.code
         files.write_file(target, written.encode(), option="--out")
     return result
+
+
+def _keep_recording(
+    run: Path,
+    record: str | os.PathLike[str],
+    steps: Sequence[TrainStep],
+    optimizers: dict[int, tuple[str, bool]],
+    stdin: bytes | None,
+) -> Path:
+    """Publish the original's run folder's recording in ``record`` with ``PORT_FILE``: which
+    functions of the program train which graph, through which names, with which optimizer."""
+    names = [*KEPT, *files.read_json(run / "run.json")["records"]]
+    kept = {name: files.read_bytes(run / name, limit=RECORDING_LIMIT) for name in names}
+    port = {
+        "steps": [{**step.to_dict(), "line": 0} for step in steps],
+        "optimizers": {str(graph): list(optimizer) for graph, optimizer in optimizers.items()},
+    }
+    kept[PORT_FILE] = json.dumps(port, indent=1).encode()
+    if stdin is not None:
+        kept[STDIN_FILE] = stdin
+    return files.publish(record, kept, option="--record")[0].parent
 
 
 def _source(path: Path) -> tuple[str, cst.Module]:
@@ -163,7 +208,7 @@ def _source(path: Path) -> tuple[str, cst.Module]:
         raise files.InputError(path, f"is not Python: {first}") from None
 
 
-def _with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[TrainStep]:
+def with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[TrainStep]:
     """Each training step with the line of its ``def`` in the program (after the header)."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -182,20 +227,22 @@ def _with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[Trai
     return found
 
 
-def _prove(
+def run_program(
     script: Path,
     program: str,
     steps: list[TrainStep],
     args: Sequence[str],
     settings: RunSettings,
     scratch: Path,
-) -> tuple[dict[int, Record], list[str]]:
-    """Run the program in its own process under the TF2 recorder, its standard input what the
-    original's was (``settings.stdin``); its records and output."""
+    probe: dict[str, Any] | None = None,
+) -> Path:
+    """Run the program in its own process under the TF2 recorder, in a working copy of
+    ``script``'s folder, its standard input what the original's was (``settings.stdin``);
+    return the folder holding its recording and output (``program_records``). With ``probe``
+    (see ``tf2_recorder``), it runs one step from a given state and stops there."""
     from tf1repro.legacy.sandbox import make_working_copy
-    from tf1repro.recording.reader import records_of
 
-    staging = scratch / "port"
+    staging = scratch / ("probe" if probe else "port")
     staging.mkdir()
     copy = make_working_copy(script.parent.resolve(), staging / "work", [scratch])
     path = copy.work / f"{script.stem}_tf2.py"
@@ -206,6 +253,7 @@ def _prove(
         "args": list(args),
         "parent": os.getpid(),
         "steps": [step.to_dict() for step in steps],
+        "probe": probe,
     }
     (staging / "port.json").write_text(json.dumps(config))
     (staging / "stdin.txt").write_bytes(settings.stdin or b"")
@@ -229,7 +277,14 @@ def _prove(
     if code != 0:
         lines = (staging / "stderr.txt").read_text(errors="replace").strip().splitlines()
         raise ScriptFailed(f"the TF2 program failed: {lines[-1] if lines else f'exit {code}'}")
-    made = records_of(staging / "recording.json", script.resolve(), settings.seed, {})
+    return staging
+
+
+def program_records(staging: Path, script: Path, seed: int) -> tuple[dict[int, Record], list[str]]:
+    """What ``run_program`` recorded in ``staging``: the records by graph, and the output."""
+    from tf1repro.recording.reader import records_of
+
+    made = records_of(staging / "recording.json", script.resolve(), seed, {})
     records = {int(record.source["graph"]): record for record in made}
     printed = (staging / "stdout.txt").read_text(errors="replace").splitlines()
     return records, printed

@@ -9,6 +9,14 @@ the TF1 names: the variables before the first step (initial values), the feeds o
 every variable and each recorded fetch computed again on that step's feeds. Each graph stops
 after as many steps as the original's recording holds. ``STAGING/recording.json`` is written in
 the TF1 recorder's form, so ``reader.records_of`` reads both.
+
+With a ``probe`` in the configuration (``graph``, ``step``, and the TF1 variables ``before`` and
+``after`` that step, as the original's recording holds them), the program is stopped at that
+step of that graph instead, as ``tf1repro diagnose`` needs it: the program's variables are set
+to ``before`` and the step runs (its optimizer's slots as the program's own steps left them);
+the variables it leaves are the ``update``; the variables are then set to ``after`` and every
+recorded fetch computed again on the step's feeds, the ``forward`` pass. Both are written as
+``probe`` in the recording file, and the program ends there.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ import numpy as np
 
 from tf1repro.legacy.child.lifeline import die_with_parent
 from tf1repro.legacy.child.outcome import exit_code
+from tf1repro.record import decode_array
 from tf1repro.recording.recorder import encode
 
 CONFIG_FILE = "port.json"
@@ -35,11 +44,16 @@ RECORDING_FILE = "recording.json"
 class StepRecorder:
     """Records every training function of one program (see the module docstring)."""
 
-    def __init__(self, program: str, steps: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, program: str, steps: list[dict[str, Any]], probe: dict[str, Any] | None = None
+    ) -> None:
         self.program = program
         self.steps = {(step["function"], step["line"]): step for step in steps}
         self.graphs: dict[int, dict[str, Any]] = {}
         self.calls: list[dict[str, Any] | None] = []
+        self.probe = probe
+        self.path: Path | None = None
+        """Where ``write`` writes (set by ``main``): the probe writes there and ends."""
 
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
         code = frame.f_code
@@ -67,7 +81,24 @@ class StepRecorder:
         graph = self.graphs.setdefault(step["graphs"][0], {"steps": 0, "arrays": {}})
         if not graph["steps"] and "initial" not in graph:
             graph["initial"] = self.variables(step, frame)
+        if self.probing(step, graph):
+            assert self.probe is not None
+            self.assign(step, frame, self.probe["before"])
         return {name: frame.f_locals[name] for name in step["params"]}
+
+    def probing(self, step: dict[str, Any], graph: dict[str, Any]) -> bool:
+        """Whether this call of ``step`` is the step the probe runs."""
+        probe = self.probe
+        return (
+            probe is not None
+            and step["graphs"][0] == probe["graph"]
+            and graph["steps"] == probe["step"] - 1
+        )
+
+    def assign(self, step: dict[str, Any], frame: FrameType, values: dict[str, Any]) -> None:
+        """Set the program's variables to ``values`` (by TF1 name, in the record's JSON form)."""
+        for name, tf1 in step["variables"].items():
+            frame.f_globals[name].assign(decode_array(values[tf1], f"probe.{tf1}"))
 
     def after(self, step: dict[str, Any], frame: FrameType, given: dict[str, Any]) -> None:
         graph = self.graphs[step["graphs"][0]]
@@ -82,9 +113,33 @@ class StepRecorder:
         for tf1, (function, params) in step["fetches"].items():
             value = frame.f_globals[function](**{name: given[name] for name in params})
             arrays[f"fetches:{tf1}"] = np.array(value.numpy())
+        if self.probing(step, graph):
+            self.end_probe(step, frame, given, arrays)
         for key, value in arrays.items():
             graph["arrays"].setdefault(key, []).append(value)
         graph["steps"] += 1
+
+    def end_probe(
+        self, step: dict[str, Any], frame: FrameType, given: dict[str, Any], arrays: dict[str, Any]
+    ) -> None:
+        """Write what the probed step updated and the forward pass from the recorded state
+        after it, then end the program: nothing after that step is needed."""
+        assert self.probe is not None and self.path is not None
+        update = {
+            key.partition(":")[2]: encode(value)
+            for key, value in arrays.items()
+            if key.startswith("variables:")
+        }
+        self.assign(step, frame, self.probe["after"])
+        forward = {}
+        for tf1, (function, params) in step["fetches"].items():
+            value = frame.f_globals[function](**{name: given[name] for name in params})
+            forward[tf1] = encode(np.array(value.numpy()))
+        probe = {"update": update, "forward": forward}
+        self.path.write_text(json.dumps({"graphs": [], "probe": probe}, allow_nan=False))
+        sys.stdout.flush()
+        # The rest of the program (its remaining steps, its prints) is not wanted.
+        os._exit(0)
 
     def variables(self, step: dict[str, Any], frame: FrameType) -> dict[str, Any]:
         return {
@@ -114,7 +169,8 @@ def main(argv: list[str]) -> int:
     program = config["program"]
     sys.argv = [program, *config["args"]]
     sys.path[0] = os.path.dirname(program)
-    recorder = StepRecorder(program, config["steps"])
+    recorder = StepRecorder(program, config["steps"], config.get("probe"))
+    recorder.path = staging / RECORDING_FILE
     code = 0
     sys.setprofile(recorder.profile)
     try:
@@ -126,7 +182,7 @@ def main(argv: list[str]) -> int:
         code = 1
     finally:
         sys.setprofile(None)
-    recorder.write(staging / RECORDING_FILE)
+    recorder.write(recorder.path)
     return code
 
 
