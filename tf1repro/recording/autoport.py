@@ -209,14 +209,15 @@ def _source(path: Path) -> tuple[str, cst.Module]:
 
 
 def with_lines(code: str, steps: Sequence[TrainStep], offset: int) -> list[TrainStep]:
-    """Each training step with the line of its ``def`` in the program (after the header)."""
+    """Each training step with the first line of its definition in the program (after the
+    header): its decorator's, as Python's ``co_firstlineno`` counts."""
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     wrapper = MetadataWrapper(cst.parse_module(code))
     positions = wrapper.resolve(PositionProvider)
     defs = [
-        (node.name.value, where.start.line)
-        for node, where in positions.items()
+        (node.name.value, positions[node.decorators[0] if node.decorators else node].start.line)
+        for node in positions
         if isinstance(node, cst.FunctionDef)
     ]
     defs.sort(key=lambda item: item[1])

@@ -29,7 +29,8 @@ class Binding:
     keys: tuple[str, ...] = ()
     """A feed dict's placeholders."""
     label: str = ""
-    """An optimizer's full name; the loss a training op minimises."""
+    """An optimizer's full name; the loss a training op minimises; a placeholder's spec; the
+    traced twin that runs call in place of a tensor's function."""
     exact: bool = False
     """Whether an optimizer computes the v1 update bit for bit."""
     block: int = 0
@@ -92,10 +93,13 @@ class SessionRuns(cst.CSTTransformer):
 
     def calls(self, name: str, given: dict[str, cst.BaseExpression] | None) -> cst.BaseExpression:
         """``name`` called with its placeholders: passed on as they are inside a function
-        (``given`` None), else the values a ``sess.run`` fed."""
+        (``given`` None), else (its traced twin, for a tensor) the values a ``sess.run``
+        fed."""
         binding = self.env[name]
         if given is None:
             return cst.parse_expression(f"{name}({', '.join(binding.params)})")
+        if binding.kind == "tensor" and binding.label:
+            name = binding.label
         args = []
         for param in binding.params:
             if param not in given:
@@ -156,7 +160,9 @@ class SessionRuns(cst.CSTTransformer):
             kind = self.kind(fetch.value)
             params = self.env[fetch.value].params if kind in ("tensor", "train") else ()
             if spread and kind in ("tensor", "train") and set(params) == set(given):
-                called: cst.BaseExpression = cst.parse_expression(f"{fetch.value}(**{spread})")
+                twin = self.env[fetch.value].label if kind == "tensor" else ""
+                function = twin or fetch.value
+                called: cst.BaseExpression = cst.parse_expression(f"{function}(**{spread})")
             elif kind in ("tensor", "train"):
                 called = self.calls(fetch.value, given)
             else:

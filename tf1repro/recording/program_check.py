@@ -166,7 +166,7 @@ def _load(folder: Path, program: Path, records: dict[int, Record], timeout: floa
     names: dict[str, str] = {}
     for step in steps:
         names |= {tf1: mine for mine, tf1 in step.variables.items()}
-        names |= {tf1: function for tf1, (function, _) in step.fetches.items()}
+        names |= {tf1: step.tensors.get(tf1, f) for tf1, (f, _) in step.fetches.items()}
         names |= {tf1: param for param, (tf1, _) in step.feeds.items()}
     try:
         lined = with_lines(text, steps, 0)
@@ -192,6 +192,7 @@ def _step(data: dict[str, Any]) -> TrainStep:
         feeds={name: (tf1, dtype) for name, (tf1, dtype) in data["feeds"].items()},
         variables=dict(data["variables"]),
         fetches={name: (f, tuple(p)) for name, (f, p) in data["fetches"].items()},
+        tensors=dict(data.get("tensors", {})),
     )
 
 

@@ -9,12 +9,14 @@ What each statement becomes, in source order (the script's names kept):
 * ``A = tf.Variable(...)`` stays, its random initialiser seeded with the op seed TF1 gave it
   (``tf.random.normal(shape, seed=seed2)`` under ``tf.random.set_seed(graph seed)`` draws what
   the TF1 op drew; the seeds are read from the recording, see ``sites``);
-* a tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a ``tf.function`` of
-  the placeholders it depends on;
-* ``train = opt.minimize(loss)`` becomes ``def train(x, y)``: a ``tf.GradientTape`` step with
-  the optimizer's ``apply_gradients``, returning the loss; the optimizer is the Keras one
-  (``tf.compat.v1.train``'s own with ``exact``, where Keras does not compute the same bits);
-* ``sess.run(loss, feed_dict={x: a, y: b})`` becomes ``loss(x=a, y=b).numpy()``,
+* a tensor ``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a plain function of
+  the placeholders it depends on, and, when a run fetches it, its traced twin
+  ``evaluate_loss = tf.function(loss, ...)`` (see ``training``: one traced graph per run);
+* ``train = opt.minimize(loss)`` becomes ``def train(x, y)``, a ``tf.function``: a
+  ``tf.GradientTape`` step with the optimizer's ``apply_gradients``, returning the loss; the
+  optimizer is the Keras one (``tf.compat.v1.train``'s own with ``exact``, where Keras does not
+  compute the same bits);
+* ``sess.run(loss, feed_dict={x: a, y: b})`` becomes ``evaluate_loss(x=a, y=b).numpy()``,
   ``sess.run(A)`` becomes ``A.numpy()``; a feed dict kept in a variable gets string keys;
 * ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there.
 
@@ -329,7 +331,8 @@ class _Porter(Definitions):
             first = first.with_changes(leading_lines=lines)
         first = self.with_comments(self.spaced(first))
         spaced = [self.spaced(statement) for statement in rest]
-        self.after_def = len(self.blocks) if isinstance(made[-1], cst.FunctionDef) else None
+        defined = any(isinstance(statement, cst.FunctionDef) for statement in made)
+        self.after_def = len(self.blocks) if defined else None
         return cst.FlattenSentinel([first, *spaced])
 
     def spaced(self, statement: Statement) -> Statement:
@@ -377,7 +380,7 @@ class _Porter(Definitions):
             return [updated.with_changes(body=[small.with_changes(value=made)])]
         if mark.action == "tensor":
             assert isinstance(small, cst.Assign) and mark.binding is not None
-            return [self.tensor_function(mark.name, small.value)]
+            return self.tensor_function(mark.name, small.value, self.line(original))
         if mark.action == "train":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
             return self.train_function(mark.name, small.value, self.line(original))
@@ -402,6 +405,19 @@ class _Porter(Definitions):
         return updated
 
 
+def run_fetches(module: cst.Module) -> set[str]:
+    """The names read by what any ``X.run(...)`` of ``module`` fetches (its first argument)."""
+    found: set[str] = set()
+
+    class Runs(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "run" and node.args:
+                found.update(names_read(node.args[0].value))
+
+    module.visit(Runs())
+    return found
+
+
 def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = False) -> Rewritten:
     """The TF2 program of ``source`` (a TF1 script whose recorded graphs are ``graphs``), as
     ``tf1repro legacy run --seed seed`` ran it. Raises ``Unportable`` listing each problem."""
@@ -414,6 +430,7 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     seeding = seed_lines(module, tf, seed, f"A new TF1 graph: {command} reseeded here")
     porter = _Porter(tf, graphs, exact, seeding)
     porter.taken = {n for n in all_names(module)}
+    porter.evaluated = run_fetches(module)
     ported = MetadataWrapper(module).visit(porter)
     if porter.problems:
         raise Unportable(porter.problems)

@@ -9,7 +9,7 @@ function (with which parameters) computes each recorded fetch. The TF2 recorder
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -29,6 +29,9 @@ class TrainStep:
     """the program's variable -> TF1 variable name."""
     fetches: dict[str, tuple[str, tuple[str, ...]]]
     """TF1 fetch name -> (the program's function, its parameters)."""
+    tensors: dict[str, str] = field(default_factory=dict)
+    """TF1 fetch name -> the script's name of that tensor (the function above may be its
+    traced twin, ``evaluate_loss`` for ``loss``): how a report names it."""
     line: int = 0
     """Where the program defines the function (its ``def`` line)."""
 
@@ -42,4 +45,5 @@ class TrainStep:
             "feeds": {name: list(feed) for name, feed in self.feeds.items()},
             "variables": self.variables,
             "fetches": {name: [f, list(p)] for name, (f, p) in self.fetches.items()},
+            "tensors": self.tensors,
         }

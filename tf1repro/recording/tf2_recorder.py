@@ -3,12 +3,14 @@
 Started as ``python -m tf1repro.recording.tf2_recorder STAGING`` with ``STAGING/port.json``
 saying which program to run (from which folder, with which arguments) and its training
 functions (``steps.TrainStep``). The program is run unchanged, as ``__main__``; a profile hook
-sees each call of a training function and records, as the TF1 recorder does for a graph, under
-the TF1 names: the variables before the first step (initial values), the feeds of each step
-(converted to the placeholder's dtype, as ``Session.run`` converts them), and after each step
-every variable and each recorded fetch computed again on that step's feeds. Each graph stops
-after as many steps as the original's recording holds. ``STAGING/recording.json`` is written in
-the TF1 recorder's form, so ``reader.records_of`` reads both.
+sees each call of a training function (a ``tf.function``: the hook watches the frames of
+``tf.function``'s ``__call__`` for the program's functions) and records, as the TF1 recorder
+does for a graph, under the TF1 names: the variables before the first step (initial values),
+the feeds of each step (converted to the placeholder's dtype, as ``Session.run`` converts
+them), and after each step every variable and each recorded fetch computed again on that
+step's feeds. Each graph stops after as many steps as the original's recording holds.
+``STAGING/recording.json`` is written in the TF1 recorder's form, so ``reader.records_of``
+reads both.
 
 With a ``probe`` in the configuration (``graph``, ``step``, and the TF1 variables ``before`` and
 ``after`` that step, as the original's recording holds them), the program is stopped at that
@@ -26,9 +28,10 @@ import os
 import runpy
 import sys
 import traceback
+from inspect import signature, unwrap
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from types import CodeType, FrameType
+from typing import Any, cast
 
 import numpy as np
 
@@ -45,10 +48,16 @@ class StepRecorder:
     """Records every training function of one program (see the module docstring)."""
 
     def __init__(
-        self, program: str, steps: list[dict[str, Any]], probe: dict[str, Any] | None = None
+        self,
+        program: str,
+        steps: list[dict[str, Any]],
+        call: CodeType,
+        probe: dict[str, Any] | None = None,
     ) -> None:
         self.program = program
         self.steps = {(step["function"], step["line"]): step for step in steps}
+        self.call = call
+        """The code of ``tf.function``'s ``__call__``: its frames are the calls watched."""
         self.graphs: dict[int, dict[str, Any]] = {}
         self.calls: list[dict[str, Any] | None] = []
         self.probe = probe
@@ -56,35 +65,41 @@ class StepRecorder:
         """Where ``write`` writes (set by ``main``): the probe writes there and ends."""
 
     def profile(self, frame: FrameType, event: str, arg: Any) -> None:
-        code = frame.f_code
-        if event not in ("call", "return") or code.co_filename != self.program:
+        if event not in ("call", "return") or frame.f_code is not self.call:
+            return
+        traced = frame.f_locals["self"]
+        function = traced.python_function
+        code = function.__code__
+        if code.co_filename != self.program:
             return
         step = self.steps.get((code.co_name, code.co_firstlineno))
         if step is None:
             return
         if event == "call":
-            self.calls.append(self.before(step, frame))
+            given = signature(function).bind(*frame.f_locals["args"], **frame.f_locals["kwds"])
+            self.calls.append(self.before(step, traced, function.__globals__, given.arguments))
         elif self.calls:
-            given = self.calls.pop()
-            if given is not None:
-                self.after(step, frame, given)
+            arguments = self.calls.pop()
+            if arguments is not None:
+                self.after(step, function.__globals__, arguments)
 
-    def before(self, step: dict[str, Any], frame: FrameType) -> dict[str, Any] | None:
+    def before(
+        self, step: dict[str, Any], traced: object, names: dict[str, Any], given: dict[str, Any]
+    ) -> dict[str, Any] | None:
         """The call's arguments; None once every graph of the step has been recorded."""
         # A training function defined again (its ``def`` in a loop) trains the next graph.
-        function = frame.f_globals.get(step["function"])
-        if step.setdefault("current", function) is not function:
-            step["current"] = function
+        if step.setdefault("current", traced) is not traced:
+            step["current"] = traced
             step["graphs"], step["steps"] = step["graphs"][1:], step["steps"][1:]
         if not step["graphs"]:
             return None
         graph = self.graphs.setdefault(step["graphs"][0], {"steps": 0, "arrays": {}})
         if not graph["steps"] and "initial" not in graph:
-            graph["initial"] = self.variables(step, frame)
+            graph["initial"] = self.variables(step, names)
         if self.probing(step, graph):
             assert self.probe is not None
-            self.assign(step, frame, self.probe["before"])
-        return {name: frame.f_locals[name] for name in step["params"]}
+            self.assign(step, names, self.probe["before"])
+        return {name: given[name] for name in step["params"]}
 
     def probing(self, step: dict[str, Any], graph: dict[str, Any]) -> bool:
         """Whether this call of ``step`` is the step the probe runs."""
@@ -95,12 +110,12 @@ class StepRecorder:
             and graph["steps"] == probe["step"] - 1
         )
 
-    def assign(self, step: dict[str, Any], frame: FrameType, values: dict[str, Any]) -> None:
+    def assign(self, step: dict[str, Any], names: dict[str, Any], values: dict[str, Any]) -> None:
         """Set the program's variables to ``values`` (by TF1 name, in the record's JSON form)."""
         for name, tf1 in step["variables"].items():
-            frame.f_globals[name].assign(decode_array(values[tf1], f"probe.{tf1}"))
+            names[name].assign(decode_array(values[tf1], f"probe.{tf1}"))
 
-    def after(self, step: dict[str, Any], frame: FrameType, given: dict[str, Any]) -> None:
+    def after(self, step: dict[str, Any], names: dict[str, Any], given: dict[str, Any]) -> None:
         graph = self.graphs[step["graphs"][0]]
         if graph["steps"] >= step["steps"][0]:
             return
@@ -108,19 +123,23 @@ class StepRecorder:
             f"feeds:{tf1}": np.array(given[name], dtype=dtype)
             for name, (tf1, dtype) in step["feeds"].items()
         }
-        for tf1, value in self.variables(step, frame).items():
+        for tf1, value in self.variables(step, names).items():
             arrays[f"variables:{tf1}"] = value
         for tf1, (function, params) in step["fetches"].items():
-            value = frame.f_globals[function](**{name: given[name] for name in params})
+            value = names[function](**{name: given[name] for name in params})
             arrays[f"fetches:{tf1}"] = np.array(value.numpy())
         if self.probing(step, graph):
-            self.end_probe(step, frame, given, arrays)
+            self.end_probe(step, names, given, arrays)
         for key, value in arrays.items():
             graph["arrays"].setdefault(key, []).append(value)
         graph["steps"] += 1
 
     def end_probe(
-        self, step: dict[str, Any], frame: FrameType, given: dict[str, Any], arrays: dict[str, Any]
+        self,
+        step: dict[str, Any],
+        names: dict[str, Any],
+        given: dict[str, Any],
+        arrays: dict[str, Any],
     ) -> None:
         """Write what the probed step updated and the forward pass from the recorded state
         after it, then end the program: nothing after that step is needed."""
@@ -130,10 +149,10 @@ class StepRecorder:
             for key, value in arrays.items()
             if key.startswith("variables:")
         }
-        self.assign(step, frame, self.probe["after"])
+        self.assign(step, names, self.probe["after"])
         forward = {}
         for tf1, (function, params) in step["fetches"].items():
-            value = frame.f_globals[function](**{name: given[name] for name in params})
+            value = names[function](**{name: given[name] for name in params})
             forward[tf1] = encode(np.array(value.numpy()))
         probe = {"update": update, "forward": forward}
         self.path.write_text(json.dumps({"graphs": [], "probe": probe}, allow_nan=False))
@@ -141,10 +160,8 @@ class StepRecorder:
         # The rest of the program (its remaining steps, its prints) is not wanted.
         os._exit(0)
 
-    def variables(self, step: dict[str, Any], frame: FrameType) -> dict[str, Any]:
-        return {
-            tf1: np.array(frame.f_globals[name].numpy()) for name, tf1 in step["variables"].items()
-        }
+    def variables(self, step: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
+        return {tf1: np.array(names[name].numpy()) for name, tf1 in step["variables"].items()}
 
     def write(self, path: Path) -> None:
         graphs = []
@@ -161,6 +178,13 @@ class StepRecorder:
         path.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
 
 
+def traced_call() -> CodeType:
+    """The code that runs when a ``tf.function`` is called (under TensorFlow's wrappers)."""
+    from tensorflow.python.eager.polymorphic_function.polymorphic_function import Function
+
+    return cast(CodeType, unwrap(Function.__call__).__code__)
+
+
 def main(argv: list[str]) -> int:
     staging = Path(argv[0])
     config = json.loads((staging / CONFIG_FILE).read_text())
@@ -169,7 +193,7 @@ def main(argv: list[str]) -> int:
     program = config["program"]
     sys.argv = [program, *config["args"]]
     sys.path[0] = os.path.dirname(program)
-    recorder = StepRecorder(program, config["steps"], config.get("probe"))
+    recorder = StepRecorder(program, config["steps"], traced_call(), config.get("probe"))
     recorder.path = staging / RECORDING_FILE
     code = 0
     sys.setprofile(recorder.profile)

@@ -1,11 +1,21 @@
 """The functions a port defines in place of TF1 tensors and training ops.
 
 A placeholder ``x`` becomes the spec ``x_spec`` of what is fed to it; a tensor
-``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a ``tf.function`` of the
-placeholders it depends on (their specs its input signature), which calls the functions of the
-tensors it reads. ``train = opt.minimize(loss)`` becomes two: ``train_gradients``, the loss and
-its gradients under a ``tf.GradientTape`` in a ``tf.function``, and ``train``, which applies
-them with the optimizer (the Keras one, see ``translate.optimizer_call``) and returns the loss.
+``loss = f(x, A)`` becomes ``def loss(x): return f(x, A)``, a plain Python function of the
+placeholders it depends on, which calls the functions of the tensors it reads.
+``train = opt.minimize(loss)`` becomes ``train``, one ``tf.function`` that takes the loss and
+its gradients under a ``tf.GradientTape`` and applies them with the optimizer (the Keras one,
+see ``translate.optimizer_call``), returning the loss. A tensor that a ``sess.run`` fetches
+(or that the recording holds) also gets ``evaluate_loss = tf.function(loss, ...)``, which the
+runs call.
+
+Why one traced function per run, with every tensor inlined in it: a ``Session.run`` executed
+one graph, rewritten by grappler as a whole (``1.0 * x`` dropped, ``x / sqrt(y)`` made a
+multiplication by ``rsqrt``, ``square(a - b)`` fused...), and its gradients summed in one
+order. Traced functions called inside another are compiled, and differentiated, one by one:
+measured, the elastic-net and lasso recipes then drift from TF1 by a few ulps; evaluated
+eagerly, Deming's loss differs by 3. Inlined into one trace, they compute TF1's bits.
+
 Each training function is described for the TF2 recorder by a ``TrainStep``. A random call
 gets the op seed TF1 gave the op it made (``seeded``).
 """
@@ -33,31 +43,55 @@ class Definitions(SessionRuns):
         self.optimizers: list[tuple[str, bool]] = []
         self.taken: set[str] = set()
         """Names the script uses (a new optimizer's name must not be one)."""
+        self.twins: dict[str, str] = {}
+        """Tensor -> the name of its traced twin."""
+        self.evaluated: set[str] = set()
+        """The names the script's runs fetch (their tensors get a traced twin)."""
         self.random_used: dict[int, int] = {}
         """Script line -> how many of its random calls have been seeded."""
 
-    def tensor_function(self, name: str, value: cst.BaseExpression) -> cst.BaseStatement:
-        """``def name(placeholders): return value``, the tensors it reads called."""
+    def tensor_function(
+        self, name: str, value: cst.BaseExpression, line: int
+    ) -> list[cst.BaseStatement]:
+        """``def name(placeholders): return value``, the tensors it reads called; and, when
+        a run fetches it or the recording holds it, its traced twin ``evaluate_name``."""
         body = replace_names(
             value, lambda n: self.calls(n, None) if self.kind(n) == "tensor" else None
         )
-        text = (
-            self.traced(self.env[name].params)
-            + f"def {name}({', '.join(self.env[name].params)}):\n"
-            + f"    return {self.code(body)}\n"
-        )
-        return cst.parse_statement(text)
+        params = self.env[name].params
+        text = f"def {name}({', '.join(params)}):\n    return {self.code(body)}\n"
+        made: list[cst.BaseStatement] = [cst.parse_statement(text)]
+        fetched = any(line == where for graph in self.graphs for where in graph.fetches.values())
+        if name in self.evaluated or fetched:
+            # A tensor named again (in a new graph) keeps its twin's name.
+            twin = self.twins.get(name) or self.new_name(f"evaluate_{name}", f"{name}_traced")
+            self.twins[name] = twin
+            self.env[name].label = twin
+            traced = f"{self.tf}.function({name}, {self.signature(params)})"
+            statement = cst.parse_statement(f"{twin} = {traced}\n")
+            made.append(statement.with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
+        return made
 
-    def traced(self, placeholders: tuple[str, ...]) -> str:
-        """The ``tf.function`` decorator of a function of ``placeholders``.
+    def new_name(self, *choices: str) -> str:
+        """The first of ``choices`` that the script does not use (else the last, numbered)."""
+        for choice in choices:
+            if choice not in self.taken:
+                self.taken.add(choice)
+                return choice
+        number = 2
+        while f"{choices[-1]}_{number}" in self.taken:
+            number += 1
+        self.taken.add(f"{choices[-1]}_{number}")
+        return f"{choices[-1]}_{number}"
 
-        A ``tf.function`` is graph-optimised as TF1's Session optimised the graph, which is
-        what keeps the bits (op by op, the gradient of ``log1p`` differs, and a Deming loss by
-        2 ulps). Its input signature holds the placeholders' specs: it converts what is fed
-        to their dtypes as ``Session.run`` converted feeds, and traces once.
+    def signature(self, placeholders: tuple[str, ...]) -> str:
+        """``input_signature=[...]`` of a traced function of ``placeholders``: their specs.
+
+        It converts what is fed to their dtypes as ``Session.run`` converted feeds, and the
+        function traces once. Traced, it is graph-optimised as TF1's Session optimised the
+        graph, which is what keeps the bits.
         """
-        specs = ", ".join(self.env[p].label for p in placeholders)
-        return f"@{self.tf}.function(input_signature=[{specs}])\n"
+        return f"input_signature=[{', '.join(self.env[p].label for p in placeholders)}]"
 
     def train_function(
         self, name: str, call: cst.Call, line: int
@@ -90,8 +124,9 @@ class Definitions(SessionRuns):
         elif isinstance(owner, cst.Call) and self.tf_call(owner).endswith("Optimizer"):
             created, label, exact = optimizer_call(owner, self.tf, self.exact)
             # A name the script does not use (each graph's step makes its own optimizer).
-            choices = ("optimizer", label.rpartition(".")[2].lower(), f"{name}_optimizer")
-            optimizer = next(choice for choice in choices if choice not in self.taken)
+            optimizer = self.new_name(
+                "optimizer", label.rpartition(".")[2].lower(), f"{name}_optimizer"
+            )
             made.append(cst.parse_statement(f"{optimizer} = {self.code(created)}\n"))
         else:
             self.problems.append(f"line {line}: minimize() of an optimizer made elsewhere")
@@ -102,16 +137,11 @@ class Definitions(SessionRuns):
         value = f"{loss.value}_value"
         made.append(
             cst.parse_statement(
-                self.traced(placeholders) + f"def {name}_gradients({params}):\n"
+                f"@{self.tf}.function({self.signature(placeholders)})\n"
+                f"def {name}({params}):\n"
                 f"    with {self.tf}.GradientTape() as tape:\n"
                 f"        {value} = {loss.value}({params})\n"
-                f"    return {value}, tape.gradient({value}, [{names}])\n"
-            )
-        )
-        made.append(
-            cst.parse_statement(
-                f"def {name}({params}):\n"
-                f"    {value}, gradients = {name}_gradients({params})\n"
+                f"    gradients = tape.gradient({value}, [{names}])\n"
                 f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
                 f"    return {value}\n"
             )
@@ -129,12 +159,15 @@ class Definitions(SessionRuns):
             if self.kind(placeholder) == "placeholder":
                 feeds[placeholder] = (tf1, dtype)
         fetches = {}
+        tensors = {}
         for tf1, where in graph.fetches.items():
             fetched = self.names_at.get(where, "")
             if self.kind(fetched) != "tensor":
                 self.problems.append(f"line {where}: a recorded fetch that has no name of its own")
                 continue
-            fetches[tf1] = (fetched, self.env[fetched].params)
+            binding = self.env[fetched]
+            fetches[tf1] = (binding.label or fetched, binding.params)
+            tensors[tf1] = fetched
         params = self.env[name].params
         return TrainStep(
             graphs=tuple(g.graph for g in graphs),
@@ -144,6 +177,7 @@ class Definitions(SessionRuns):
             feeds={p: feeds[p] for p in params if p in feeds},
             variables=variables,
             fetches=fetches,
+            tensors=tensors,
         )
 
     def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:

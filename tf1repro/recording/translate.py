@@ -162,7 +162,7 @@ def renamed(node: cst.Attribute, tf: str) -> cst.BaseExpression | None:
 def optimizer_call(call: cst.Call, tf: str, exact: bool) -> tuple[cst.Call, str, bool]:
     """The TF2 optimizer for ``tf.train.<X>Optimizer(...)``, its full name, and whether it
     computes the v1 update bit for bit: the Keras one, or with ``exact`` (where Keras computes
-    other bits) v1's own, which runs eagerly."""
+    other bits) v1's own (run in the traced training step)."""
     kind = dotted(call.func).rpartition(".")[2]
     if kind not in KERAS_OPTIMIZERS or (exact and kind not in EXACT_KERAS):
         name = f"{tf}.compat.v1.train.{kind}"
