@@ -3,7 +3,7 @@
 Each construct is named with its line: ``tf.contrib``, queues and input producers,
 ``tf.cond``/``tf.while_loop`` (graph control flow, whose TF2 form is Python control flow that a
 person has to choose), Estimators, several sessions alive on one graph, and what has a TF2 form
-that ``port`` does not write yet (``tf.train.Saver``, ``tf.summary``, ``tf.layers``).
+that ``port`` does not write yet (summary ops such as ``tf.summary.scalar``, ``tf.layers``).
 """
 
 from __future__ import annotations
@@ -28,8 +28,11 @@ REFUSED = {
     "train.start_queue_runners": "queue runners are gone in TF2 (use tf.data)",
     "train.batch": "queue batching is gone in TF2 (use tf.data)",
     "train.shuffle_batch": "queue batching is gone in TF2 (use tf.data)",
-    "train.Saver": "tf.train.Saver (its TF2 form, tf.train.Checkpoint, is not ported yet)",
-    "summary": "tf.summary (its TF2 form is not ported yet)",
+    **{
+        f"summary.{op}": f"tf.summary.{op} (a TF1 summary op: TF2 writes a summary where its "
+        "value is computed; not ported yet)"
+        for op in ("scalar", "histogram", "image", "audio", "text", "tensor_summary", "merge")
+    },
     "layers": "tf.layers (its Keras form is not ported yet)",
 }
 SESSIONS = ("Session", "InteractiveSession")
