@@ -8,6 +8,7 @@ the whole port, its proof and the checkpoints it writes and reads run under ``-m
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from tf1repro.cli import main
 from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
 from tf1repro.recording.constructs import unportable
 from tf1repro.recording.imports import imports_ported, seed_lines
+from tf1repro.recording.layers import dense_arguments
 from tf1repro.recording.rewrite import rewrite
 from tf1repro.recording.sites import GraphSites, RandomSite
 from tf1repro.recording.translate import Unportable
@@ -192,3 +194,89 @@ def test_the_seeding_follows_the_imports_below_a_docstring() -> None:
     made = imports_ported(module, seed_lines(module, "tf", 0, "seeded first")).code
     assert made.startswith('"""Doc."""\n\nimport numpy as np\nimport tensorflow as tf\n')
     assert made.index("np.random.seed(0)") < made.index("x = 1")
+
+
+DENSE = ROOT / "tests" / "data" / "port_constructs" / "dense_layers.py"
+
+
+def dense_sites(source: str) -> GraphSites:
+    """The one graph of ``dense_layers.py`` as the recorder describes it at seed 0."""
+    hidden, output = line_of(source, "hidden = tf.layers"), line_of(source, "output = tf.layers")
+    return GraphSites(
+        graph=1,
+        steps=30,
+        seed=0,
+        variables={
+            "dense/kernel": hidden,
+            "dense/bias": hidden,
+            "dense_1/kernel": output,
+            "dense_1/bias": output,
+        },
+        fetches={"Mean": line_of(source, "loss = tf.")},
+        placeholders={
+            "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
+            "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
+        },
+        train=(line_of(source, "train = tf.train"),),
+        updates=("ApplyGradientDescent",),
+        random=(
+            RandomSite(hidden, "RandomUniform", 0, 0),
+            RandomSite(output, "RandomUniform", 0, 1),
+        ),
+        shapes={"dense/kernel": (4, 8), "dense/bias": (8,), "dense_1/kernel": (8, 1)},
+    )
+
+
+def test_dense_layers_become_their_variables_and_a_function() -> None:
+    source = DENSE.read_text()
+    assert unportable(cst.parse_module(source)) == []
+    made = rewrite(source, [dense_sites(source)], seed=0)
+    assert tf1_constructs(made.code) == [] and "layers" not in code_of(made.code)
+    limit = repr(math.sqrt(3.0 / 6.0))  # TF1's Glorot bound for a 4 x 8 kernel
+    assert (
+        f"hidden_kernel = tf.Variable(tf.random.uniform([4, 8], -{limit}, {limit}, seed=0))"
+        in made.code
+    )
+    assert "hidden_bias = tf.Variable(tf.zeros([8]))" in made.code
+    assert "return tf.nn.relu(tf.nn.bias_add(tf.matmul(x, hidden_kernel), hidden_bias))" in (
+        made.code
+    )
+    assert "return tf.nn.bias_add(tf.matmul(hidden(x), output_kernel), output_bias)" in made.code
+    assert made.steps[0].variables == {
+        "hidden_kernel": "dense/kernel",
+        "hidden_bias": "dense/bias",
+        "output_kernel": "dense_1/kernel",
+        "output_bias": "dense_1/bias",
+    }
+    compile(made.code, "dense_layers_tf2.py", "exec")
+
+
+@pytest.mark.parametrize(
+    ("layer", "problem"),
+    [
+        ("tf.layers.dense(x, 3, kernel_initializer=i)", "tf.layers.dense with kernel_initializer"),
+        ("tf.layers.dense(x, 3, None, flag)", "use_bias is not True or False"),
+        ("tf.layers.dense(x, 3, None, True, i)", "positional arguments after use_bias"),
+    ],
+)
+def test_a_dense_layer_the_port_cannot_write_is_refused(layer: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        dense_arguments(call(layer))
+
+
+def test_other_layers_stay_refused_with_their_line() -> None:
+    code = "import tensorflow as tf\nh = tf.layers.dense(x, 3)\nc = tf.layers.conv2d(h, 3, 3)\n"
+    assert unportable(cst.parse_module(code)) == [
+        "line 3: tf.layers other than tf.layers.dense (not ported yet)"
+    ]
+
+
+@pytest.mark.slow
+def test_dense_layers_port_at_0_ulp_from_their_first_draw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The proof compares the initial values too: the kernels are drawn as TF1 drew them.
+    assert main(["port", str(DENSE), "--seed", "1", "--out", str(tmp_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "exact" and result["worst_ulps"] == 0, result
+    assert tf1_constructs((tmp_path / "dense_layers_tf2.py").read_text()) == []

@@ -18,7 +18,8 @@ What each statement becomes, in source order (the script's names kept):
   ``sess.run(A)`` becomes ``A.numpy()``; a feed dict kept in a variable gets string keys;
 * ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there;
 * ``tf.train.Saver`` becomes a ``tf.train.Checkpoint`` of the script's variables, and
-  ``tf.summary.FileWriter`` a ``tf.summary.create_file_writer`` (see ``checkpoints``).
+  ``tf.summary.FileWriter`` a ``tf.summary.create_file_writer`` (see ``checkpoints``);
+* ``h = tf.layers.dense(x, n)`` becomes its two variables and ``def h(x)`` (see ``layers``).
 
 The statements are read in source order by one libcst transformer: ``visit`` classifies each
 statement from what its names hold so far (``calls.Binding``), ``leave`` writes what it becomes
@@ -38,6 +39,12 @@ from tf1repro.recording.calls import Binding
 from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
 from tf1repro.recording.constructs import SESSIONS, dotted, tensorflow_aliases
 from tf1repro.recording.imports import all_names, imports_ported, seed_lines
+from tf1repro.recording.layers import (
+    dense_arguments,
+    dense_statements,
+    dense_value,
+    dense_variables,
+)
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
 from tf1repro.recording.training import Definitions
@@ -397,15 +404,15 @@ class _Porter(Definitions):
             return [updated.with_changes(body=[small.with_changes(value=value)])]
         if mark.action == "tensor":
             assert isinstance(small, cst.Assign) and mark.binding is not None
+            if isinstance(small.value, cst.Call) and self.tf_call(small.value) == "layers.dense":
+                return self.dense_layer(mark.name, small.value, self.line(original))
             return [self.tensor_function(mark.name, small.value)]
         if mark.action == "train":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
             return self.train_function(mark.name, small.value, self.line(original))
         return [updated]
 
-    def made_call(
-        self, mark: _Mark, call: cst.Call, original: cst.SimpleStatementLine
-    ) -> cst.Call:
+    def made_call(self, mark: _Mark, call: cst.Call, original: cst.SimpleStatementLine) -> cst.Call:
         """The TF2 checkpoint or summary writer for a ``Saver`` or ``FileWriter`` (the call
         kept, with its problem noted, when it cannot be)."""
         variables = [n for n, b in self.env.items() if b.kind == "variable"]
@@ -416,6 +423,30 @@ class _Porter(Definitions):
         except ValueError as refused:
             self.problems.append(f"line {self.line(original)}: {refused}")
             return call
+
+    def dense_layer(self, name: str, call: cst.Call, line: int) -> list[cst.BaseStatement] | None:
+        """``name = tf.layers.dense(...)`` as its variables and the function of the layer
+        (None, with the problem noted, when it cannot be)."""
+        graphs = [g for g in self.graphs if line in g.variables.values()]
+        try:
+            if not graphs:
+                raise ValueError("a tf.layers.dense whose variables no recorded graph trained")
+            layer = dense_arguments(call)
+            kernel, bias = dense_variables(graphs[0], line)
+            seeds = {site.op_seed for g in graphs for site in g.random if site.line == line}
+            if len(seeds) > 1:
+                raise ValueError("one tf.layers.dense drew with several seeds")
+        except ValueError as refused:
+            self.problems.append(f"line {line}: {refused}")
+            return None
+        names = (f"{name}_kernel", f"{name}_bias" if bias is not None else None)
+        for program, tf1 in zip(names, (kernel, bias), strict=True):
+            if program is not None and tf1 is not None:
+                self.env[program] = Binding("variable")
+                self.layer_variables[(tf1, line)] = program
+        made = dense_statements(self.tf, names, graphs[0].shapes[kernel], min(seeds, default=None))
+        value = dense_value(self.tf, layer, names[0], names[1])
+        return [*self.parse(*made), self.tensor_function(name, value)]
 
     def is_saver_call(self, node: cst.Call) -> bool:
         """``saver.save(...)`` or ``saver.restore(...)`` of a ported ``tf.train.Saver``."""

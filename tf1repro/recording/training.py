@@ -35,6 +35,9 @@ class Definitions(SessionRuns):
         """Names the script uses (a new optimizer's name must not be one)."""
         self.random_used: dict[int, int] = {}
         """Script line -> how many of its random calls have been seeded."""
+        self.layer_variables: dict[tuple[str, int], str] = {}
+        """(TF1 variable name, script line) -> the program's variable, for the variables a
+        layer made (``tf.layers.dense``'s kernel and bias)."""
 
     def tensor_function(self, name: str, value: cst.BaseExpression) -> cst.BaseStatement:
         """``def name(placeholders): return value``, the tensors it reads called."""
@@ -78,10 +81,11 @@ class Definitions(SessionRuns):
         assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
         variables = {}
         for tf1, where in graph.variables.items():
-            if where not in self.names_at or self.kind(self.names_at[where]) != "variable":
+            named = self.layer_variables.get((tf1, where), self.names_at.get(where, ""))
+            if self.kind(named) != "variable":
                 self.problems.append(f"line {where}: a variable that has no name of its own")
                 return None
-            variables[self.names_at[where]] = tf1
+            variables[named] = tf1
         made: list[cst.BaseStatement] = []
         owner = call.func.value
         if isinstance(owner, cst.Name) and self.kind(owner.value) == "optimizer":
