@@ -21,9 +21,15 @@ from test_port import code_of, line_of, tf1_constructs
 
 from tf1repro.cli import main
 from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
-from tf1repro.recording.constructs import unportable
+from tf1repro.recording.constructs import dotted, unportable
 from tf1repro.recording.imports import imports_ported, seed_lines
-from tf1repro.recording.layers import dense_arguments
+from tf1repro.recording.layers import (
+    KINDS,
+    dense_arguments,
+    dense_value,
+    glorot_limit,
+    xavier_limit,
+)
 from tf1repro.recording.rewrite import rewrite
 from tf1repro.recording.sites import GraphSites, RandomSite
 from tf1repro.recording.translate import Unportable
@@ -257,11 +263,30 @@ def test_dense_layers_become_their_variables_and_a_function() -> None:
         ("tf.layers.dense(x, 3, kernel_initializer=i)", "tf.layers.dense with kernel_initializer"),
         ("tf.layers.dense(x, 3, None, flag)", "use_bias is not True or False"),
         ("tf.layers.dense(x, 3, None, True, i)", "positional arguments after use_bias"),
+        (
+            "tf.contrib.layers.fully_connected(x, 3, None, normalizer_fn=n)",
+            "tf.contrib.layers.fully_connected with normalizer_fn",
+        ),
     ],
 )
 def test_a_dense_layer_the_port_cannot_write_is_refused(layer: str, problem: str) -> None:
+    kind = KINDS[dotted(call(layer).func).partition(".")[2]]
     with pytest.raises(ValueError, match=re.escape(problem)):
-        dense_arguments(call(layer))
+        dense_arguments(call(layer), kind, "tf")
+
+
+def test_fully_connected_is_relu_by_default_with_xavier_bound() -> None:
+    kind = KINDS["contrib.layers.fully_connected"]
+    layer = dense_arguments(call("tf.contrib.layers.fully_connected(h, 2)"), kind, "tf")
+    assert (
+        code(dense_value("tf", layer, "k", "b")) == "tf.nn.relu(tf.nn.bias_add(tf.matmul(h, k), b))"
+    )
+    linear = dense_arguments(call("tf.contrib.layers.fully_connected(h, 2, None)"), kind, "tf")
+    assert linear.activation is None
+    # tf-slim computes sqrt(3 * 1 / n), VarianceScaling sqrt(3 * (1 / n)): bounds of one kernel
+    # shape may differ in float64's last bit, so each is computed as its initialiser does.
+    assert xavier_limit((8, 1)) == math.sqrt(3.0 * 1.0 / 4.5)
+    assert glorot_limit((8, 1)) == math.sqrt(3.0 * (1.0 / 4.5))
 
 
 def test_other_layers_stay_refused_with_their_line() -> None:
@@ -272,11 +297,25 @@ def test_other_layers_stay_refused_with_their_line() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize(("script", "seed"), [("dense_layers.py", 1), ("fully_connected.py", 0)])
 def test_dense_layers_port_at_0_ulp_from_their_first_draw(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    script: str, seed: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The proof compares the initial values too: the kernels are drawn as TF1 drew them.
-    assert main(["port", str(DENSE), "--seed", "1", "--out", str(tmp_path), "--json"]) == 0
+    path = DENSE.parent / script
+    assert main(["port", str(path), "--seed", str(seed), "--out", str(tmp_path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["status"] == "exact" and result["worst_ulps"] == 0, result
-    assert tf1_constructs((tmp_path / "dense_layers_tf2.py").read_text()) == []
+    program = (tmp_path / script.replace(".py", "_tf2.py")).read_text()
+    assert tf1_constructs(program) == [] and "layers" not in code_of(program)
+
+
+@pytest.mark.slow
+def test_nn_losses_port_at_0_ulp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = ROOT / "tests" / "data" / "port_constructs" / "nn_losses.py"
+    assert main(["port", str(script), "--out", str(tmp_path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "exact" and result["worst_ulps"] == 0, result
+    program = (tmp_path / "nn_losses_tf2.py").read_text()
+    assert tf1_constructs(program) == [] and "_v2(" not in program
+    assert "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_index" in program

@@ -37,7 +37,7 @@ REFUSED = {
     "layers": "tf.layers other than tf.layers.dense (not ported yet)",
 }
 #: tf.<name>s under a refused prefix that are ported.
-PORTED = frozenset({"layers.dense"})
+PORTED = frozenset({"layers.dense", "contrib.layers.fully_connected"})
 SESSIONS = ("Session", "InteractiveSession")
 RESETS = ("reset_default_graph",)
 

@@ -19,7 +19,8 @@ What each statement becomes, in source order (the script's names kept):
 * ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there;
 * ``tf.train.Saver`` becomes a ``tf.train.Checkpoint`` of the script's variables, and
   ``tf.summary.FileWriter`` a ``tf.summary.create_file_writer`` (see ``checkpoints``);
-* ``h = tf.layers.dense(x, n)`` becomes its two variables and ``def h(x)`` (see ``layers``).
+* ``h = tf.layers.dense(x, n)`` (or ``tf.contrib.layers.fully_connected``) becomes its two
+  variables and ``def h(x)`` (see ``layers``).
 
 The statements are read in source order by one libcst transformer: ``visit`` classifies each
 statement from what its names hold so far (``calls.Binding``), ``leave`` writes what it becomes
@@ -40,6 +41,8 @@ from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
 from tf1repro.recording.constructs import SESSIONS, dotted, tensorflow_aliases
 from tf1repro.recording.imports import all_names, imports_ported, seed_lines
 from tf1repro.recording.layers import (
+    KINDS,
+    Kind,
     dense_arguments,
     dense_statements,
     dense_value,
@@ -404,8 +407,9 @@ class _Porter(Definitions):
             return [updated.with_changes(body=[small.with_changes(value=value)])]
         if mark.action == "tensor":
             assert isinstance(small, cst.Assign) and mark.binding is not None
-            if isinstance(small.value, cst.Call) and self.tf_call(small.value) == "layers.dense":
-                return self.dense_layer(mark.name, small.value, self.line(original))
+            kind = KINDS.get(self.tf_call(small.value))
+            if kind is not None and isinstance(small.value, cst.Call):
+                return self.dense_layer(mark.name, small.value, kind, self.line(original))
             return [self.tensor_function(mark.name, small.value)]
         if mark.action == "train":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
@@ -424,18 +428,20 @@ class _Porter(Definitions):
             self.problems.append(f"line {self.line(original)}: {refused}")
             return call
 
-    def dense_layer(self, name: str, call: cst.Call, line: int) -> list[cst.BaseStatement] | None:
-        """``name = tf.layers.dense(...)`` as its variables and the function of the layer
-        (None, with the problem noted, when it cannot be)."""
+    def dense_layer(
+        self, name: str, call: cst.Call, kind: Kind, line: int
+    ) -> list[cst.BaseStatement] | None:
+        """``name = tf.layers.dense(...)`` (or ``fully_connected``) as its variables and the
+        function of the layer (None, with the problem noted, when it cannot be)."""
         graphs = [g for g in self.graphs if line in g.variables.values()]
         try:
             if not graphs:
-                raise ValueError("a tf.layers.dense whose variables no recorded graph trained")
-            layer = dense_arguments(call)
-            kernel, bias = dense_variables(graphs[0], line)
+                raise ValueError(f"a {kind.name} whose variables no recorded graph trained")
+            layer = dense_arguments(call, kind, self.tf)
+            kernel, bias = dense_variables(graphs[0], line, kind)
             seeds = {site.op_seed for g in graphs for site in g.random if site.line == line}
             if len(seeds) > 1:
-                raise ValueError("one tf.layers.dense drew with several seeds")
+                raise ValueError(f"one {kind.name} drew with several seeds")
         except ValueError as refused:
             self.problems.append(f"line {line}: {refused}")
             return None
@@ -444,7 +450,8 @@ class _Porter(Definitions):
             if program is not None and tf1 is not None:
                 self.env[program] = Binding("variable")
                 self.layer_variables[(tf1, line)] = program
-        made = dense_statements(self.tf, names, graphs[0].shapes[kernel], min(seeds, default=None))
+        shape = graphs[0].shapes[kernel]
+        made = dense_statements(self.tf, kind, names, shape, min(seeds, default=None))
         value = dense_value(self.tf, layer, names[0], names[1])
         return [*self.parse(*made), self.tensor_function(name, value)]
 
