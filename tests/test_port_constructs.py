@@ -290,9 +290,16 @@ def test_fully_connected_is_relu_by_default_with_xavier_bound() -> None:
 
 
 def test_other_layers_stay_refused_with_their_line() -> None:
-    code = "import tensorflow as tf\nh = tf.layers.dense(x, 3)\nc = tf.layers.conv2d(h, 3, 3)\n"
+    code = (
+        "import tensorflow as tf\n"
+        "h = tf.layers.dense(x, 3)\n"
+        "f = tf.contrib.layers.fully_connected(h, 2)\n"
+        "c = tf.layers.conv2d(h, 3, 3)\n"
+        "g = tf.contrib.layers.flatten(f)\n"
+    )
     assert unportable(cst.parse_module(code)) == [
-        "line 3: tf.layers other than tf.layers.dense (not ported yet)"
+        "line 4: tf.layers other than tf.layers.dense (not ported yet)",
+        "line 5: tf.contrib is gone in TF2 (port its parts by hand)",
     ]
 
 

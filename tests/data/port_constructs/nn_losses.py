@@ -13,7 +13,9 @@ W = tf.Variable(tf.truncated_normal([3, 3], stddev=0.1))
 b = tf.Variable(tf.zeros([3]))
 logits = tf.matmul(x, W) + b
 xent = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits))
-sparse = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_index, logits=logits))
+sparse = tf.reduce_mean(
+    tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_index, logits=logits)
+)
 loss = xent + sparse
 train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
 sess = tf.Session()
