@@ -326,3 +326,44 @@ def test_nn_losses_port_at_0_ulp(tmp_path: Path, capsys: pytest.CaptureFixture[s
     program = (tmp_path / "nn_losses_tf2.py").read_text()
     assert tf1_constructs(program) == [] and "_v2(" not in program
     assert "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_index" in program
+
+
+#: Two training ops in one graph (as cookbook 06/03 trains a sigmoid and a ReLU gate).
+TWO_TRAININGS = """import numpy as np
+import tensorflow as tf
+
+x = tf.placeholder(tf.float32, [None])
+a = tf.Variable(tf.zeros([]))
+b = tf.Variable(tf.zeros([]))
+loss1 = tf.reduce_mean(tf.square(x * a - 1.0))
+loss2 = tf.reduce_mean(tf.square(x * b - 2.0))
+opt = tf.train.GradientDescentOptimizer(0.1)
+train1 = opt.minimize(loss1)
+train2 = opt.minimize(loss2)
+sess = tf.Session()
+sess.run(tf.global_variables_initializer())
+for i in range(3):
+    sess.run(train1, feed_dict={x: np.ones(4)})
+    sess.run(train2, feed_dict={x: np.ones(4)})
+"""
+
+
+def test_a_second_training_op_of_one_graph_is_refused_with_its_line() -> None:
+    # The recorder records the first training op a graph runs.
+    sites = GraphSites(
+        1,
+        6,
+        0,
+        {"Variable": 5, "Variable_1": 6},
+        {"Mean": 7},
+        {"Placeholder": (4, "float32")},
+        (10,),
+        ("ApplyGradientDescent",),
+        (),
+    )
+    with pytest.raises(Unportable) as refused:
+        rewrite(TWO_TRAININGS, [sites], seed=0)
+    assert refused.value.problems == [
+        "line 11: the training op trained no recorded graph (a recording holds the first "
+        "training op each graph ran: a second one is not ported yet)"
+    ]

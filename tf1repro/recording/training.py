@@ -69,7 +69,10 @@ class Definitions(SessionRuns):
         the problem noted, when it cannot be)."""
         graphs = [g for g in self.graphs if line in g.train]
         if not graphs:
-            self.problems.append(f"line {line}: the training op trained no recorded graph")
+            self.problems.append(
+                f"line {line}: the training op trained no recorded graph (a recording holds "
+                "the first training op each graph ran: a second one is not ported yet)"
+            )
             return None
         graph = graphs[0]
         # One statement that builds several graphs (in a loop, or a function called for each):
