@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from tools.port_coverage import Row, check_row, constructs, port_row, render, summarise
+from tools.port_coverage import (
+    LONGEST_REASON,
+    Row,
+    check_row,
+    constructs,
+    port_row,
+    render,
+    summarise,
+)
 from tools.port_coverage.cli import main
 
 SAVER = "line 9: tf.summary.scalar (a TF1 summary op)"
@@ -44,6 +52,9 @@ def test_a_script_legacy_check_did_not_run_ok_is_not_run() -> None:
     assert check_row("a/x.py", {"status": "ok", "kind": "ok"}) is None
     row = check_row("a/x.py", {"status": "failed", "kind": "network", "reason": "no\nnet"})
     assert row == Row("a/x.py", "not run", None, "network: no net", None)
+    long = check_row("a/x.py", {"status": "failed", "kind": "network", "reason": "word " * 99})
+    assert long is not None and long.reason.endswith(" word …")
+    assert len(long.reason) <= len("network: ") + LONGEST_REASON + len(" …")
 
 
 ROWS = [

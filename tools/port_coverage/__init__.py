@@ -80,9 +80,17 @@ def port_row(script: str, code: int, stdout: str, stderr: str, trains: bool | No
     return Row(script, status, ulps, reason, True if status != "failed" else trains)
 
 
+#: The longest reason a cell shows (a download's error runs to several hundred characters).
+LONGEST_REASON = 200
+
+
 def one_line(text: str) -> str:
-    """``text`` on one line, for a table cell (a ``|`` would end the cell)."""
-    return " ".join(text.split()).replace("|", "\\|")
+    """``text`` on one line, for a table cell (a ``|`` would end the cell), cut at a word
+    after ``LONGEST_REASON`` characters."""
+    flat = " ".join(text.split())
+    if len(flat) > LONGEST_REASON:
+        flat = flat[:LONGEST_REASON].rpartition(" ")[0] + " …"
+    return flat.replace("|", "\\|")
 
 
 def constructs(rows: Sequence[Row]) -> Counter[str]:
