@@ -14,6 +14,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,8 @@ def port(script: Path, name: str, seed: int, timeout: float, scratch: Path) -> R
     )
     row = port_row(name, done.returncode, done.stdout, done.stderr, None)
     if row.status == "unportable":
-        row = port_row(
-            name, done.returncode, done.stdout, done.stderr, trains(script, seed, timeout, scratch)
-        )
+        # port refuses before it runs the script: whether it trains is learnt apart.
+        row = replace(row, trains=trains(script, seed, timeout, scratch))
     return row
 
 
