@@ -3,7 +3,8 @@
 Each construct is named with its line: ``tf.contrib``, queues and input producers,
 ``tf.cond``/``tf.while_loop`` (graph control flow, whose TF2 form is Python control flow that a
 person has to choose), Estimators, several sessions alive on one graph, and what has a TF2 form
-that ``port`` does not write yet (``tf.train.Saver``, ``tf.summary``, ``tf.layers``).
+that ``port`` does not write yet (summary ops such as ``tf.summary.scalar``, the layers of
+``tf.layers`` but ``dense``).
 """
 
 from __future__ import annotations
@@ -28,10 +29,15 @@ REFUSED = {
     "train.start_queue_runners": "queue runners are gone in TF2 (use tf.data)",
     "train.batch": "queue batching is gone in TF2 (use tf.data)",
     "train.shuffle_batch": "queue batching is gone in TF2 (use tf.data)",
-    "train.Saver": "tf.train.Saver (its TF2 form, tf.train.Checkpoint, is not ported yet)",
-    "summary": "tf.summary (its TF2 form is not ported yet)",
-    "layers": "tf.layers (its Keras form is not ported yet)",
+    **{
+        f"summary.{op}": f"tf.summary.{op} (a TF1 summary op: TF2 writes a summary where its "
+        "value is computed; not ported yet)"
+        for op in ("scalar", "histogram", "image", "audio", "text", "tensor_summary", "merge")
+    },
+    "layers": "tf.layers other than tf.layers.dense (not ported yet)",
 }
+#: tf.<name>s under a refused prefix that are ported.
+PORTED = frozenset({"layers.dense", "contrib.layers.fully_connected"})
 SESSIONS = ("Session", "InteractiveSession")
 RESETS = ("reset_default_graph",)
 
@@ -88,6 +94,8 @@ class _Finder(cst.CSTVisitor):
         head, _, rest = name.partition(".")
         if head not in self.aliases:
             return True
+        if rest in PORTED:
+            return False  # nor its prefix (``tf.layers``)
         for refused, why in REFUSED.items():
             if rest == refused or rest.startswith(refused + "."):
                 self.problems.append(f"line {self.line(node)}: {why}")

@@ -51,7 +51,8 @@ def imports_ported(module: cst.Module, seeding: list[str]) -> cst.Module:
     after the imports at the top."""
     used = all_names(cst.Module([s for s in module.body if not _is_import(s)]))
     body: list[cst.BaseStatement] = []
-    last_import = -1
+    # The imports at the top, after the module's docstring if it has one.
+    last_import = 0 if _is_docstring(module.body[0]) else -1
     for statement in module.body:
         if _is_import(statement):
             assert isinstance(statement, cst.SimpleStatementLine)
@@ -69,6 +70,15 @@ def imports_ported(module: cst.Module, seeding: list[str]) -> cst.Module:
     )
     body[last_import + 1 : last_import + 1] = seeds
     return module.with_changes(body=body)
+
+
+def _is_docstring(statement: cst.BaseStatement) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )
 
 
 def _is_import(statement: cst.BaseStatement) -> bool:

@@ -18,7 +18,11 @@ What each statement becomes, in source order (the script's names kept):
   compute the same bits);
 * ``sess.run(loss, feed_dict={x: a, y: b})`` becomes ``evaluate_loss(x=a, y=b).numpy()``,
   ``sess.run(A)`` becomes ``A.numpy()``; a feed dict kept in a variable gets string keys;
-* ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there.
+* ``reset_default_graph()`` becomes the seeding ``tf1repro legacy run --seed N`` did there;
+* ``tf.train.Saver`` becomes a ``tf.train.Checkpoint`` of the script's variables, and
+  ``tf.summary.FileWriter`` a ``tf.summary.create_file_writer`` (see ``checkpoints``);
+* ``h = tf.layers.dense(x, n)`` (or ``tf.contrib.layers.fully_connected``) becomes its two
+  variables and ``def h(x)`` (see ``layers``).
 
 The statements are read in source order by one libcst transformer: ``visit`` classifies each
 statement from what its names hold so far (``calls.Binding``), ``leave`` writes what it becomes
@@ -35,8 +39,17 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from tf1repro.recording.calls import Binding
+from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
 from tf1repro.recording.constructs import SESSIONS, dotted, tensorflow_aliases
 from tf1repro.recording.imports import all_names, imports_ported, seed_lines
+from tf1repro.recording.layers import (
+    KINDS,
+    Kind,
+    dense_arguments,
+    dense_statements,
+    dense_value,
+    dense_variables,
+)
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
 from tf1repro.recording.training import Definitions
@@ -56,7 +69,7 @@ TENSOR_KINDS = frozenset({"placeholder", "variable", "tensor"})
 #: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
 GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
-DERIVED = frozenset({"keep", "call", "feed", "optimizer"})
+DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer"})
 #: ``tf.<name>()`` statements that a port drops (a reset becomes the seeding legacy run did).
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
 
@@ -226,6 +239,13 @@ class _Porter(Definitions):
             return _Mark("remove", name, Binding("init"))
         if call.startswith("train.") and call.endswith("Optimizer"):
             return _Mark("optimizer", name, Binding("optimizer"))
+        if call == "train.Saver":
+            return _Mark("saver", name, Binding("saver"))
+        if call == "summary.FileWriter":
+            return _Mark("writer", name, Binding("writer"))
+        if call == "summary.merge_all":
+            # None in a graph with no summary ops (summary ops are refused, see constructs).
+            return _Mark("remove", name, Binding("summaries"))
         func = value.func if isinstance(value, cst.Call) else None
         if isinstance(func, cst.Attribute) and func.attr.value == "minimize":
             assert isinstance(value, cst.Call)
@@ -292,9 +312,15 @@ class _Porter(Definitions):
                 return _Mark("remove")
         if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
             owner = value.func.value
-            closed = value.func.attr.value == "close"
-            if closed and isinstance(owner, cst.Name) and self.kind(owner.value) == "session":
+            method = value.func.attr.value
+            kind = self.kind(owner.value) if isinstance(owner, cst.Name) else ""
+            if (kind, method) in (("session", "close"), ("writer", "add_graph")):
                 return _Mark("remove")
+            if (kind, method) == ("writer", "add_summary"):
+                self.problems.append(
+                    f"line {self.line(value)}: {dotted(value.func)}() of a TF1 summary (TF2 "
+                    "writes a summary where its value is computed; not ported yet)"
+                )
         return None
 
     # -- rewriting (leave: the statement's parts are rewritten already) ---------------------
@@ -378,13 +404,68 @@ class _Porter(Definitions):
             made, label, exact = optimizer_call(small.value, self.tf, self.exact)
             self.env[mark.name] = Binding("optimizer", label=label, exact=exact)
             return [updated.with_changes(body=[small.with_changes(value=made)])]
+        if mark.action in ("saver", "writer"):
+            assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
+            value = self.made_call(mark, small.value, original)
+            return [updated.with_changes(body=[small.with_changes(value=value)])]
         if mark.action == "tensor":
             assert isinstance(small, cst.Assign) and mark.binding is not None
+            kind = KINDS.get(self.tf_call(small.value))
+            if kind is not None and isinstance(small.value, cst.Call):
+                return self.dense_layer(mark.name, small.value, kind, self.line(original))
             return self.tensor_function(mark.name, small.value, self.line(original))
         if mark.action == "train":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Call)
             return self.train_function(mark.name, small.value, self.line(original))
         return [updated]
+
+    def made_call(self, mark: _Mark, call: cst.Call, original: cst.SimpleStatementLine) -> cst.Call:
+        """The TF2 checkpoint or summary writer for a ``Saver`` or ``FileWriter`` (the call
+        kept, with its problem noted, when it cannot be)."""
+        variables = [n for n, b in self.env.items() if b.kind == "variable"]
+        try:
+            if mark.action == "saver":
+                return checkpoint(call, self.tf, variables)
+            return file_writer(call, self.tf)
+        except ValueError as refused:
+            self.problems.append(f"line {self.line(original)}: {refused}")
+            return call
+
+    def dense_layer(
+        self, name: str, call: cst.Call, kind: Kind, line: int
+    ) -> list[cst.BaseStatement] | None:
+        """``name = tf.layers.dense(...)`` (or ``fully_connected``) as its variables and the
+        function of the layer (None, with the problem noted, when it cannot be)."""
+        graphs = [g for g in self.graphs if line in g.variables.values()]
+        try:
+            if not graphs:
+                raise ValueError(f"a {kind.name} whose variables no recorded graph trained")
+            layer = dense_arguments(call, kind, self.tf)
+            kernel, bias = dense_variables(graphs[0], line, kind)
+            seeds = {site.op_seed for g in graphs for site in g.random if site.line == line}
+            if len(seeds) > 1:
+                raise ValueError(f"one {kind.name} drew with several seeds")
+        except ValueError as refused:
+            self.problems.append(f"line {line}: {refused}")
+            return None
+        names = (f"{name}_kernel", f"{name}_bias" if bias is not None else None)
+        for program, tf1 in zip(names, (kernel, bias), strict=True):
+            if program is not None and tf1 is not None:
+                self.env[program] = Binding("variable")
+                self.layer_variables[(tf1, line)] = program
+        shape = graphs[0].shapes[kernel]
+        made = dense_statements(self.tf, kind, names, shape, min(seeds, default=None))
+        value = dense_value(self.tf, layer, names[0], names[1])
+        return [*self.parse(*made), *self.tensor_function(name, value, line)]
+
+    def is_saver_call(self, node: cst.Call) -> bool:
+        """``saver.save(...)`` or ``saver.restore(...)`` of a ported ``tf.train.Saver``."""
+        func = node.func
+        return (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and self.kind(func.value.value) == "saver"
+        )
 
     def parse(self, *lines: str) -> list[cst.BaseStatement]:
         return [cst.parse_statement(line) for line in lines]
@@ -397,6 +478,12 @@ class _Porter(Definitions):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.is_run(original):
             return self.run_call(original, updated)
+        if self.is_saver_call(original):
+            try:
+                return saver_call(updated)
+            except ValueError as refused:
+                self.problems.append(f"line {self.line(original)}: {refused}")
+                return updated
         name = dotted(updated.func)
         head, _, rest = name.partition(".")
         seeded = any(a.keyword is not None and a.keyword.value == "seed" for a in updated.args)

@@ -10,7 +10,7 @@ the lines of the script itself (not of a helper module beside it).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tf1repro.record import Record
@@ -55,6 +55,8 @@ class GraphSites:
     """The optimizer's update op types, e.g. ``ApplyGradientDescent``."""
     random: tuple[RandomSite, ...]
     """Seeded random ops, in the order the graph made them."""
+    shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """TF1 variable name -> its shape (a layer's variables are made to that shape)."""
 
     def sites_by_name(self) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[int, str]]]:
         """Its variables', fetches' and placeholders' names and lines: two graphs that the
@@ -95,4 +97,5 @@ def graph_sites(record: Record, script: str) -> GraphSites:
             for site in data["random"]
             if (found := line(site)) is not None
         ),
+        shapes={name: tuple(value.shape) for name, value in record.initial.items()},
     )

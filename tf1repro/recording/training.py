@@ -49,6 +49,9 @@ class Definitions(SessionRuns):
         """The names the script's runs fetch (their tensors get a traced twin)."""
         self.random_used: dict[int, int] = {}
         """Script line -> how many of its random calls have been seeded."""
+        self.layer_variables: dict[tuple[str, int], str] = {}
+        """(TF1 variable name, script line) -> the program's variable, for the variables a
+        layer made (``tf.layers.dense``'s kernel and bias)."""
 
     def tensor_function(
         self, name: str, value: cst.BaseExpression, line: int
@@ -100,7 +103,10 @@ class Definitions(SessionRuns):
         the problem noted, when it cannot be)."""
         graphs = [g for g in self.graphs if line in g.train]
         if not graphs:
-            self.problems.append(f"line {line}: the training op trained no recorded graph")
+            self.problems.append(
+                f"line {line}: the training op trained no recorded graph (a recording holds "
+                "the first training op each graph ran: a second one is not ported yet)"
+            )
             return None
         graph = graphs[0]
         # One statement that builds several graphs (in a loop, or a function called for each):
@@ -112,10 +118,11 @@ class Definitions(SessionRuns):
         assert isinstance(loss, cst.Name) and isinstance(call.func, cst.Attribute)
         variables = {}
         for tf1, where in graph.variables.items():
-            if where not in self.names_at or self.kind(self.names_at[where]) != "variable":
+            named = self.layer_variables.get((tf1, where), self.names_at.get(where, ""))
+            if self.kind(named) != "variable":
                 self.problems.append(f"line {where}: a variable that has no name of its own")
                 return None
-            variables[self.names_at[where]] = tf1
+            variables[named] = tf1
         made: list[cst.BaseStatement] = []
         owner = call.func.value
         if isinstance(owner, cst.Name) and self.kind(owner.value) == "optimizer":

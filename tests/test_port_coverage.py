@@ -1,0 +1,105 @@
+"""The coverage table of ``tf1repro port`` (tools/port_coverage): rows read from what ``legacy
+check`` and ``port --json`` print, and the page. The corpora themselves are public repositories
+a checkout does not hold, so the results here are made by hand; nothing runs TensorFlow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.port_coverage import (
+    LONGEST_REASON,
+    Row,
+    check_row,
+    constructs,
+    port_row,
+    render,
+    summarise,
+)
+from tools.port_coverage.cli import main
+
+SAVER = "line 9: tf.summary.scalar (a TF1 summary op)"
+
+
+def ported(status: str, worst: float | str | None, reason: str) -> str:
+    return json.dumps({"script": "x.py", "status": status, "worst_ulps": worst, "reason": reason})
+
+
+def test_rows_say_what_port_made_of_each_script() -> None:
+    exact = port_row("a/x.py", 0, ported("exact", 0, "1 graph(s)"), "", None)
+    assert exact == Row("a/x.py", "exact", 0.0, "1 graph(s)", True)
+    within = port_row("a/x.py", 0, ported("within", 25.0, "Adam"), "", None)
+    assert (within.status, within.worst_ulps) == ("within", 25.0)
+    differs = port_row("a/x.py", 1, ported("differs", "inf", "A | B"), "", None)
+    assert differs.worst_ulps == float("inf") and differs.reason == "A \\| B"
+    refused = port_row("a/x.py", 1, ported("unportable", None, SAVER), "", False)
+    assert (refused.status, refused.trains, refused.contrib) == ("unportable", False, False)
+    contrib = port_row(
+        "a/x.py", 1, ported("unportable", None, "line 3: tf.contrib is gone"), "", True
+    )
+    assert contrib.contrib
+    nothing = port_row("a/x.py", 2, "", "tf1repro port: error: x.py: trains nothing: no...\n", None)
+    assert (nothing.status, nothing.trains) == ("trains nothing", False)
+    failed = port_row("a/x.py", 1, ported("failed", None, "the TF2 program failed"), "", None)
+    assert failed.status == "failed"
+    with pytest.raises(ValueError, match="unknown status 'odd'"):
+        port_row("a/x.py", 0, ported("odd", 0, ""), "", None)
+
+
+def test_a_script_legacy_check_did_not_run_ok_is_not_run() -> None:
+    assert check_row("a/x.py", {"status": "ok", "kind": "ok"}) is None
+    row = check_row("a/x.py", {"status": "failed", "kind": "network", "reason": "no\nnet"})
+    assert row == Row("a/x.py", "not run", None, "network: no net", None)
+    long = check_row("a/x.py", {"status": "failed", "kind": "network", "reason": "word " * 99})
+    assert long is not None and long.reason.endswith(" word …")
+    assert len(long.reason) <= len("network: ") + LONGEST_REASON + len(" …")
+
+
+ROWS = [
+    Row("c/1.py", "exact", 0.0, "1 graph(s)", True),
+    Row("c/2.py", "within", 25.0, "Adam", True),
+    Row("c/3.py", "differs", 2.0, "A first differs at step 1", True),
+    Row("c/4.py", "unportable", None, SAVER, True),
+    Row("c/5.py", "unportable", None, f"{SAVER}; line 12: tf.layers (not yet)", None),
+    Row("c/6.py", "unportable", None, "line 2: tf.contrib is gone", True, contrib=True),
+    Row("c/7.py", "unportable", None, SAVER, False),
+    Row("c/8.py", "trains nothing", None, "no Session.run updated a variable", False),
+    Row("c/9.py", "not run", None, "network: no net", None),
+]
+
+
+def test_the_summary_counts_the_scripts_that_train_with_core_ops() -> None:
+    summary = summarise(ROWS)
+    assert (summary.scripts, summary.ran, summary.trainers) == (9, 8, 5)
+    assert summary.counts == {"exact": 1, "within": 1, "differs": 1, "unportable": 2}
+    assert (summary.ported, summary.share) == (2, 0.4)
+    # Each refused construct once per script.
+    assert constructs(ROWS) == {
+        "tf.summary.scalar (a TF1 summary op)": 3,
+        "tf.layers (not yet)": 1,
+        "tf.contrib is gone": 1,
+    }
+
+
+def test_the_page_says_how_it_was_made_and_lists_every_script() -> None:
+    page = render(
+        ROWS, "python -m tools.port_coverage corpus", "2026-01-02", {"tensorflow": "2.21"}
+    )
+    assert page.startswith("Made on 2026-01-02 with tensorflow 2.21 by:\n\n```bash\n")
+    assert "9 scripts; `legacy check` runs 8 `ok`; 5 of those train with core ops, and 2 of" in page
+    assert "(40%) port `exact` or `within`." in page
+    assert "| tf.summary.scalar (a TF1 summary op) | 3 |" in page
+    assert "| `c/2.py` | within | 25 | Adam |" in page
+    assert "| `c/7.py` | unportable (trains nothing) |  |" in page
+    assert sum(line.startswith("| `c/") for line in page.splitlines()) == len(ROWS)
+
+
+def test_a_corpus_that_is_not_a_folder_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "page.md")]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.endswith("missing is not a folder")
+    assert not (tmp_path / "page.md").exists()

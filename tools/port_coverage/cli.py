@@ -1,0 +1,187 @@
+"""``python -m tools.port_coverage CORPUS... [--out PAGE]``: the coverage table of ``port``.
+
+Every command runs as a child (``python -m tf1repro ...``, the tf1repro this interpreter
+imports), one at a time: a port is two TensorFlow processes already. What the children write
+goes to a scratch folder that is removed at the end; only the page is written (``--out``, else
+printed). Bad input is one line and exit code 2; Ctrl-C is one line and 128 + the signal.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import shlex
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from tf1repro import files, signals
+from tf1repro.cli import EXIT_BAD_INPUT, Parser, UsageError
+from tf1repro.files import InputError, OutputError
+from tools.port_coverage import Row, check_row, port_row, render
+
+PROG = "python -m tools.port_coverage"
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description=(
+            "Run `tf1repro legacy check --recursive` over each CORPUS folder, `tf1repro port` on "
+            "every script that ran ok, and write the table (script, status, worst ulps, reason) "
+            "as Markdown."
+        ),
+    )
+    parser.add_argument("corpus", nargs="+", metavar="CORPUS", help="a folder of TF1 scripts")
+    parser.add_argument("--seed", type=int, default=0, help="the seed of every run (default 0)")
+    parser.add_argument(
+        "--timeout", type=float, default=600.0, help="seconds each run may take (default 600)"
+    )
+    parser.add_argument("--out", help="write the page to this file (default: print it)")
+    return parser
+
+
+def tf1repro(arguments: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    """``tf1repro ARGUMENTS`` in a child, its output captured."""
+    command = [sys.executable, "-m", "tf1repro", *arguments]
+    return subprocess.run(command, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+
+
+def settings(seed: int, timeout: float) -> list[str]:
+    """The options every run is given."""
+    return ["--seed", str(seed), "--timeout", f"{timeout:g}"]
+
+
+def next_folder(parent: Path) -> str:
+    """A new folder's path in ``parent`` (numbered), for one child's output."""
+    parent.mkdir(exist_ok=True)
+    return str(parent / str(len(list(parent.iterdir()))))
+
+
+def label(script: Path, corpus: Path) -> str:
+    """The script's path from its corpus folder's parent: the corpus's name comes first."""
+    return str(script.relative_to(corpus.parent))
+
+
+def check(corpus: Path, seed: int, timeout: float, scratch: Path) -> list[dict[str, Any]]:
+    """The runs of ``legacy check --recursive`` over ``corpus``."""
+    out = next_folder(scratch / "check")
+    done = tf1repro(
+        [
+            "legacy",
+            "check",
+            str(corpus),
+            "--recursive",
+            *settings(seed, timeout),
+            "--out",
+            out,
+            "--json",
+        ]
+    )
+    if not done.stdout.strip():
+        raise InputError(corpus, f"legacy check printed nothing: {done.stderr.strip()[-300:]}")
+    runs: list[dict[str, Any]] = json.loads(done.stdout)
+    return runs
+
+
+def trains(script: Path, seed: int, timeout: float, scratch: Path) -> bool | None:
+    """Whether a ``Session.run`` of ``script`` updates a variable (its first step recorded);
+    None when it fails before it could say."""
+    out = next_folder(scratch / "record")
+    tf1repro(
+        [
+            "legacy",
+            "run",
+            str(script),
+            *settings(seed, timeout),
+            "--record",
+            "--record-steps",
+            "1",
+            "--out",
+            out,
+        ]
+    )
+    run = Path(out) / "run.json"
+    if not run.is_file():
+        return None
+    record: dict[str, Any] = json.loads(files.read_text(run))
+    if record.get("status") != "ok":
+        return None
+    return bool(record.get("records"))
+
+
+def port(script: Path, name: str, seed: int, timeout: float, scratch: Path) -> Row:
+    """What ``tf1repro port --json`` makes of ``script``."""
+    done = tf1repro(
+        [
+            "port",
+            str(script),
+            *settings(seed, timeout),
+            "--out",
+            next_folder(scratch / "ported"),
+            "--json",
+        ]
+    )
+    row = port_row(name, done.returncode, done.stdout, done.stderr, None)
+    if row.status == "unportable":
+        # port refuses before it runs the script: whether it trains is learnt apart.
+        row = replace(row, trains=trains(script, seed, timeout, scratch))
+    return row
+
+
+def coverage(
+    corpora: Sequence[Path], seed: int, timeout: float
+) -> tuple[list[Row], dict[str, str]]:
+    """The rows of every script of ``corpora``, and the versions ``legacy check`` ran with."""
+    rows: list[Row] = []
+    versions: dict[str, str] = {}
+    with files.scratch_dir("port_coverage") as scratch:
+        for corpus in corpora:
+            for run in check(corpus, seed, timeout, scratch):
+                script = Path(run["script"])
+                name = label(script, corpus)
+                made = run.get("versions", {})
+                versions = {k: made[k] for k in ("python", "tensorflow") if k in made}
+                not_run = check_row(name, run)
+                if not_run is not None:
+                    rows.append(not_run)
+                    continue
+                rows.append(port(script, name, seed, timeout, scratch))
+                print(f"{name}: {rows[-1].status}", file=sys.stderr, flush=True)
+    return rows, versions
+
+
+def handle(args: Any) -> int:
+    corpora = [Path(corpus).resolve() for corpus in args.corpus]
+    for corpus in corpora:
+        if not corpus.is_dir():
+            raise UsageError(f"CORPUS: {corpus} is not a folder")
+    if args.out is not None:
+        files.check_output_file(args.out, option="--out")
+    rows, versions = coverage(corpora, args.seed, args.timeout)
+    shown = [shlex.quote(corpus) for corpus in args.corpus]
+    command = f"{PROG} {' '.join(shown)} --seed {args.seed}"
+    page = render(rows, command, datetime.date.today().isoformat(), versions)
+    if args.out is None:
+        print(page, end="")
+    else:
+        files.write_file(args.out, page.encode(), option="--out")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv`` and make the table; the exit code (see the module's docstring)."""
+    with signals.interruptible():
+        try:
+            args = build_parser().parse_args(argv)
+            try:
+                return handle(args)
+            except (UsageError, InputError, OutputError) as error:
+                print(f"{PROG}: error: {error}", file=sys.stderr)
+                return EXIT_BAD_INPUT
+        except KeyboardInterrupt as interrupt:
+            print(f"{PROG}: interrupted", file=sys.stderr)
+            return signals.exit_code(interrupt)
