@@ -22,7 +22,7 @@ from tf1repro.files.outputs import (
     check_output_file,
     check_output_folder,
 )
-from tf1repro.files.publishing import copy_file, publish, write_file
+from tf1repro.files.publishing import copy_file, locked_folder, publish, write_file
 from tf1repro.files.reading import (
     DEFAULT_LIMIT,
     DEFAULT_MAX_DEPTH,
@@ -50,6 +50,7 @@ __all__ = [
     "copy_file",
     "dumps_json",
     "loads_json",
+    "locked_folder",
     "publish",
     "read_bytes",
     "read_json",

@@ -114,7 +114,7 @@ def publish(
     target = plan(folder, option, names, size).target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(target.parent):
+        with locked_folder(target.parent):
             # The folder may have changed while the caller worked: check it again, under lock.
             _publish(plan(folder, option, names, size), files)
     except OSError as error:
@@ -192,12 +192,19 @@ def _write_new(path: Path, data: bytes | BinaryIO, mode: int | None = None) -> N
 
 
 @contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` itself, so two publishes next to it take turns."""
+def locked_folder(folder: Path, waiting: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` itself (no lock file is left behind), so that
+    processes writing in it take turns; ``waiting`` is called first when another holds it.
+    Raises ``OSError`` when the folder cannot be opened."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         with contextlib.suppress(OSError):  # a file system without locks: go on unlocked
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if waiting is not None:
+                    waiting()
+                fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)

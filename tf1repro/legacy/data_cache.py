@@ -31,7 +31,6 @@ be read-only (a container's read-only mount).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -219,7 +218,8 @@ class DataCache:
     def _pin(self, url: str, pin: Pin) -> None:
         """Add ``url`` to the lock file, re-read under DIR's lock (another process may have
         added its own URLs meanwhile)."""
-        with _locked(self.folder):
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with files.locked_folder(self.folder):
             pins = self.pins()
             pins.setdefault(url, pin)
             lock = {
@@ -255,19 +255,6 @@ def sha256_of(path: Path) -> str:
 def _one_line(error: BaseException) -> str:
     text = " ".join(str(error).split()) or type(error).__name__
     return text if len(text) <= 300 else text[:297] + "..."
-
-
-@contextlib.contextmanager
-def _locked(folder: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``folder`` itself (processes filling one cache take turns)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        with contextlib.suppress(OSError):  # a file system without locks: go on unlocked
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)
 
 
 # -- opening a cache -----------------------------------------------------------------------------

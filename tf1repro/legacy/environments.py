@@ -31,7 +31,6 @@ environment of a release downloads it.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -273,22 +272,19 @@ def _versions(python: Path, release: Release) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _locked(cache: Path, notify: Callable[[str], None] | None, release: Release) -> Iterator[None]:
-    """Hold an exclusive lock on the folder ``cache`` itself (no lock file is left behind):
-    environments are made one at a time. Tell ``notify`` when waiting for another run."""
-    try:
-        fd = os.open(cache, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except OSError as error:
-        raise ReleaseError(f"cannot be kept in {str(cache)!r}: {error}") from None
-    try:
+    """Environments are made one at a time (a lock on the folder ``cache`` itself); tell
+    ``notify`` when waiting for another run."""
+
+    def waiting() -> None:
+        if notify is not None:
+            notify(f"waiting for another run making an environment in {cache}")
+
+    with contextlib.ExitStack() as stack:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if notify is not None:
-                notify(f"waiting for another run making an environment in {cache}")
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            stack.enter_context(files.locked_folder(cache, waiting))
+        except OSError as error:
+            raise ReleaseError(f"cannot be kept in {str(cache)!r}: {error}") from None
         yield
-    finally:
-        os.close(fd)
 
 
 def find_uv() -> str:
