@@ -2,9 +2,10 @@
 
 Started as ``python -m tf1repro.recording.tf2_recorder STAGING`` with ``STAGING/port.json``
 saying which program to run (from which folder, with which arguments) and its training
-functions (``steps.TrainStep``). The program is run unchanged, as ``__main__``; a profile hook
-sees each call of a training function (a ``tf.function``: the hook watches the frames of
-``tf.function``'s ``__call__`` for the program's functions) and records, as the TF1 recorder
+functions (``steps.TrainStep``). The program is run unchanged, as ``__main__``; ``tf.function``'s
+``__call__`` is wrapped (a wrapper that only looks up the called function, so the program runs
+at full speed: a profile hook on every Python call cost a quarter of a program's time) to see
+each call of a training function, and records, as the TF1 recorder
 does for a graph, under the TF1 names: the variables before the first step (initial values),
 the feeds of each step (converted to the placeholder's dtype, as ``Session.run`` converts
 them), and after each step every variable and each recorded fetch computed again on that
@@ -28,10 +29,10 @@ import os
 import runpy
 import sys
 import traceback
-from inspect import signature, unwrap
+from collections.abc import Callable
+from inspect import signature
 from pathlib import Path
-from types import CodeType, FrameType
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
@@ -48,40 +49,40 @@ class StepRecorder:
     """Records every training function of one program (see the module docstring)."""
 
     def __init__(
-        self,
-        program: str,
-        steps: list[dict[str, Any]],
-        call: CodeType,
-        probe: dict[str, Any] | None = None,
+        self, program: str, steps: list[dict[str, Any]], probe: dict[str, Any] | None = None
     ) -> None:
         self.program = program
         self.steps = {(step["function"], step["line"]): step for step in steps}
-        self.call = call
-        """The code of ``tf.function``'s ``__call__``: its frames are the calls watched."""
         self.graphs: dict[int, dict[str, Any]] = {}
         self.calls: list[dict[str, Any] | None] = []
         self.probe = probe
         self.path: Path | None = None
         """Where ``write`` writes (set by ``main``): the probe writes there and ends."""
 
-    def profile(self, frame: FrameType, event: str, arg: Any) -> None:
-        if event not in ("call", "return") or frame.f_code is not self.call:
-            return
-        traced = frame.f_locals["self"]
-        function = traced.python_function
-        code = function.__code__
-        if code.co_filename != self.program:
-            return
-        step = self.steps.get((code.co_name, code.co_firstlineno))
-        if step is None:
-            return
-        if event == "call":
-            given = signature(function).bind(*frame.f_locals["args"], **frame.f_locals["kwds"])
-            self.calls.append(self.before(step, traced, function.__globals__, given.arguments))
-        elif self.calls:
-            arguments = self.calls.pop()
+    def install(self) -> Callable[[], None]:
+        """Wrap ``tf.function``'s ``__call__`` so that each call of one of the program's
+        training functions is recorded; returns what puts the original back."""
+        from tensorflow.python.eager.polymorphic_function.polymorphic_function import Function
+
+        original = Function.__call__
+
+        def call(traced: Any, *args: Any, **kwds: Any) -> Any:
+            function = traced.python_function
+            code = function.__code__
+            step = None
+            if code.co_filename == self.program:
+                step = self.steps.get((code.co_name, code.co_firstlineno))
+            if step is None:
+                return original(traced, *args, **kwds)
+            given = signature(function).bind(*args, **kwds).arguments
+            arguments = self.before(step, traced, function.__globals__, given)
+            result = original(traced, *args, **kwds)
             if arguments is not None:
                 self.after(step, function.__globals__, arguments)
+            return result
+
+        Function.__call__ = call
+        return lambda: setattr(Function, "__call__", original)
 
     def before(
         self, step: dict[str, Any], traced: object, names: dict[str, Any], given: dict[str, Any]
@@ -178,13 +179,6 @@ class StepRecorder:
         path.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
 
 
-def traced_call() -> CodeType:
-    """The code that runs when a ``tf.function`` is called (under TensorFlow's wrappers)."""
-    from tensorflow.python.eager.polymorphic_function.polymorphic_function import Function
-
-    return cast(CodeType, unwrap(Function.__call__).__code__)
-
-
 def main(argv: list[str]) -> int:
     staging = Path(argv[0])
     config = json.loads((staging / CONFIG_FILE).read_text())
@@ -193,10 +187,10 @@ def main(argv: list[str]) -> int:
     program = config["program"]
     sys.argv = [program, *config["args"]]
     sys.path[0] = os.path.dirname(program)
-    recorder = StepRecorder(program, config["steps"], traced_call(), config.get("probe"))
+    recorder = StepRecorder(program, config["steps"], config.get("probe"))
     recorder.path = staging / RECORDING_FILE
     code = 0
-    sys.setprofile(recorder.profile)
+    uninstall = recorder.install()
     try:
         runpy.run_path(program, run_name="__main__")
     except SystemExit as stop:
@@ -205,7 +199,7 @@ def main(argv: list[str]) -> int:
         traceback.print_exc()
         code = 1
     finally:
-        sys.setprofile(None)
+        uninstall()
     recorder.write(recorder.path)
     return code
 
