@@ -31,6 +31,7 @@ from tf1repro.record import Record, decode_array
 from tf1repro.recording.autoport import (
     PORT_FILE,
     STDIN_FILE,
+    printed_difference,
     program_records,
     run_program,
     with_lines,
@@ -162,7 +163,7 @@ def _load(folder: Path, program: Path, records: dict[int, Record], timeout: floa
     if not program.is_file():
         raise files.InputError(program, "is not a file")
     text = files.read_text(program)
-    steps = [_step(step) for step in port["steps"]]
+    steps = [TrainStep.from_dict(step) for step in port["steps"]]
     names: dict[str, str] = {}
     for step in steps:
         names |= {tf1: mine for mine, tf1 in step.variables.items()}
@@ -181,19 +182,6 @@ def _load(folder: Path, program: Path, records: dict[int, Record], timeout: floa
         seed=seed, timeout=timeout, stdin=files.read_bytes(stdin) if stdin.is_file() else None
     )
     return _Run(script, list(run["args"]), seed, settings, text, lined, names)
-
-
-def _step(data: dict[str, Any]) -> TrainStep:
-    return TrainStep(
-        graphs=tuple(data["graphs"]),
-        steps=tuple(data["steps"]),
-        function=data["function"],
-        params=tuple(data["params"]),
-        feeds={name: (tf1, dtype) for name, (tf1, dtype) in data["feeds"].items()},
-        variables=dict(data["variables"]),
-        fetches={name: (f, tuple(p)) for name, (f, p) in data["fetches"].items()},
-        tensors=dict(data.get("tensors", {})),
-    )
 
 
 def _missing_function(text: str, steps: list[TrainStep]) -> str:
@@ -287,18 +275,9 @@ def _printed(
 ) -> tuple[str | None, int]:
     """What differs first in the printed output (None: nothing), and how many numbers."""
     from tf1repro.compare import compare_records
-    from tf1repro.legacy import diff_logs
 
-    logs = diff_logs(original, printed)
-    if logs.text_mismatch is not None:
-        return f"printed output: {logs.text_mismatch}", logs.numbers
-    # A program within a tolerance prints numbers that differ as its steps do: only a
-    # bit-identical training must print the original's numbers exactly.
     exact = all(
         compare_records(replace(r, curve_feeds={}, curves={}), ported[n]).worst == 0
         for n, r in records.items()
     )
-    if exact and logs.first is not None:
-        first = logs.first
-        return f"printed output line {first.line}: {first.a} vs {first.b}", logs.numbers
-    return None, logs.numbers
+    return printed_difference(original, printed, exact=exact)

@@ -47,3 +47,18 @@ class TrainStep:
             "fetches": {name: [f, list(p)] for name, (f, p) in self.fetches.items()},
             "tensors": self.tensors,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainStep:
+        """The step ``to_dict`` wrote (``tensors`` may be missing: older ports lack it)."""
+        return cls(
+            graphs=tuple(data["graphs"]),
+            steps=tuple(data["steps"]),
+            function=data["function"],
+            params=tuple(data["params"]),
+            feeds={name: (tf1, dtype) for name, (tf1, dtype) in data["feeds"].items()},
+            variables=dict(data["variables"]),
+            fetches={name: (f, tuple(p)) for name, (f, p) in data["fetches"].items()},
+            tensors=dict(data.get("tensors", {})),
+            line=data.get("line", 0),
+        )
