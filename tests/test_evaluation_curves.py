@@ -86,7 +86,7 @@ def curved(steps: int = 3) -> Record:
 def test_a_record_s_curves_round_trip_bit_for_bit() -> None:
     record = curved()
     data = json.loads(json.dumps(record.to_dict()))
-    assert data["format"] == FORMAT == "tf1repro.record/3"
+    assert data["format"] == FORMAT == "tf1repro.record/4"
     assert list(data["curves"]) == ["feeds", "fetches"]
     assert data["curves"]["fetches"]["Mean_1"]["step"]["steps"] == [1, 3]
     again = Record.from_dict(data)

@@ -103,10 +103,7 @@ class Definitions(SessionRuns):
         the problem noted, when it cannot be)."""
         graphs = [g for g in self.graphs if line in g.train]
         if not graphs:
-            self.problems.append(
-                f"line {line}: the training op trained no recorded graph (a recording holds "
-                "the first training op each graph ran: a second one is not ported yet)"
-            )
+            self.problems.append(f"line {line}: the training op trained no recorded graph")
             return None
         graph = graphs[0]
         # One statement that builds several graphs (in a loop, or a function called for each):
@@ -154,10 +151,12 @@ class Definitions(SessionRuns):
             )
         )
         self.optimizers.append((label, exact))
-        self.steps.append(self.step(graphs, name, variables))
+        self.steps.append(self.step(graphs, name, variables, line))
         return made
 
-    def step(self, graphs: list[GraphSites], name: str, variables: dict[str, str]) -> TrainStep:
+    def step(
+        self, graphs: list[GraphSites], name: str, variables: dict[str, str], line: int
+    ) -> TrainStep:
         """What the TF2 recorder needs to record this training step under TF1's names."""
         graph = graphs[0]
         feeds = {}
@@ -185,6 +184,7 @@ class Definitions(SessionRuns):
             variables=variables,
             fetches=fetches,
             tensors=tensors,
+            trainer=graph.trainer_at(line),
         )
 
     def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:
