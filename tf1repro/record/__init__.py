@@ -342,7 +342,10 @@ def _parse(data: dict[str, Any]) -> Record:
         "feeds",
     }
     check_fields(
-        data, expected, "a record", optional=("platform", "source", "evaluation", "curves", "trainers")
+        data,
+        expected,
+        "a record",
+        optional=("platform", "source", "evaluation", "curves", "trainers"),
     )
     tutorial = _string(data, "tutorial")
     backend = checked("backend", _BACKEND, data["backend"])

@@ -16,13 +16,13 @@ every call:
   initializer and anything else the script did before training);
 * keeps each step's feeds by placeholder name, converted as ``Session.run`` converts them;
 * after each step, reads every trainable variable and the step's fetches, on that step's feeds
-  (the record's meaning: values after the step's update). The fetches are the losses the
-  training ops minimise (found from the gradient graph each ``minimize`` built) and the tensors
-  the first training call itself fetched. The extra read is one more ``Session.run`` of existing tensors:
-  it adds no op to the graph (op-level seeds depend on the number of ops), and a fetch whose
+  (the record's meaning: values after the step's update). The fetches are the losses the training
+  ops minimise (found from the gradient graph each ``minimize`` built) and the tensors the first
+  training call itself fetched. The extra read is one more ``Session.run`` of existing tensors: it
+  adds no op to the graph (op-level seeds depend on the number of ops), and a fetch whose
   computation holds a stateful op (a random draw such as dropout, a queue, an iterator, an
-  assignment) is not read at all, so the script's own draws and numbers are untouched; such a
-  fetch is named in the recording's notes instead.
+  assignment) is not read at all, so the script's own draws and numbers are untouched; such a fetch
+  is named in the recording's notes instead.
 
 For ``tf1repro port``, each graph's entry also says where the script built what the record
 names (``sites``): the script line of each variable, placeholder and recorded fetch, of the

@@ -1,10 +1,11 @@
 """Where an unmodified script built each op of a recorded graph, read back from its record.
 
 The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
-placeholder and recorded fetch, of the training call's ops and of each training op of the graph,
-the optimizer's update op types, the graph seed, and each seeded random op's ``seed``/``seed2`` attributes (JSON text in the record's
-``source``, key ``sites``). ``graph_sites`` turns that into one ``GraphSites`` per record, keeping
-the lines of the script itself (not of a helper module beside it).
+placeholder and recorded fetch, of the training call's ops and of each training op of the graph, the
+optimizer's update op types, the graph seed, and each seeded random op's ``seed``/``seed2``
+attributes (JSON text in the record's ``source``, key ``sites``). ``graph_sites`` turns that into
+one ``GraphSites`` per record, keeping the lines of the script itself (not of a helper module beside
+it).
 """
 
 from __future__ import annotations
@@ -90,8 +91,7 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         for name, site in data["placeholders"].items()
         if (found := line(site)) is not None
     }
-    trainers = tuple(
-line(site["train"][0]) or 0 for site in data.get("trainers", ()))
+    trainers = tuple(line(site["train"][0]) or 0 for site in data.get("trainers", ()))
     train = tuple(found for site in data["train"] if (found := line(site)) is not None)
     return GraphSites(
         graph=int(record.source["graph"]),

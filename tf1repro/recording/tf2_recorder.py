@@ -95,7 +95,9 @@ class StepRecorder:
             step["graphs"], step["steps"] = step["graphs"][1:], step["steps"][1:]
         if not step["graphs"]:
             return None
-        graph = self.graphs.setdefault(step["graphs"][0], {"steps": 0, "arrays": {}, "trainers": []})
+        graph = self.graphs.setdefault(
+            step["graphs"][0], {"steps": 0, "arrays": {}, "trainers": []}
+        )
         if not graph["steps"] and "initial" not in graph:
             graph["initial"] = self.variables(step, names)
         if self.probing(step, graph):
