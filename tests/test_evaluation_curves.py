@@ -98,7 +98,7 @@ def test_a_record_s_curves_round_trip_bit_for_bit() -> None:
 
 
 def test_records_of_format_2_still_load() -> None:
-    """Every golden run is a format 2 file: it loads, and says it is format 3 now."""
+    """Every golden run is a format 2 file: it loads, and says it is the current format now."""
     path = ROOT / "tests" / "golden" / "02-08-classification-steps200-seed0.json"
     assert json.loads(path.read_text())["format"] == "tf1repro.record/2"
     record = load_record(path)

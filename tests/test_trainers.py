@@ -56,8 +56,9 @@ def test_which_op_each_step_ran_round_trips_and_one_op_is_not_written() -> None:
     assert "trainers" not in trained([0, 0]).to_dict() and trained([0, 0]).trainer(2) == 0
 
 
-def test_records_of_format_3_load_as_one_op_records() -> None:
-    data = {**trained([0, 0, 0]).to_dict(), "format": "tf1repro.record/3"}
+@pytest.mark.parametrize("form", ["tf1repro.record/2", "tf1repro.record/3"])
+def test_records_of_older_formats_load_as_one_op_records(form: str) -> None:
+    data = {**trained([0, 0, 0]).to_dict(), "format": form}
     record = Record.from_dict(data)
     assert record.to_dict()["format"] == FORMAT and len(record.trainers) == 0
     with pytest.raises(RecordError) as error:

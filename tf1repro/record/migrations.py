@@ -150,17 +150,18 @@ def _v1_indices(value: object, steps: int, width: int, size: int) -> Array:
 
 def from_record_v2(data: dict[str, Any]) -> dict[str, Any]:
     """A ``tf1repro.record/2`` record as one of the current format: the same fields (format 2
-    had no ``curves``)."""
-    if "curves" in data:
-        raise RecordError("curves", f"is not a field of a {FORMAT_2} record")
-    return from_record_v3({**data, "format": FORMAT_3})
+    had no ``curves`` and no ``trainers``)."""
+    for name in ("curves", "trainers"):
+        if name in data:
+            raise RecordError(name, f"is not a field of a {FORMAT_2} record")
+    return {**data, "format": FORMAT}
 
 
 def from_record_v3(data: dict[str, Any]) -> dict[str, Any]:
     """A ``tf1repro.record/3`` record as one of the current format: the same fields (format 3
     had no ``trainers``: every step ran the graph's one training op)."""
     if "trainers" in data:
-        raise RecordError("trainers", f"is not a field of a {data['format']} record")
+        raise RecordError("trainers", f"is not a field of a {FORMAT_3} record")
     return {**data, "format": FORMAT}
 
 
