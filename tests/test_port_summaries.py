@@ -22,6 +22,7 @@ from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
 from tf1repro.recording.rewrite import rewrite
 from tf1repro.recording.sites import GraphSites, RandomSite
+from tf1repro.recording.summaries import SummaryOp, values_function
 from tf1repro.recording.translate import Unportable
 
 SUMMARIES = ROOT / "tests" / "data" / "port_constructs" / "summaries.py"
@@ -138,6 +139,11 @@ def test_a_training_op_fetched_with_and_without_its_summary() -> None:
             "a summary that no recorded graph made once (a loop?)",
         ),
         (
+            'tf.summary.scalar("loss", loss)',
+            'tf.summary.scalar("loss", loss, collections=["mine"])',
+            "tf.summary.scalar with collections (port by hand)",
+        ),
+        (
             "writer.add_summary(summary, epoch * 5 + i)",
             "writer.add_summary(summary)",
             "add_summary without a step (a TF2 summary needs one)",
@@ -174,6 +180,19 @@ def test_what_is_not_ported_is_refused_with_its_line(old: str, new: str, problem
     # The line of the statement refused: the last one written, or the run.
     where = [line for line in new.splitlines() if "sess.run" in line] or new.splitlines()[-1:]
     assert refused.value.problems[0].startswith(f"line {line_of(variant, where[0].strip())}:")
+
+
+def test_many_values_are_returned_one_a_line() -> None:
+    ops = [SummaryOp("scalar", f"Accuracy/accuracy_{n}", cst.Name("acc"), 1) for n in range(3)]
+    made = values_function("merged", ("x",), ops, "tf", lambda name: cst.parse_expression("a(x)"))
+    assert cst.Module([made]).code == (
+        "def merged(x):\n"
+        "    return {\n"
+        '        "Accuracy/accuracy_0": a(x),\n'
+        '        "Accuracy/accuracy_1": a(x),\n'
+        '        "Accuracy/accuracy_2": a(x),\n'
+        "    }\n"
+    )
 
 
 def test_other_summary_kinds_are_refused_before_anything_runs() -> None:

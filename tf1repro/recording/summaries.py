@@ -52,8 +52,9 @@ SUMMARY_OPS = ("scalar", "histogram", "image", "audio", "text", "tensor_summary"
 KINDS = ("scalar", "histogram")
 #: Their arguments by position (``values`` for a histogram is the ``tensor`` of a scalar).
 POSITIONS = ("name", "tensor", "collections", "family")
-#: Their arguments that a port has no use for (``collections``: merge_all reads the default).
-IGNORED = frozenset({"name", "family", "collections"})
+#: Their arguments that only make the tag, which is read from the recording (``collections``
+#: is refused: ``merge_all()`` leaves out a summary that is not in the default one).
+IGNORED = frozenset({"name", "family"})
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,8 @@ def values_function(
             text = f"{tf}.identity({text})"  # a variable: its value now, not after the update
         items.append(f"{json.dumps(op.tag)}: {text}")
     body = "{" + ", ".join(items) + "}"
+    if len(body) > 80:  # one value a line
+        body = "{\n" + "".join(f"        {item},\n" for item in items) + "    }"
     return cst.parse_statement(f"def {name}({', '.join(params)}):\n    return {body}\n")
 
 
