@@ -90,9 +90,11 @@ def test_summaries_become_values_the_training_step_returns_and_a_writing_functio
     assert (
         "        cost, summary = train(**feed)\n"
         "        cost = cost.numpy()\n"
+        "        # Written at the step's number\n"
         "        write_merged(writer, summary, epoch * 5 + i)\n"
     ) in code
-    # The comment above the summary ops stays above what replaces them.
+    # The comments above the summary ops stay above what replaces them, once.
+    assert code.count("# Written at") == 1
     assert (
         "\n\n# What TensorBoard shows: the loss, the weights and the residuals, at every " in code
     )

@@ -67,6 +67,10 @@ UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply
 #: The label of a curve evaluated on the last step's own feeds (``tf1repro.record.STEP_FEEDS``).
 STEP_FEEDS = "step"
 
+#: Why a string fetch is not recorded: a record holds numbers, and a string fetched in a
+#: training script is most often a serialized summary, whose values are in its event files.
+STRING_NOTE = "a string (a serialized summary?)"
+
 
 class GraphRecording:
     """What one graph computed, step by step."""
@@ -273,6 +277,9 @@ class Recorder:
                     if name not in late:
                         late.append(name)
                     continue
+                if tensor.dtype.name == "string":
+                    recording.notes[f"not recorded: {name}"] = STRING_NOTE
+                    continue
                 if name not in recording.stateful:
                     recording.stateful[name] = self.stateful_op(tensor.op)
                 stateful = recording.stateful[name]
@@ -356,8 +363,8 @@ class Recorder:
         candidates = {**self.minimised(graph, ops), **{name: t for name, t, _ in tensors}}
         for name, tensor in candidates.items():
             stateful = self.stateful_op(tensor.op)
-            if tensor.dtype == tf.string:
-                recording.notes[f"not recorded: {name}"] = "a string (a serialized summary?)"
+            if tensor.dtype.name == "string":
+                recording.notes[f"not recorded: {name}"] = STRING_NOTE
             elif stateful is None:
                 recording.fetches.append((name, tensor))
             else:

@@ -69,7 +69,7 @@ TENSOR_KINDS = frozenset({"placeholder", "variable", "tensor"})
 #: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
 GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
-DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer"})
+DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer", "add_summary"})
 #: ``tf.<name>()`` statements that a port drops (a reset becomes the seeding legacy run did).
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
 

@@ -26,6 +26,7 @@ for epoch in range(3):
         rows = np.random.choice(40, 8)
         feed = {x: x_vals[rows], y: y_vals[rows]}
         _, cost, summary = sess.run([train, loss, merged], feed_dict=feed)
+        # Written at the step's number
         writer.add_summary(summary, epoch * 5 + i)
     print(epoch, cost)
 writer.close()
