@@ -49,7 +49,7 @@ class SessionRuns(cst.CSTTransformer):
         self.env: dict[str, Binding] = {}
         self.problems: list[str] = []
         self.targets: list[str] = []
-        """The names ``a, b = ...`` (the statement being read) assigns, in order."""
+        """The names ``a, b = sess.run(...)`` (the statement being read) assigns, in order."""
         self.unpacked: dict[str, str] = {}
         """For ``_, l, summary = sess.run([train, loss, merged])``: the targets of the training
         function's loss (``_`` when not fetched) and summary, and ``numpy`` when the loss was

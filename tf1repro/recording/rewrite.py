@@ -52,7 +52,7 @@ from tf1repro.recording.layers import (
 )
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
-from tf1repro.recording.summaries import SUMMARY_OPS, Summaries, fetch_lists, merged_names
+from tf1repro.recording.summaries import SUMMARY_CALLS, Summaries, fetch_lists, merged_names
 from tf1repro.recording.translate import (
     INITIALIZERS,
     RANDOM_FUNCTIONS,
@@ -208,7 +208,11 @@ class _Porter(Summaries):
         small = node.body[0]
         mark = None
         self.targets = []
-        if isinstance(small, cst.Assign) and isinstance(small.targets[0].target, cst.Tuple):
+        if (
+            isinstance(small, cst.Assign)
+            and isinstance(small.targets[0].target, cst.Tuple)
+            and self.is_run(small.value)
+        ):
             elements = small.targets[0].target.elements
             self.targets = [e.value.value for e in elements if isinstance(e.value, cst.Name)]
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
@@ -248,7 +252,7 @@ class _Porter(Summaries):
             return _Mark("saver", name, Binding("saver"))
         if call == "summary.FileWriter":
             return _Mark("writer", name, Binding("writer"))
-        if call.startswith("summary.") and call[8:] in SUMMARY_OPS:
+        if call in SUMMARY_CALLS:
             return _Mark("summary_op", name, Binding("summary_op"))
         if call in ("summary.merge_all", "summary.merge"):
             return _Mark("merged", name, Binding("summaries"))
@@ -295,7 +299,7 @@ class _Porter(Summaries):
     def classify_expression(self, value: cst.BaseExpression) -> _Mark | None:
         rest = self.tf_call(value)
         head = dotted(value.func) if isinstance(value, cst.Call) else ""
-        if rest.startswith("summary.") and rest[8:] in SUMMARY_OPS:
+        if rest in SUMMARY_CALLS:
             return _Mark("summary_op")
         if rest in DROPPED_CALLS or head.endswith(".reset_default_graph"):
             return _Mark("reseed" if head.endswith("reset_default_graph") else "remove")

@@ -47,7 +47,9 @@ from tf1repro.recording.training import Definitions
 from tf1repro.recording.translate import names_read, replace_names
 
 #: ``tf.summary.<name>`` ops (those not in ``KINDS`` are refused with their line).
-SUMMARY_OPS = ("scalar", "histogram", "image", "audio", "text", "tensor_summary")
+SUMMARY_CALLS = frozenset(
+    f"summary.{op}" for op in ("scalar", "histogram", "image", "audio", "text", "tensor_summary")
+)
 #: The TF1 summary ops that are ported (their TF2 functions have the same names).
 KINDS = ("scalar", "histogram")
 #: Their arguments by position (``values`` for a histogram is the ``tensor`` of a scalar).
@@ -224,7 +226,7 @@ class Summaries(Definitions):
                 tags = {g.summaries[line] for g in self.graphs if line in g.summaries}
                 if len(tags) != 1 or len(next(iter(tags))) != 1:
                     raise ValueError("a summary that no recorded graph made once (a loop?)")
-                kind = self.tf_call(value)[len("summary.") :]
+                kind = self.tf_call(value).removeprefix("summary.")
                 made = summary_op(value, kind, next(iter(tags))[0], line)
                 self.summary_ops[made.tag] = made
                 if name:
