@@ -36,8 +36,9 @@ each curve refers to it by that number; a call on exactly the last step's feeds 
 step's own feeds (``step``) and stores nothing more, and the recorded fetches on those are the
 step's fetches already. Variables read by such a call are the recorded variables. A tensor with
 a stateful op in its computation is named in the notes instead: the script's own draw cannot be
-replayed; so is a tensor the script built after the graph first trained (an op made anew for
-every evaluation has a new name each time, and no port or tutorial builds it so).
+replayed; so is a string (a serialized summary), and a tensor the script built after the graph
+first trained (an op made anew for every evaluation has a new name each time, and no port or
+tutorial builds it so).
 
 A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph, the curves' and
 their feed sets' included (the cut is said in its notes); evaluations after the last recorded
