@@ -153,7 +153,7 @@ def test_a_training_op_fetched_with_and_without_its_summary() -> None:
         (
             "writer.add_summary(summary, epoch * 5 + i)",
             "writer.add_summary(sess.run(merged, {x: x_vals, y: y_vals}), i)",
-            "fetches the summary merged without the training op",
+            "fetches the summary merged without a training op of minimize()",
         ),
         (
             RUN,

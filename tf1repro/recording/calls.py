@@ -167,7 +167,9 @@ class SessionRuns(cst.CSTTransformer):
         if isinstance(fetch, cst.Name):
             kind = self.kind(fetch.value)
             if kind == "summaries":
-                raise ValueError(f"fetches the summary {fetch.value} without the training op")
+                raise ValueError(
+                    f"fetches the summary {fetch.value} without a training op of minimize()"
+                )
             params = self.env[fetch.value].params if kind in ("tensor", "train") else ()
             if spread and kind in ("tensor", "train") and set(params) == set(given):
                 twin = self.env[fetch.value].label if kind == "tensor" else ""
