@@ -52,7 +52,7 @@ from tf1repro.recording.layers import (
 )
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
-from tf1repro.recording.training import Definitions
+from tf1repro.recording.summaries import SUMMARY_CALLS, Summaries, fetch_lists, merged_names
 from tf1repro.recording.translate import (
     INITIALIZERS,
     RANDOM_FUNCTIONS,
@@ -69,7 +69,7 @@ TENSOR_KINDS = frozenset({"placeholder", "variable", "tensor"})
 #: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
 GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
-DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer"})
+DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer", "add_summary"})
 #: ``tf.<name>()`` statements that a port drops (a reset becomes the seeding legacy run did).
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
 
@@ -100,7 +100,7 @@ class _Mark:
     binding: Binding | None = None
 
 
-class _Porter(Definitions):
+class _Porter(Summaries):
     """The transformer of ``rewrite`` (see the module docstring)."""
 
     def __init__(self, tf: str, graphs: list[GraphSites], exact: bool, seeding: list[str]) -> None:
@@ -200,12 +200,21 @@ class _Porter(Definitions):
     def new_graph(self) -> None:
         """Forget the names of the last graph's parts: they may name a new graph's."""
         self.env = {n: b for n, b in self.env.items() if b.kind not in GRAPH_KINDS}
+        self.summary_ops, self.named_summaries = {}, {}
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         if len(node.body) != 1:
             return
         small = node.body[0]
         mark = None
+        self.targets = []
+        if (
+            isinstance(small, cst.Assign)
+            and isinstance(small.targets[0].target, cst.Tuple)
+            and self.is_run(small.value)
+        ):
+            elements = small.targets[0].target.elements
+            self.targets = [e.value.value for e in elements if isinstance(e.value, cst.Name)]
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             target = small.targets[0].target
             if isinstance(target, cst.Name):
@@ -243,9 +252,10 @@ class _Porter(Definitions):
             return _Mark("saver", name, Binding("saver"))
         if call == "summary.FileWriter":
             return _Mark("writer", name, Binding("writer"))
-        if call == "summary.merge_all":
-            # None in a graph with no summary ops (summary ops are refused, see constructs).
-            return _Mark("remove", name, Binding("summaries"))
+        if call in SUMMARY_CALLS:
+            return _Mark("summary_op", name, Binding("summary_op"))
+        if call in ("summary.merge_all", "summary.merge"):
+            return _Mark("merged", name, Binding("summaries"))
         func = value.func if isinstance(value, cst.Call) else None
         if isinstance(func, cst.Attribute) and func.attr.value == "minimize":
             assert isinstance(value, cst.Call)
@@ -273,18 +283,6 @@ class _Porter(Definitions):
             return _Mark("tensor", name, Binding("tensor", params=params, block=self.block))
         return _Mark("keep", name)
 
-    def params_of(self, used: list[str]) -> tuple[str, ...]:
-        """The placeholders a computation needs, in the order the script made them."""
-        needed: set[str] = set()
-        for name in used:
-            binding = self.env.get(name)
-            if binding is not None and binding.kind == "placeholder":
-                needed.add(name)
-            elif binding is not None and binding.kind == "tensor":
-                needed.update(binding.params)
-        order = [n for n, b in self.env.items() if b.kind == "placeholder"]
-        return tuple(n for n in order if n in needed)
-
     def classify_train(self, name: str, call: cst.Call, node: cst.CSTNode) -> _Mark:
         line = self.line(node)
         loss = call.args[0].value if call.args else None
@@ -301,6 +299,8 @@ class _Porter(Definitions):
     def classify_expression(self, value: cst.BaseExpression) -> _Mark | None:
         rest = self.tf_call(value)
         head = dotted(value.func) if isinstance(value, cst.Call) else ""
+        if rest in SUMMARY_CALLS:
+            return _Mark("summary_op")
         if rest in DROPPED_CALLS or head.endswith(".reset_default_graph"):
             return _Mark("reseed" if head.endswith("reset_default_graph") else "remove")
         if self.is_run(value):
@@ -317,10 +317,7 @@ class _Porter(Definitions):
             if (kind, method) in (("session", "close"), ("writer", "add_graph")):
                 return _Mark("remove")
             if (kind, method) == ("writer", "add_summary"):
-                self.problems.append(
-                    f"line {self.line(value)}: {dotted(value.func)}() of a TF1 summary (TF2 "
-                    "writes a summary where its value is computed; not ported yet)"
-                )
+                return _Mark("add_summary")
         return None
 
     # -- rewriting (leave: the statement's parts are rewritten already) ---------------------
@@ -336,6 +333,10 @@ class _Porter(Definitions):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         mark = self.marks.get(id(original))
+        if self.unpacked:
+            run, *converted = self.unpacked_run(updated)
+            assert isinstance(run, cst.SimpleStatementLine)
+            return cst.FlattenSentinel([self.with_comments(self.spaced(run)), *converted])
         if mark is None:
             return self.with_comments(self.spaced(updated))
         if mark.action in ("reseed", "call"):
@@ -355,7 +356,7 @@ class _Porter(Definitions):
             # A statement made anew takes the comments above the one it replaces.
             lines = [*updated.leading_lines, *first.leading_lines]
             first = first.with_changes(leading_lines=lines)
-        first = self.with_comments(self.spaced(first))
+        first = self.spaced(self.with_comments(first))
         spaced = [self.spaced(statement) for statement in rest]
         defined = any(isinstance(statement, cst.FunctionDef) for statement in made)
         self.after_def = len(self.blocks) if defined else None
@@ -379,6 +380,10 @@ class _Porter(Definitions):
             return None
         if mark.action == "reseed":
             return self.parse(*self.seeding)
+        if mark.action in ("summary_op", "merged", "add_summary"):
+            value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+            assert isinstance(value, cst.Call)
+            return self.summary_statement(mark.action, mark.name, value, original, updated)
         if mark.action == "spec":
             assert isinstance(small, cst.Assign) and mark.binding is not None
             shape = self.argument(small.value, 1, "shape")
@@ -518,6 +523,8 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     porter = _Porter(tf, graphs, exact, seeding)
     porter.taken = {n for n in all_names(module)}
     porter.evaluated = run_fetches(module)
+    porter.fetch_lists = fetch_lists(module)
+    porter.merged_names = merged_names(module)
     ported = MetadataWrapper(module).visit(porter)
     if porter.problems:
         raise Unportable(porter.problems)
