@@ -5,7 +5,7 @@ from tensorflow.examples.tutorials.mnist import input_data
 
 mnist = input_data.read_data_sets("data/", one_hot=True, validation_size=10)
 
-import tensorflow as tf
+import tensorflow as tf  # noqa: E402  (after the data, as the tutorials import it)
 
 x = tf.placeholder(tf.float32, [None, 784])
 y = tf.placeholder(tf.float32, [None, 10])
@@ -33,7 +33,7 @@ accuracy = tf.reduce_mean(tf.cast(correct, tf.float32))
 with tf.Session() as sess:
     sess.run(tf.global_variables_initializer())
     for epoch in range(3):
-        for i in range(mnist.train.num_examples // 10):
+        for _ in range(mnist.train.num_examples // 10):
             batch_x, batch_y = mnist.train.next_batch(10)
             _, c = sess.run([train, cost], feed_dict={x: batch_x, y: batch_y})
         print("epoch", epoch + 1, "cost", c)
