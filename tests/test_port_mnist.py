@@ -23,6 +23,7 @@ from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
 from tf1repro.recording.rewrite import rewrite
 from tf1repro.recording.sites import GraphSites, RandomSite
+from tf1repro.recording.tf2_recorder import variable
 from tf1repro.recording.translate import Unportable
 from tf1repro.testing import write_mnist
 
@@ -133,3 +134,12 @@ def test_an_mnist_script_ports_at_0_ulp_on_fake_mnist(
     assert alone.returncode == 0, alone.stderr[-2000:]
     assert alone.stdout.splitlines()[0].startswith("epoch 1 cost ")
     assert alone.stdout.splitlines()[-1].startswith("accuracy ")
+
+
+def test_the_recorder_finds_a_variable_of_a_dict_by_its_item() -> None:
+    # What the training step names ``weights["hidden"]`` is looked up in the program's globals.
+    hidden, plain = object(), object()
+    names = {"weights": {"hidden": hidden, 3: plain}, "b": plain}
+    assert variable(names, 'weights["hidden"]') is hidden
+    assert variable(names, "weights['hidden']") is hidden
+    assert variable(names, "weights[3]") is plain and variable(names, "b") is plain
