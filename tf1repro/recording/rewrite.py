@@ -55,12 +55,14 @@ from tf1repro.recording.steps import TrainStep
 from tf1repro.recording.summaries import SUMMARY_CALLS, Summaries, fetch_lists, merged_names
 from tf1repro.recording.translate import (
     INITIALIZERS,
+    KEYWORDS,
     RANDOM_FUNCTIONS,
     Unportable,
     contains,
     names_read,
     optimizer_call,
     renamed,
+    renamed_keyword,
 )
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
@@ -234,6 +236,8 @@ class _Porter(Summaries):
 
     def classify(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> _Mark:
         call = self.tf_call(value)
+        if self.variable_dict(name, value):
+            return _Mark("keep", name, Binding("variables"))
         for line in self.lines(node):
             self.names_at.setdefault(line, name)
         if call == "placeholder":
@@ -272,6 +276,11 @@ class _Porter(Summaries):
         used = names_read(value)
         graph_names = [n for n in used if self.kind(n) in TENSOR_KINDS]
         calls_tf = contains(value, lambda n: isinstance(n, cst.Call) and bool(self.tf_call(n)))
+        if self.functions and not graph_names:
+            # In a function of the script (``def neural_net(x)``), a computation on its
+            # arguments and dicts of variables is TF2 code as it is: the function is called
+            # by the tensor functions that read what it returns.
+            return _Mark("keep", name)
         if graph_names or calls_tf:
             earlier = self.env.get(name)
             # Named twice in one block, the functions of the first would call the second (in
@@ -282,6 +291,42 @@ class _Porter(Summaries):
             params = self.params_of(used)
             return _Mark("tensor", name, Binding("tensor", params=params, block=self.block))
         return _Mark("keep", name)
+
+    def variable_dict(self, name: str, value: cst.BaseExpression) -> bool:
+        """Whether ``name = {'h1': tf.Variable(...), ...}``, a dict of variables: each is then
+        known by its item, ``name['h1']``, which the training step differentiates."""
+        if not isinstance(value, cst.Dict) or not value.elements:
+            return False
+        items = []
+        for element in value.elements:
+            key = getattr(element, "key", None)
+            if not isinstance(key, (cst.SimpleString, cst.Integer)):
+                return False
+            if self.tf_call(element.value) != "Variable":
+                return False
+            items.append((f"{name}[{key.value}]", element))
+        starts = [self.line(element) for _, element in items]
+        if len(set(starts)) < len(starts):
+            # The recording knows each variable by the line that made it.
+            line = min(s for s in starts if starts.count(s) > 1)
+            self.problems.append(f"line {line}: two variables of {name} on one line")
+        for item, element in items:
+            self.env[item] = Binding("variable")
+            for line in self.lines(element):
+                self.names_at.setdefault(line, item)
+        return True
+
+    def params_of(self, used: list[str]) -> tuple[str, ...]:
+        """The placeholders a computation needs, in the order the script made them."""
+        needed: set[str] = set()
+        for name in used:
+            binding = self.env.get(name)
+            if binding is not None and binding.kind == "placeholder":
+                needed.add(name)
+            elif binding is not None and binding.kind == "tensor":
+                needed.update(binding.params)
+        order = [n for n, b in self.env.items() if b.kind == "placeholder"]
+        return tuple(n for n in order if n in needed)
 
     def classify_train(self, name: str, call: cst.Call, node: cst.CSTNode) -> _Mark:
         line = self.line(node)
@@ -463,6 +508,16 @@ class _Porter(Summaries):
         value = dense_value(self.tf, layer, names[0], names[1])
         return [*self.parse(*made), *self.tensor_function(name, value, line)]
 
+    def is_eval(self, node: cst.Call) -> bool:
+        """``t.eval(...)`` of a tensor ``t`` (in the session a ``with`` block made default)."""
+        func = node.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "eval"
+            and isinstance(func.value, cst.Name)
+            and self.kind(func.value.value) == "tensor"
+        )
+
     def is_saver_call(self, node: cst.Call) -> bool:
         """``saver.save(...)`` or ``saver.restore(...)`` of a ported ``tf.train.Saver``."""
         func = node.func
@@ -483,6 +538,13 @@ class _Porter(Summaries):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.is_run(original):
             return self.run_call(original, updated)
+        if self.is_eval(original):
+            # ``t.eval(feed)`` was ``sess.run(t, feed)`` in the default session.
+            assert isinstance(updated.func, cst.Attribute)
+            run = cst.Call(updated.func.with_changes(attr=cst.Name("run")), updated.args)
+            return self.run_call(
+                original, run.with_changes(args=[cst.Arg(updated.func.value), *run.args])
+            )
         if self.is_saver_call(original):
             try:
                 return saver_call(updated)
@@ -491,6 +553,8 @@ class _Porter(Summaries):
                 return updated
         name = dotted(updated.func)
         head, _, rest = name.partition(".")
+        if head == self.tf and any(a.keyword and a.keyword.value in KEYWORDS for a in updated.args):
+            updated = updated.with_changes(args=[renamed_keyword(a) for a in updated.args])
         seeded = any(a.keyword is not None and a.keyword.value == "seed" for a in updated.args)
         if head == self.tf and rest.rpartition(".")[2] in RANDOM_FUNCTIONS and not seeded:
             return self.seeded(original, updated)
@@ -498,13 +562,16 @@ class _Porter(Summaries):
 
 
 def run_fetches(module: cst.Module) -> set[str]:
-    """The names read by what any ``X.run(...)`` of ``module`` fetches (its first argument)."""
+    """The names read by what any ``X.run(...)`` of ``module`` fetches (its first argument), or
+    any ``X.eval(...)`` evaluates."""
     found: set[str] = set()
 
     class Runs(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "run" and node.args:
                 found.update(names_read(node.args[0].value))
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval":
+                found.update(names_read(node.func.value))
 
     module.visit(Runs())
     return found
