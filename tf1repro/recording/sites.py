@@ -1,11 +1,11 @@
 """Where an unmodified script built each op of a recorded graph, read back from its record.
 
 The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
-placeholder and recorded fetch, of the training call's ops and of each training op of the graph, the
-optimizer's update op types, the graph seed, and each seeded random op's ``seed``/``seed2``
-attributes (JSON text in the record's ``source``, key ``sites``). ``graph_sites`` turns that into
-one ``GraphSites`` per record, keeping the lines of the script itself (not of a helper module beside
-it).
+placeholder and recorded fetch, of the training call's ops and of each training op of the graph,
+the optimizer's update op types, the graph seed, each summary's tag, and each seeded random op's
+``seed``/``seed2`` attributes (JSON text in the record's ``source``, key ``sites``).
+``graph_sites`` turns that into one ``GraphSites`` per record, keeping the lines of the script
+itself (not of a helper module beside it).
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class GraphSites:
     """Seeded random ops, in the order the graph made them."""
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """TF1 variable name -> its shape (a layer's variables are made to that shape)."""
+    summaries: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Script line -> the tags of the scalar and histogram summaries it made, in order."""
     trainers: tuple[int, ...] = ()
     """The line of each of the graph's training ops, in the record's order of them (its
     ``trainers`` index them); empty in a recording made before it said."""
@@ -91,6 +93,10 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         for name, site in data["placeholders"].items()
         if (found := line(site)) is not None
     }
+    summaries: dict[int, tuple[str, ...]] = {}
+    for site in data.get("summaries", []):  # recordings made before tags were kept have none
+        if (found := line(site)) is not None:
+            summaries[found] = (*summaries.get(found, ()), site["tag"])
     trainers = tuple(line(site["train"][0]) or 0 for site in data.get("trainers", ()))
     train = tuple(found for site in data["train"] if (found := line(site)) is not None)
     return GraphSites(
@@ -108,5 +114,6 @@ def graph_sites(record: Record, script: str) -> GraphSites:
             if (found := line(site)) is not None
         ),
         shapes={name: tuple(value.shape) for name, value in record.initial.items()},
+        summaries=summaries,
         trainers=trainers,
     )
