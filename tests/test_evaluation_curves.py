@@ -86,7 +86,7 @@ def curved(steps: int = 3) -> Record:
 def test_a_record_s_curves_round_trip_bit_for_bit() -> None:
     record = curved()
     data = json.loads(json.dumps(record.to_dict()))
-    assert data["format"] == FORMAT == "tf1repro.record/3"
+    assert data["format"] == FORMAT == "tf1repro.record/4"
     assert list(data["curves"]) == ["feeds", "fetches"]
     assert data["curves"]["fetches"]["Mean_1"]["step"]["steps"] == [1, 3]
     again = Record.from_dict(data)
@@ -98,7 +98,7 @@ def test_a_record_s_curves_round_trip_bit_for_bit() -> None:
 
 
 def test_records_of_format_2_still_load() -> None:
-    """Every golden run is a format 2 file: it loads, and says it is format 3 now."""
+    """Every golden run is a format 2 file: it loads, and says it is the current format now."""
     path = ROOT / "tests" / "golden" / "02-08-classification-steps200-seed0.json"
     assert json.loads(path.read_text())["format"] == "tf1repro.record/2"
     record = load_record(path)

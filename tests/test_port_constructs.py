@@ -331,22 +331,34 @@ for i in range(3):
 """
 
 
-def test_a_second_training_op_of_one_graph_is_refused_with_its_line() -> None:
-    # The recorder records the first training op a graph runs.
-    sites = GraphSites(
+def two_trainings_sites(trainers: tuple[int, ...]) -> GraphSites:
+    """The sites of TWO_TRAININGS's graph, whose recording lists the training ops ``trainers``
+    (by line)."""
+    return GraphSites(
         1,
         6,
         0,
         {"Variable": 5, "Variable_1": 6},
-        {"Mean": 7},
+        {"Mean": 7, "Mean_1": 8} if len(trainers) == 2 else {"Mean": 7},
         {"Placeholder": (4, "float32")},
-        (10,),
+        trainers,
         ("ApplyGradientDescent",),
         (),
+        trainers=trainers,
     )
-    with pytest.raises(Unportable) as refused:
-        rewrite(TWO_TRAININGS, [sites], seed=0)
-    assert refused.value.problems == [
-        "line 11: the training op trained no recorded graph (a recording holds the first "
-        "training op each graph ran: a second one is not ported yet)"
+
+
+def test_each_training_op_of_one_graph_becomes_its_own_function() -> None:
+    ported = rewrite(TWO_TRAININGS, [two_trainings_sites((10, 11))], seed=0)
+    assert [(step.function, step.trainer) for step in ported.steps] == [
+        ("train1", 0),
+        ("train2", 1),
     ]
+    assert "    train1(x=np.ones(4))\n    train2(x=np.ones(4))\n" in ported.code
+
+
+def test_a_training_op_the_recording_does_not_hold_is_refused_with_its_line() -> None:
+    # A recording that lists only the first training op (as before it listed every op).
+    with pytest.raises(Unportable) as refused:
+        rewrite(TWO_TRAININGS, [two_trainings_sites((10,))], seed=0)
+    assert refused.value.problems == ["line 11: the training op trained no recorded graph"]

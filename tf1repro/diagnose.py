@@ -302,6 +302,7 @@ def _prefix(record: Record, steps: int) -> Record:
         feeds={name: values[:steps] for name, values in record.feeds.items()},
         variables={name: values[:steps] for name, values in record.variables.items()},
         fetches={name: values[:steps] for name, values in record.fetches.items()},
+        trainers=record.trainers[:steps],
         evaluation_feeds={},
         evaluations={},
         curve_feeds={},

@@ -10,10 +10,14 @@ A record may also hold evaluation curves (``curves``): what was evaluated after 
 feeds other than the step's own (a test accuracy after every step), each distinct feed set
 stored once (``curve_feeds``) and referred to by its label.
 
-JSON form (``tf1repro.record/3``): ``Record.to_dict``'s fields, each array in the lossless form
+A recording of a graph that holds several training ops (two ``minimize`` of one optimizer, run
+in turn) says which one each step ran (``trainers``): the op's index among the graph's training
+ops, which the recording's ``sites`` list.
+
+JSON form (``tf1repro.record/4``): ``Record.to_dict``'s fields, each array in the lossless form
 of ``tf1repro.record.json_form``. Records of older formats (format 1: the article's first
-records; format 2: records before evaluation curves) are converted on load by
-``tf1repro.record.migrations``, with their bits unchanged.
+records; format 2: records before evaluation curves; format 3: records before ``trainers``) are
+converted on load by ``tf1repro.record.migrations``, with their bits unchanged.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ BACKENDS = ("graph", "eager", "numpy", "legacy")
 _BACKEND = Choice(BACKENDS)
 _SEED = Int(0, MAX_SEED)
 _STEP = Int(1, MAX_STEPS)
+_TRAINER = Int(0, MAX_STEPS)
 
 #: The label of a curve evaluated on each step's own feeds (no feed set of its own).
 STEP_FEEDS = "step"
@@ -118,6 +123,9 @@ class Record:
     step's own feeds), its values after the steps it was evaluated at."""
     platform: Mapping[str, str] = field(default_factory=dict)
     """How the numbers were computed beyond versions, e.g. ``{"kernels": "onednn+fma"}``."""
+    trainers: Array = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """Per step, which training op it ran: its index among the graph's training ops, int64
+    ``[steps]``; empty when every step ran the first (a graph of one training op)."""
     source: Mapping[str, str] = field(default_factory=dict)
     """For a recording of an unmodified script (``legacy run --record``): the script, its
     graph, where the recording was cut (``cut``) and what it left out (``not recorded: ...``)."""
@@ -133,6 +141,11 @@ class Record:
             nested = {label: _frozen(arrays) for label, arrays in getattr(self, name).items()}
             object.__setattr__(self, name, nested)
         object.__setattr__(self, "curves", {n: dict(c) for n, c in self.curves.items()})
+        trainers = np.array(self.trainers, dtype=np.int64).reshape(-1)
+        if not trainers.any():
+            trainers = trainers[:0]  # every step ran the first op: the one-op record's form
+        trainers.flags.writeable = False
+        object.__setattr__(self, "trainers", trainers)
         self._check_shapes()
         self._check_curves()
 
@@ -155,6 +168,8 @@ class Record:
                 )
         if set(self.evaluations) - set(self.evaluation_feeds):
             raise RecordError("evaluations", "every evaluation needs its feeds")
+        if len(self.trainers) and (len(self.trainers) != steps or self.trainers.min() < 0):
+            raise RecordError("trainers", f"must be {steps} training op indices, each 0 or more")
 
     def _check_curves(self) -> None:
         if STEP_FEEDS in self.curve_feeds:
@@ -192,6 +207,10 @@ class Record:
         """The feeds of ``step`` (1-based)."""
         return {name: values[step - 1] for name, values in self.feeds.items()}
 
+    def trainer(self, step: int) -> int:
+        """The index of the training op that ``step`` (1-based) ran."""
+        return int(self.trainers[step - 1]) if len(self.trainers) else 0
+
     def quantities(self) -> dict[str, Array]:
         """Every variable and fetch trajectory, by name (variables first)."""
         return {**self.variables, **self.fetches}
@@ -215,6 +234,12 @@ class Record:
             for label, feeds in self.curve_feeds.items()
         ):
             return "the feeds of their evaluation curves differ"
+        for step in range(1, min(self.steps, other.steps) + 1):
+            if self.trainer(step) != other.trainer(step):
+                return (
+                    f"step {step} ran training op {other.trainer(step) + 1} in place of "
+                    f"op {self.trainer(step) + 1}"
+                )
         return None
 
     def __eq__(self, other: object) -> bool:
@@ -241,6 +266,8 @@ class Record:
         if self.source:
             data["source"] = dict(sorted(self.source.items()))
         data["steps"] = self.steps
+        if len(self.trainers):
+            data["trainers"] = self.trainers.tolist()
         for group in ("initial", "variables", "fetches", "feeds"):
             data[group] = {name: encode_array(a) for name, a in getattr(self, group).items()}
         if self.evaluation_feeds:
@@ -315,7 +342,10 @@ def _parse(data: dict[str, Any]) -> Record:
         "feeds",
     }
     check_fields(
-        data, expected, "a record", optional=("platform", "source", "evaluation", "curves")
+        data,
+        expected,
+        "a record",
+        optional=("platform", "source", "evaluation", "curves", "trainers"),
     )
     tutorial = _string(data, "tutorial")
     backend = checked("backend", _BACKEND, data["backend"])
@@ -334,6 +364,9 @@ def _parse(data: dict[str, Any]) -> Record:
         evaluation_feeds[label] = _arrays(part["feeds"], f"{where}.feeds")
         evaluations[label] = _arrays(part["results"], f"{where}.results")
     curve_feeds, curves = read_curves(data["curves"]) if "curves" in data else ({}, {})
+    trainers = data.get("trainers", [])
+    if not isinstance(trainers, list) or not all(_TRAINER.allows(t) for t in trainers):
+        raise RecordError("trainers", f"must be a list of op indices, each {_TRAINER.describe()}")
     record = Record(
         tutorial=tutorial,
         backend=backend,
@@ -346,6 +379,7 @@ def _parse(data: dict[str, Any]) -> Record:
         evaluations=evaluations,
         curve_feeds=curve_feeds,
         curves=curves,
+        trainers=np.array(trainers, dtype=np.int64),
         **groups,
     )
     if data["steps"] != record.steps:

@@ -19,7 +19,7 @@ import numpy.typing as npt
 from tf1repro.config import Constraint, Int
 from tf1repro.errors import ParameterError
 
-FORMAT = "tf1repro.record/3"
+FORMAT = "tf1repro.record/4"
 #: dtypes a record can hold (every placeholder and variable of a small TF1 tutorial fits).
 DTYPES = frozenset(
     {"float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool"}

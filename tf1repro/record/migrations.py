@@ -13,7 +13,9 @@ trainer. What it says of the article is frozen with the format: this module desc
 layout of the past and imports no tutorial, so a broken tutorial cannot stop a record loading.
 
 Format 2, ``tf1repro.record/2``, is format 3 without evaluation curves (``curves``): every
-record written before them, the golden runs among them. It converts by its name alone.
+record written before them, the golden runs among them. Format 3, ``tf1repro.record/3``, is the
+current format without ``trainers`` (which training op each step ran): each of its steps ran its
+graph's one training op. Both convert by their name alone.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ F32 = np.float32
 
 FORMAT_1 = "tf1repro.run/1"
 FORMAT_2 = "tf1repro.record/2"
+FORMAT_3 = "tf1repro.record/3"
 _V1_FIELDS = (
     *("format", "trainer", "backend", "seed", "config", "versions"),
     *("a0", "logged_steps", "a", "loss", "x", "indices"),
@@ -147,9 +150,18 @@ def _v1_indices(value: object, steps: int, width: int, size: int) -> Array:
 
 def from_record_v2(data: dict[str, Any]) -> dict[str, Any]:
     """A ``tf1repro.record/2`` record as one of the current format: the same fields (format 2
-    had no ``curves``)."""
-    if "curves" in data:
-        raise RecordError("curves", f"is not a field of a {FORMAT_2} record")
+    had no ``curves`` and no ``trainers``)."""
+    for name in ("curves", "trainers"):
+        if name in data:
+            raise RecordError(name, f"is not a field of a {FORMAT_2} record")
+    return {**data, "format": FORMAT}
+
+
+def from_record_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``tf1repro.record/3`` record as one of the current format: the same fields (format 3
+    had no ``trainers``: every step ran the graph's one training op)."""
+    if "trainers" in data:
+        raise RecordError("trainers", f"is not a field of a {FORMAT_3} record")
     return {**data, "format": FORMAT}
 
 
@@ -157,4 +169,5 @@ def from_record_v2(data: dict[str, Any]) -> dict[str, Any]:
 MIGRATIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     FORMAT_1: from_run_v1,
     FORMAT_2: from_record_v2,
+    FORMAT_3: from_record_v3,
 }

@@ -7,6 +7,10 @@ beyond the tolerance: the port runs that step from the recorded state before it,
 pass from the recorded state after it (where the recording read its fetches, on the same feeds), so
 a wrong forward pass is told from a wrong gradient or update. A recording holds no gradients: those
 two stages are one.
+
+A port defines one training step: it replays a graph whose steps all ran one training op (that
+op), and refuses a graph whose steps ran several (``tf1repro port`` ports those, one training
+function per op).
 """
 
 from __future__ import annotations
@@ -122,7 +126,16 @@ def _pairs(folder: str | os.PathLike[str], spec: str) -> list[tuple[Port, Record
                 f"ports of the recorded graphs {sorted(records)} "
                 f"({type(port).__name__}.recording is {port.recording!r})",
             )
-        pairs.append((port, records[port.recording]))
+        record = records[port.recording]
+        ran = sorted({int(trainer) + 1 for trainer in record.trainers})
+        if len(ran) > 1:
+            raise ParameterError(
+                "port",
+                spec,
+                f"ports of graphs trained by one training op (graph {port.recording}'s steps "
+                f"ran its training ops {ran}: `tf1repro port SCRIPT` ports each)",
+            )
+        pairs.append((port, record))
     return pairs
 
 
@@ -130,7 +143,12 @@ def _replayed(pairs: list[tuple[Port, Record]], verbose: bool) -> list[Record]:
     from tf1repro.backends import eager
 
     options: dict[str, Any] = {"verbose": verbose, "ports": [port.spec for port, _ in pairs]}
-    return eager.replay_all([record for _, record in pairs], **options)
+    made = eager.replay_all([record for _, record in pairs], **options)
+    # Its one training step stands for the one op the recorded steps ran (see _pairs).
+    return [
+        replace(replayed, trainers=record.trainers)
+        for (_, record), replayed in zip(pairs, made, strict=True)
+    ]
 
 
 def _label(port: Port) -> str:

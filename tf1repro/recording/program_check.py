@@ -6,7 +6,8 @@ with ``port.json``: which function of the program trains which graph, through wh
 its own process, as the port's proof ran it, and compares with the recording:
 
 1. every graph the original trained must be trained by the program, fed the same data from the
-   same initial values: else the first feed (with its step) or initial value that differs;
+   same initial values, each step by the function of the training op the original ran: else the
+   first feed (with its step), initial value or step's training function that differs;
 2. step by step, every variable and recorded fetch: at the first step beyond the tolerance the
    program runs again and stops at that step, started from the recorded state before it
    (``tf2_recorder``'s probe), and the diagnosis (``tf1repro.diagnose``) tells the forward pass
@@ -136,6 +137,10 @@ def diagnose_program(
             if other is not None:
                 problem = f"graph {number}: {other}: the program's data is not the original's"
                 return ProgramCheck(label, tolerance_ulps, tuple(diagnoses), problem, 0)
+            order = _other_trainer(record, mine, run)
+            if order is not None:
+                problem = f"graph {number}: {order}: the program trains in another order"
+                return ProgramCheck(label, tolerance_ulps, tuple(diagnoses), problem, 0)
             diagnoses.append(
                 _diagnosis(f"{label} (graph {number})", record, mine, tolerance_ulps, run, scratch)
             )
@@ -218,6 +223,20 @@ def _other_inputs(record: Record, mine: Record, names: dict[str, str]) -> str | 
         for step, (a, b) in enumerate(zip(values, theirs, strict=False), start=1):
             if not _same(a, b):
                 return f"the {feed} differs first at step {step}"
+    return None
+
+
+def _other_trainer(record: Record, mine: Record, run: _Run) -> str | None:
+    """The first step the program ran another training op's function for than the original
+    ran; None when each step ran the original's."""
+    graph = int(record.source["graph"])
+    functions = {step.trainer: step.function for step in run.steps if graph in step.graphs}
+    for step in range(1, min(record.steps, mine.steps) + 1):
+        theirs, ours = record.trainer(step), mine.trainer(step)
+        if theirs != ours:
+            wanted = functions.get(theirs, f"training op {theirs + 1}")
+            ran = functions.get(ours, f"training op {ours + 1}")
+            return f"step {step} ran {ran}(), where the original ran {wanted}"
     return None
 
 

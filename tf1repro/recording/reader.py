@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from tf1repro.record import STEP_FEEDS, Record, decode_array, read_curves
 
 RECORD_PATTERN = "record_{}.json"
@@ -81,6 +83,7 @@ def records_of(
                 source=source,
                 curve_feeds=curve_feeds,
                 curves=curves,
+                trainers=np.array(graph["trainers"], dtype=np.int64),
                 **groups,
             )
         )

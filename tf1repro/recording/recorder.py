@@ -7,15 +7,19 @@ every call:
 
 * finds whether the call runs an optimizer's update: the fetched ops depend (through inputs or
   control inputs) on an ``Apply*``/``ResourceApply*`` op, the ops ``apply_gradients`` and
-  ``minimize`` build for every optimizer of ``tf.train`` and Keras. Such a call is one step;
+  ``minimize`` build for every optimizer of ``tf.train`` and Keras. Such a call is one step,
+  of one of the graph's training ops: the ops that run updates and that no other op uses (one
+  per ``minimize``), in the order the script built them. A graph may hold several (two
+  ``minimize`` of one optimizer, run in turn): each step records which one it ran, by the
+  updates it ran;
 * before a graph's first step, reads its trainable variables: the initial values (after the
   initializer and anything else the script did before training);
 * keeps each step's feeds by placeholder name, converted as ``Session.run`` converts them;
 * after each step, reads every trainable variable and the step's fetches, on that step's feeds
-  (the record's meaning: values after the step's update). The fetches are the loss the
-  optimizer minimises (found from the gradient graph ``minimize`` built) and the tensors the
-  training call itself fetched. The extra read is one more ``Session.run`` of existing tensors:
-  it adds no op to the graph (op-level seeds depend on the number of ops), and a fetch whose
+  (the record's meaning: values after the step's update). The fetches are the losses the training
+  ops minimise (found from the gradient graph each ``minimize`` built) and the tensors the first
+  training call itself fetched. The extra read is one more ``Session.run`` of existing tensors: it
+  adds no op to the graph (op-level seeds depend on the number of ops), and a fetch whose
   computation holds a stateful op (a random draw such as dropout, a queue, an iterator, an
   assignment) is not read at all, so the script's own draws and numbers are untouched; such a
   fetch is named in the recording's notes instead. So is a string fetch (a serialized summary
@@ -23,10 +27,11 @@ every call:
 
 For ``tf1repro port``, each graph's entry also says where the script built what the record
 names (``sites``): the script line of each variable, placeholder and recorded fetch, of the
-training call's ops, the optimizer's update op type, the graph seed, the tag of each scalar and
-histogram summary, and the ``seed``/``seed2`` attributes of every seeded random op by line (TF2
-draws the same numbers from those, see ``tf1repro.recording.autoport``). A line is the innermost
-frame of the op's Python traceback that lies in the script's folder.
+first training call's ops, of each training op (``trainers``, with the losses it minimises),
+the optimizer's update op type, the graph seed, the tag of each scalar and histogram summary,
+and the ``seed``/``seed2`` attributes of every seeded random op by line (TF2 draws the same
+numbers from those, see ``tf1repro.recording.autoport``). A line is the innermost frame of the
+op's Python traceback that lies in the script's folder.
 
 Tensors the script fetches in calls of its own between steps (an accuracy on the training and
 on the test set after every step, a test loss) are evaluation curves: after step N, each such
@@ -105,6 +110,12 @@ class GraphRecording:
         self.late: dict[str, list[str]] = {}
         """Per script line, the tensors it built after the graph first trained that the script
         evaluated (often a new op for every call): named in the notes, not recorded."""
+        self.trainers: list[frozenset[str]] = []
+        """The graph's training ops when it first trained: the update ops each runs."""
+        self.trainer_of: dict[frozenset[str], int | None] = {}
+        """The fetched ops of a training call -> the index of the training op it runs."""
+        self.ran: list[int] = []
+        """Per recorded step, the index of the training op it ran."""
 
     def stop(self, key: str, why: str) -> None:
         self.done = True
@@ -114,10 +125,12 @@ class GraphRecording:
 
 
 class Step(NamedTuple):
-    """A training call about to run: its graph's recording and its feeds by name."""
+    """A training call about to run: its graph's recording, its feeds by name and the index
+    of the training op it runs."""
 
     recording: GraphRecording
     feeds: dict[str, Any]
+    trainer: int
 
 
 class Evaluation(NamedTuple):
@@ -193,6 +206,15 @@ class Recorder:
             if recording.done:
                 recording.stale = True
                 return None
+            trainer = self.trainer(recording, ops)
+            if trainer is None:
+                recording.stop(
+                    "cut",
+                    f"after step {recording.count}: step {recording.count + 1} runs a training "
+                    "op the graph did not hold when it first trained",
+                )
+                recording.stale = True
+                return None
             feeds = self.feeds(graph, feed_dict)
             if recording.feed_names is None:
                 recording.feed_names = tuple(feeds)
@@ -204,14 +226,14 @@ class Recorder:
                 )
                 recording.stale = True
                 return None
-            return Step(recording, feeds)
+            return Step(recording, feeds, trainer)
         except Exception as error:  # the script must run on whatever happens here
             if recording is not None:
                 recording.stop("error", f"{type(error).__name__}: {error}")
             return None
 
     def after(self, session: Any, run: Any, step: Step, feed_dict: Any) -> None:
-        recording, feeds = step
+        recording, feeds, trainer = step
         try:
             tensors = [tensor for _, tensor in recording.variables + recording.fetches]
             values = run(session, tensors, feed_dict) if tensors else []
@@ -227,6 +249,7 @@ class Recorder:
                 array = self.np.array(value)
                 recording.steps.setdefault(key, []).append(array)
                 recording.bytes += array.nbytes
+            recording.ran.append(trainer)
             recording.count += 1
             if self.max_steps is not None and recording.count >= self.max_steps:
                 recording.stop("cut", f"after step {recording.count} (--record-steps)")
@@ -361,7 +384,16 @@ class Recorder:
         recording.variables = [
             (variable.op.name, graph.as_graph_element(variable)) for variable in variables
         ]
-        candidates = {**self.minimised(graph, ops), **{name: t for name, t, _ in tensors}}
+        roots = training_ops(graph)
+        recording.trainers = [updates_of([root]) for root in roots]
+        losses = [self.minimised(graph, [root]) for root in roots]
+        first = self.trainer(recording, ops)
+        # The first call's losses first (a graph of one training op records as it always did).
+        ordered = [losses[first]] if first is not None else []
+        candidates = {
+            **{name: t for found in [*ordered, *losses] for name, t in found.items()},
+            **{name: t for name, t, _ in tensors},
+        }
         for name, tensor in candidates.items():
             stateful = self.stateful_op(tensor.op)
             if tensor.dtype.name == "string":
@@ -374,6 +406,10 @@ class Recorder:
                     f"({stateful.type}): reading it again would change the script's numbers"
                 )
         recording.sites = self.sites(recording, ops)
+        recording.sites["trainers"] = [
+            {"train": [self.where(root)], "losses": list(found)}
+            for root, found in zip(roots, losses, strict=True)
+        ]
         values = run(session, [tensor for _, tensor in recording.variables])
         recording.initial = {
             name: self.np.array(value)
@@ -447,6 +483,17 @@ class Recorder:
                 ops.append(element)
         return ops, tensors
 
+    def trainer(self, recording: GraphRecording, ops: list[Any]) -> int | None:
+        """The index of the training op a call of ``ops`` runs: the one that runs the same
+        updates (else the first that runs them all); None when none does."""
+        key = frozenset(op.name for op in ops)
+        if key not in recording.trainer_of:
+            updates = updates_of(ops)
+            found = [i for i, ran in enumerate(recording.trainers) if ran == updates]
+            found = found or [i for i, ran in enumerate(recording.trainers) if ran >= updates]
+            recording.trainer_of[key] = found[0] if found else None
+        return recording.trainer_of[key]
+
     def is_training(self, graph: Any, ops: list[Any]) -> bool:
         key = (id(graph), frozenset(op.name for op in ops))
         if key not in self.training:
@@ -518,6 +565,7 @@ class Recorder:
                 **groups,
                 "notes": notes,
                 "sites": recording.sites,
+                "trainers": recording.ran,
             }
             if recording.curves:
                 entry["curves"] = self.curves(recording)
@@ -565,6 +613,27 @@ def closure(ops: list[Any], *, controls: bool) -> list[Any]:
         if controls:
             pending.extend(op.control_inputs)
     return list(seen.values())
+
+
+def updates_of(ops: list[Any]) -> frozenset[str]:
+    """The names of the optimizer updates that running ``ops`` runs."""
+    return frozenset(
+        op.name for op in closure(ops, controls=True) if op.type.startswith(UPDATE_PREFIXES)
+    )
+
+
+def training_ops(graph: Any) -> list[Any]:
+    """The graph's training ops, in the order they were built: the ops that run an update and
+    that no other op uses (through an input or a control input)."""
+    training: set[str] = set()
+    used: set[str] = set()
+    # Ops are listed in the order they were built: an op's inputs before the op.
+    for op in graph.get_operations():
+        sources = [tensor.op for tensor in op.inputs] + list(op.control_inputs)
+        used.update(source.name for source in sources)
+        if op.type.startswith(UPDATE_PREFIXES) or any(s.name in training for s in sources):
+            training.add(op.name)
+    return [op for op in graph.get_operations() if op.name in training and op.name not in used]
 
 
 def tensor_name(tensor: Any) -> str:

@@ -1,11 +1,11 @@
 """Where an unmodified script built each op of a recorded graph, read back from its record.
 
 The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
-placeholder and recorded fetch, of the training call's ops, the optimizer's update op types, the
-graph seed, each summary's tag, and each seeded random op's ``seed``/``seed2`` attributes (JSON
-text in the record's ``source``, key ``sites``). ``graph_sites`` turns that into one
-``GraphSites`` per record, keeping the lines of the script itself (not of a helper module
-beside it).
+placeholder and recorded fetch, of the training call's ops and of each training op of the graph,
+the optimizer's update op types, the graph seed, each summary's tag, and each seeded random op's
+``seed``/``seed2`` attributes (JSON text in the record's ``source``, key ``sites``).
+``graph_sites`` turns that into one ``GraphSites`` per record, keeping the lines of the script
+itself (not of a helper module beside it).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ class GraphSites:
     placeholders: dict[str, tuple[int, str]]
     """TF1 placeholder name -> (script line, dtype name)."""
     train: tuple[int, ...]
-    """The lines that built the ops the training call fetched (the ``minimize`` line)."""
+    """The lines that built the ops the training calls fetched (the ``minimize`` lines)."""
     updates: tuple[str, ...]
     """The optimizer's update op types, e.g. ``ApplyGradientDescent``."""
     random: tuple[RandomSite, ...]
@@ -60,6 +60,13 @@ class GraphSites:
     """TF1 variable name -> its shape (a layer's variables are made to that shape)."""
     summaries: dict[int, tuple[str, ...]] = field(default_factory=dict)
     """Script line -> the tags of the scalar and histogram summaries it made, in order."""
+    trainers: tuple[int, ...] = ()
+    """The line of each of the graph's training ops, in the record's order of them (its
+    ``trainers`` index them); empty in a recording made before it said."""
+
+    def trainer_at(self, line: int) -> int:
+        """The index of the training op ``line`` built (0 when the recording lists none)."""
+        return self.trainers.index(line) if line in self.trainers else 0
 
     def sites_by_name(self) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[int, str]]]:
         """Its variables', fetches' and placeholders' names and lines: two graphs that the
@@ -90,6 +97,8 @@ def graph_sites(record: Record, script: str) -> GraphSites:
     for site in data.get("summaries", []):  # recordings made before tags were kept have none
         if (found := line(site)) is not None:
             summaries[found] = (*summaries.get(found, ()), site["tag"])
+    trainers = tuple(line(site["train"][0]) or 0 for site in data.get("trainers", ()))
+    train = tuple(found for site in data["train"] if (found := line(site)) is not None)
     return GraphSites(
         graph=int(record.source["graph"]),
         steps=record.steps,
@@ -97,7 +106,7 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         variables=lines(data["variables"]),
         fetches=lines(data["fetches"]),
         placeholders=placeholders,
-        train=tuple(found for site in data["train"] if (found := line(site)) is not None),
+        train=train + tuple(found for found in trainers if found and found not in train),
         updates=tuple(data["updates"]),
         random=tuple(
             RandomSite(found, site["op"], site["seed"], site["seed2"])
@@ -106,4 +115,5 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         ),
         shapes={name: tuple(value.shape) for name, value in record.initial.items()},
         summaries=summaries,
+        trainers=trainers,
     )

@@ -34,6 +34,8 @@ class TrainStep:
     traced twin, ``evaluate_loss`` for ``loss``): how a report names it."""
     line: int = 0
     """Where the program defines the function (its ``def`` line)."""
+    trainer: int = 0
+    """Which of its graphs' training ops it replaces: the op's index in their recordings."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -46,11 +48,13 @@ class TrainStep:
             "variables": self.variables,
             "fetches": {name: [f, list(p)] for name, (f, p) in self.fetches.items()},
             "tensors": self.tensors,
+            "trainer": self.trainer,
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrainStep:
-        """The step ``to_dict`` wrote (``tensors`` may be missing: older ports lack it)."""
+        """The step ``to_dict`` wrote (``tensors`` and ``trainer`` may be missing: older ports
+        lack them)."""
         return cls(
             graphs=tuple(data["graphs"]),
             steps=tuple(data["steps"]),
@@ -61,4 +65,5 @@ class TrainStep:
             fetches={name: (f, tuple(p)) for name, (f, p) in data["fetches"].items()},
             tensors=dict(data.get("tensors", {})),
             line=data.get("line", 0),
+            trainer=data.get("trainer", 0),
         )

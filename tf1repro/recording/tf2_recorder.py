@@ -7,7 +7,8 @@ functions (``steps.TrainStep``). The program is run unchanged, as ``__main__``; 
 at full speed: a profile hook on every Python call cost a quarter of a program's time) to see
 each call of a training function, and records, as the TF1 recorder
 does for a graph, under the TF1 names: the variables before the first step (initial values),
-the feeds of each step (converted to the placeholder's dtype, as ``Session.run`` converts
+which of the graph's training ops each step's function replaces (``trainers``), the feeds of
+each step (converted to the placeholder's dtype, as ``Session.run`` converts
 them), and after each step every variable and each recorded fetch computed again on that
 step's feeds. Each graph stops after as many steps as the original's recording holds.
 ``STAGING/recording.json`` is written in the TF1 recorder's form, so ``reader.records_of``
@@ -95,7 +96,9 @@ class StepRecorder:
             step["graphs"], step["steps"] = step["graphs"][1:], step["steps"][1:]
         if not step["graphs"]:
             return None
-        graph = self.graphs.setdefault(step["graphs"][0], {"steps": 0, "arrays": {}})
+        graph = self.graphs.setdefault(
+            step["graphs"][0], {"steps": 0, "arrays": {}, "trainers": []}
+        )
         if not graph["steps"] and "initial" not in graph:
             graph["initial"] = self.variables(step, names)
         if self.probing(step, graph):
@@ -134,6 +137,7 @@ class StepRecorder:
             self.end_probe(step, names, given, arrays)
         for key, value in arrays.items():
             graph["arrays"].setdefault(key, []).append(value)
+        graph["trainers"].append(step["trainer"])
         graph["steps"] += 1
 
     def end_probe(
@@ -177,7 +181,7 @@ class StepRecorder:
             initial = {name: encode(value) for name, value in graph.get("initial", {}).items()}
             graphs.append(
                 {"graph": number, "steps": graph["steps"], "initial": initial, **groups}
-                | {"notes": {}}
+                | {"notes": {}, "trainers": graph["trainers"]}
             )
         path.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
 

@@ -122,10 +122,7 @@ class Definitions(SessionRuns):
         the problem noted, when it cannot be)."""
         graphs = [g for g in self.graphs if line in g.train]
         if not graphs:
-            self.problems.append(
-                f"line {line}: the training op trained no recorded graph (a recording holds "
-                "the first training op each graph ran: a second one is not ported yet)"
-            )
+            self.problems.append(f"line {line}: the training op trained no recorded graph")
             return None
         graph = graphs[0]
         # One statement that builds several graphs (in a loop, or a function called for each):
@@ -179,7 +176,7 @@ class Definitions(SessionRuns):
             )
         )
         self.optimizers.append((label, exact))
-        self.steps.append(self.step(graphs, name, variables))
+        self.steps.append(self.step(graphs, name, variables, line))
         return made
 
     def summarised(self, name: str, line: int, placeholders: tuple[str, ...]) -> str:
@@ -203,7 +200,9 @@ class Definitions(SessionRuns):
             self.summary_params[merged[0]] = placeholders
         return f"{merged[0]}({', '.join(placeholders)})"
 
-    def step(self, graphs: list[GraphSites], name: str, variables: dict[str, str]) -> TrainStep:
+    def step(
+        self, graphs: list[GraphSites], name: str, variables: dict[str, str], line: int
+    ) -> TrainStep:
         """What the TF2 recorder needs to record this training step under TF1's names."""
         graph = graphs[0]
         feeds = {}
@@ -231,6 +230,7 @@ class Definitions(SessionRuns):
             variables=variables,
             fetches=fetches,
             tensors=tensors,
+            trainer=graph.trainer_at(line),
         )
 
     def seeded(self, original: cst.Call, updated: cst.Call) -> cst.Call:
