@@ -12,7 +12,9 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -355,7 +357,7 @@ def test_a_sum_grappler_regroups_by_node_names_is_named_in_the_proof(
     the constant with the inner sum's second input once the inputs are sorted by node name;
     TF1 reads ``b`` as ``Variable_1/read``, TF2 as ``Add/ReadVariableOp``, so the two pick
     other terms. Measured (seed 0): the loss 3 ulps from step 1, then a variable 1 ulp from
-    a later step, which the proof names as not explained."""
+    a later step (TF2's training step regroups the sum, TF1's does not), so it differs."""
     script = ROOT / "tests" / "data" / "port_constructs" / "regrouped_sum.py"
     assert main(["port", str(script), "--out", str(tmp_path), "--json"]) == 1
     result = json.loads(capsys.readouterr().out)
@@ -364,6 +366,7 @@ def test_a_sum_grappler_regroups_by_node_names_is_named_in_the_proof(
     cause = f"Square 3 ulps at most from step 1: grappler regroups Sub (line {line})"
     assert cause in result["reason"]
     assert "then Variable 1 ulps at most" in result["reason"]
+    assert "where TF1's gradient reads the sum's shape" in result["reason"]
 
 
 #: Two training ops in one graph (as cookbook 06/03 trains a sigmoid and a ReLU gate).
@@ -405,3 +408,41 @@ def test_a_second_training_op_of_one_graph_is_refused_with_its_line() -> None:
         "line 11: the training op trained no recorded graph (a recording holds the first "
         "training op each graph ran: a second one is not ported yet)"
     ]
+
+
+def shared(tf: Any, s: Any) -> Any:
+    """``(s - 50)**2 + s``: the sum ``s`` read twice."""
+    return tf.square(s - 50.0) + s
+
+
+#: Losses of a variable ``a * x`` and ``b`` (placeholders ``x``, ``y``), and the sum of each
+#: that the recorder notes (None: none).
+SUMS: list[tuple[str, Callable[..., Any], str | None]] = [
+    ("(a*x + b) - 50", lambda tf, a, b, x, y: tf.square(a * x + b - 50.0), "sub"),
+    ("50 + (b - a*x)", lambda tf, a, b, x, y: tf.square(50.0 + (b - a * x)), "add"),
+    # No variable among the inner sum's terms: both sides name them alike.
+    ("(a*x + y) - 50", lambda tf, a, b, x, y: tf.square(a * x + y - 50.0), None),
+    # No constant: nothing to push down.
+    ("(a*x + b) - y", lambda tf, a, b, x, y: tf.square(a * x + b - y), None),
+    # The sum read twice: constant push-down leaves a shared node alone.
+    ("(s - 50)**2 + s", lambda tf, a, b, x, y: shared(tf, a * x + b), None),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("loss", "build", "op"), SUMS, ids=[case[0] for case in SUMS])
+def test_the_recorder_notes_a_sum_grappler_regroups_by_node_names(
+    loss: str, build: Callable[..., Any], op: str | None
+) -> None:
+    """Slow: it imports TensorFlow (15 s under load)."""
+    import tensorflow as tf
+
+    from tf1repro.recording.recorder import regrouped
+
+    with tf.Graph().as_default():
+        a = tf.compat.v1.Variable(1.0, use_resource=False)
+        b = tf.compat.v1.Variable(1.0, use_resource=False)
+        x = tf.compat.v1.placeholder(tf.float32)
+        y = tf.compat.v1.placeholder(tf.float32)
+        found = regrouped(build(tf, a, b, x, y).op)
+        assert (found.name if found is not None else None) == op, loss

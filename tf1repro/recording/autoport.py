@@ -326,7 +326,7 @@ def _verdict(
         tolerance = 0.0 if exact else float("inf")
         status = "exact" if comparison.worst == 0 else ("within" if not exact else "differs")
         sites = graph_sites(record, script.name)
-        regrouping = regrouped(record, comparison, sites) if exact else None
+        regrouping = regrouped(comparison, sites) if exact else None
         differing = [d.quantity for d in comparison.deviations if not d.identical]
         if regrouping is not None and all(name in sites.regrouped for name in differing):
             # Only the fetches that hold the sum differ: the named cause is the whole story.
@@ -375,11 +375,11 @@ def _verdict(
     return PortResult(str(script), target, status, worst, reason, report, tuple(graphs))
 
 
-def regrouped(record: Record, comparison: Comparison, sites: GraphSites) -> str | None:
+def regrouped(comparison: Comparison, sites: GraphSites) -> str | None:
     """Why a graph differs, when what differs first is a recorded fetch that holds a sum
     grappler may regroup otherwise in TF2 (``recorder.regrouped``): the op, its line and the
-    cause; what differs later is named as not explained (``; then ...``). None when anything
-    else differs first."""
+    cause; then the worst of what differs later, which the training step, computing that sum
+    too, may explain (``; then ...``). None when anything else differs first."""
     differing = [d for d in comparison.deviations if not d.identical]
     if not differing:
         return None
@@ -402,7 +402,8 @@ def regrouped(record: Record, comparison: Comparison, sites: GraphSites) -> str 
         worst = max(later, key=lambda d: d.ulps)
         causes.append(
             f"then {worst.quantity} {worst.ulps:g} ulps at most from step {worst.first_step} "
-            "(the training step's graph: not explained yet)"
+            "(the training step, where TF1's gradient reads the sum's shape, which stops the "
+            "regrouping, and TF2's may not)"
         )
     return "; ".join(causes)
 
