@@ -24,7 +24,8 @@ For ``tf1repro port``, each graph's entry also says where the script built what 
 names (``sites``): the script line of each variable, placeholder and recorded fetch, of the
 training call's ops, the optimizer's update op type, the graph seed, and the ``seed``/``seed2``
 attributes of every seeded random op by line (TF2 draws the same numbers from those, see
-``tf1repro.recording.autoport``). A line is the innermost frame of the op's Python traceback
+``tf1repro.recording.autoport``), and per recorded fetch the sum in it that grappler may regroup
+otherwise in TF2 (``regrouped``). A line is the innermost frame of the op's Python traceback
 that lies in the script's folder.
 
 Tensors the script fetches in calls of its own between steps (an accuracy on the training and
