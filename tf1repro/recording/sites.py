@@ -2,10 +2,10 @@
 
 The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
 placeholder and recorded fetch, of the training call's ops, the optimizer's update op types, the
-graph seed, each seeded random op's ``seed``/``seed2`` attributes, and the sums grappler may
-regroup otherwise in TF2 (JSON text in the record's ``source``, key ``sites``). ``graph_sites``
-turns that into one ``GraphSites`` per record, keeping the lines of the script itself (not of a
-helper module beside it).
+graph seed, each summary's tag, each seeded random op's ``seed``/``seed2`` attributes, and the
+sums grappler may regroup otherwise in TF2 (JSON text in the record's ``source``, key
+``sites``). ``graph_sites`` turns that into one ``GraphSites`` per record, keeping the lines of
+the script itself (not of a helper module beside it).
 """
 
 from __future__ import annotations
@@ -58,6 +58,8 @@ class GraphSites:
     """Seeded random ops, in the order the graph made them."""
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """TF1 variable name -> its shape (a layer's variables are made to that shape)."""
+    summaries: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Script line -> the tags of the scalar and histogram summaries it made, in order."""
     regrouped: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     """Recorded fetch -> the sum in its computation that grappler may regroup otherwise in
     TF2 (TF1 op name, script line; see ``recorder.regrouped``)."""
@@ -87,6 +89,10 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         for name, site in data["placeholders"].items()
         if (found := line(site)) is not None
     }
+    summaries: dict[int, tuple[str, ...]] = {}
+    for site in data.get("summaries", []):  # recordings made before tags were kept have none
+        if (found := line(site)) is not None:
+            summaries[found] = (*summaries.get(found, ()), site["tag"])
     return GraphSites(
         graph=int(record.source["graph"]),
         steps=record.steps,
@@ -102,6 +108,7 @@ def graph_sites(record: Record, script: str) -> GraphSites:
             if (found := line(site)) is not None
         ),
         shapes={name: tuple(value.shape) for name, value in record.initial.items()},
+        summaries=summaries,
         regrouped={
             name: (site["op"], line(site)) for name, site in data.get("regrouped", {}).items()
         },
