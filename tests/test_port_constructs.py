@@ -12,7 +12,9 @@ import math
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -53,6 +55,22 @@ def saver_writer_sites(source: str) -> GraphSites:
         updates=("ApplyGradientDescent",),
         random=(RandomSite(line_of(source, "w = tf.Variable"), "RandomStandardNormal", 0, 0),),
     )
+
+
+def test_the_program_of_a_formatted_script_passes_ruff(tmp_path: Path) -> None:
+    """Two blank lines around each top-level function the port defines (PEP 8): the program
+    of a script that ``ruff format`` leaves alone passes ``ruff check`` and ``ruff format``."""
+    source = SAVER_WRITER.read_text()
+    program = tmp_path / "saver_writer_tf2.py"
+    program.write_text(rewrite(source, [saver_writer_sites(source)], seed=0).code)
+    assert "\n\n\ndef loss(x, y):" in program.read_text()
+    ruff = [sys.executable, "-m", "ruff"]
+    isolated = ["--isolated", "--no-cache", "--line-length", "100"]
+    for command in (["check", "--select", "E,W"], ["format", "--check"]):
+        done = subprocess.run(
+            [*ruff, *command, *isolated, str(program)], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_saver_and_file_writer_become_checkpoint_and_summary_writer() -> None:
@@ -301,7 +319,9 @@ def test_dense_layers_port_at_0_ulp_from_their_first_draw(
 
 
 @pytest.mark.slow
-def test_nn_losses_port_at_0_ulp(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_nn_losses_and_an_l2_penalty_port_at_0_ulp(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     script = ROOT / "tests" / "data" / "port_constructs" / "nn_losses.py"
     assert main(["port", str(script), "--out", str(tmp_path), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -309,6 +329,27 @@ def test_nn_losses_port_at_0_ulp(tmp_path: Path, capsys: pytest.CaptureFixture[s
     program = (tmp_path / "nn_losses_tf2.py").read_text()
     assert tf1_constructs(program) == [] and "_v2(" not in program
     assert "tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_index" in program
+    assert "0.01 * tf.nn.l2_loss(W)" in program
+
+
+@pytest.mark.slow
+def test_a_sum_grappler_regroups_by_node_names_is_named_in_the_proof(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``(a * x + b) - 50.0``: computing the loss alone, grappler's constant push-down pairs
+    the constant with the inner sum's second input once the inputs are sorted by node name;
+    TF1 reads ``b`` as ``Variable_1/read``, TF2 as ``Add/ReadVariableOp``, so the two pick
+    other terms. Measured (seed 0): the loss 3 ulps from step 1, then a variable 1 ulp from
+    a later step (TF2's training step regroups the sum, TF1's does not), so it differs."""
+    script = ROOT / "tests" / "data" / "port_constructs" / "regrouped_sum.py"
+    assert main(["port", str(script), "--out", str(tmp_path), "--json"]) == 1
+    result = json.loads(capsys.readouterr().out)
+    assert result["status"] == "differs" and result["worst_ulps"] == 3, result
+    line = line_of(script.read_text(), "loss = tf.square")
+    cause = f"Square 3 ulps at most from step 1: grappler regroups Sub (line {line})"
+    assert cause in result["reason"]
+    assert "then Variable 1 ulps at most" in result["reason"]
+    assert "where TF1's gradient reads the sum's shape" in result["reason"]
 
 
 #: Two training ops in one graph (as cookbook 06/03 trains a sigmoid and a ReLU gate).
@@ -362,3 +403,41 @@ def test_a_training_op_the_recording_does_not_hold_is_refused_with_its_line() ->
     with pytest.raises(Unportable) as refused:
         rewrite(TWO_TRAININGS, [two_trainings_sites((10,))], seed=0)
     assert refused.value.problems == ["line 11: the training op trained no recorded graph"]
+
+
+def shared(tf: Any, s: Any) -> Any:
+    """``(s - 50)**2 + s``: the sum ``s`` read twice."""
+    return tf.square(s - 50.0) + s
+
+
+#: Losses of a variable ``a * x`` and ``b`` (placeholders ``x``, ``y``), and the sum of each
+#: that the recorder notes (None: none).
+SUMS: list[tuple[str, Callable[..., Any], str | None]] = [
+    ("(a*x + b) - 50", lambda tf, a, b, x, y: tf.square(a * x + b - 50.0), "sub"),
+    ("50 + (b - a*x)", lambda tf, a, b, x, y: tf.square(50.0 + (b - a * x)), "add"),
+    # No variable among the inner sum's terms: both sides name them alike.
+    ("(a*x + y) - 50", lambda tf, a, b, x, y: tf.square(a * x + y - 50.0), None),
+    # No constant: nothing to push down.
+    ("(a*x + b) - y", lambda tf, a, b, x, y: tf.square(a * x + b - y), None),
+    # The sum read twice: constant push-down leaves a shared node alone.
+    ("(s - 50)**2 + s", lambda tf, a, b, x, y: shared(tf, a * x + b), None),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("loss", "build", "op"), SUMS, ids=[case[0] for case in SUMS])
+def test_the_recorder_notes_a_sum_grappler_regroups_by_node_names(
+    loss: str, build: Callable[..., Any], op: str | None
+) -> None:
+    """Slow: it imports TensorFlow (15 s under load)."""
+    import tensorflow as tf
+
+    from tf1repro.recording.recorder import regrouped
+
+    with tf.Graph().as_default():
+        a = tf.compat.v1.Variable(1.0, use_resource=False)
+        b = tf.compat.v1.Variable(1.0, use_resource=False)
+        x = tf.compat.v1.placeholder(tf.float32)
+        y = tf.compat.v1.placeholder(tf.float32)
+        found = regrouped(build(tf, a, b, x, y).op)
+        assert (found.name if found is not None else None) == op, loss

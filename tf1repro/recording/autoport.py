@@ -26,7 +26,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -37,9 +37,12 @@ from tf1repro.legacy.settings import RunSettings
 from tf1repro.record import Record
 from tf1repro.recording.constructs import unportable
 from tf1repro.recording.reader import RECORDING_LIMIT
-from tf1repro.recording.sites import graph_sites
+from tf1repro.recording.sites import GraphSites, graph_sites
 from tf1repro.recording.steps import TrainStep
 from tf1repro.recording.translate import Unportable
+
+if TYPE_CHECKING:
+    from tf1repro.compare import Comparison
 
 #: The folder ``port`` writes into by default.
 DEFAULT_OUT = "ported"
@@ -322,10 +325,20 @@ def _verdict(
             )
         comparison = compare_records(record, mine)
         tolerance = 0.0 if exact else float("inf")
-        rows.append(Row(f"{script.name}#{number}", comparison, tolerance))
         status = "exact" if comparison.worst == 0 else ("within" if not exact else "differs")
+        sites = graph_sites(record, script.name)
+        regrouping = regrouped(comparison, sites) if exact else None
+        differing = [d.quantity for d in comparison.deviations if not d.identical]
+        if regrouping is not None and all(name in sites.regrouped for name in differing):
+            # Only the fetches that hold the sum differ: the named cause is the whole story.
+            status, tolerance = "within", comparison.worst
+        rows.append(Row(f"{script.name}#{number}", comparison, tolerance))
         if status == "exact":
             why = f"0 ulp over {record.steps} steps"
+        elif regrouping is not None:
+            why = regrouping
+            if status == "differs":
+                firsts.append(f"graph {number}: {why}")
         elif status == "within":
             why = f"{optimizer} in place of v1's: {comparison.worst:g} ulps, measured"
         else:
@@ -361,6 +374,39 @@ def _verdict(
         status = "within"
         reason = "; ".join(f"graph {g['graph']}: {g['reason']}" for g in graphs)
     return PortResult(str(script), target, status, worst, reason, report, tuple(graphs))
+
+
+def regrouped(comparison: Comparison, sites: GraphSites) -> str | None:
+    """Why a graph differs, when what differs first is a recorded fetch that holds a sum
+    grappler may regroup otherwise in TF2 (``recorder.regrouped``): the op, its line and the
+    cause; then the worst of what differs later, which the training step, computing that sum
+    too, may explain (``; then ...``). None when anything else differs first."""
+    differing = [d for d in comparison.deviations if not d.identical]
+    if not differing:
+        return None
+    first = min(d.first_step or 0 for d in differing)
+    starts = [d for d in differing if d.first_step == first]
+    if any(d.quantity not in sites.regrouped for d in starts):
+        return None
+    causes = []
+    for d in starts:
+        op, line = sites.regrouped[d.quantity]
+        where = f"line {line}" if line is not None else "a helper module"
+        causes.append(
+            f"{d.quantity} {d.ulps:g} ulps at most from step {d.first_step}: grappler regroups "
+            f"{op} ({where}), a sum of a variable, a tensor and a constant, by its inputs' node "
+            "names, and TF2 names a variable's read otherwise (`<op>/ReadVariableOp`, not "
+            "`<variable>/read`)"
+        )
+    later = [d for d in differing if d not in starts]
+    if later:
+        worst = max(later, key=lambda d: d.ulps)
+        causes.append(
+            f"then {worst.quantity} {worst.ulps:g} ulps at most from step {worst.first_step} "
+            "(the training step, where TF1's gradient reads the sum's shape, which stops the "
+            "regrouping, and TF2's may not)"
+        )
+    return "; ".join(causes)
 
 
 def printed_difference(

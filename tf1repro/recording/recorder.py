@@ -27,10 +27,11 @@ every call:
 
 For ``tf1repro port``, each graph's entry also says where the script built what the record
 names (``sites``): the script line of each variable, placeholder and recorded fetch, of the
-first training call's ops, of each training op (``trainers``, with the losses it minimises),
-the optimizer's update op type, the graph seed, the tag of each scalar and histogram summary,
-and the ``seed``/``seed2`` attributes of every seeded random op by line (TF2 draws the same
-numbers from those, see ``tf1repro.recording.autoport``). A line is the innermost frame of the
+training call's ops, of each training op (``trainers``, with the losses it minimises), the
+optimizer's update op type, the graph seed, the tag of each scalar and histogram summary, the
+``seed``/``seed2`` attributes of every seeded random op by line (TF2 draws the same numbers
+from those, see ``tf1repro.recording.autoport``), and per recorded fetch the sum in it that
+grappler may regroup otherwise in TF2 (``regrouped``). A line is the innermost frame of the
 op's Python traceback that lies in the script's folder.
 
 Tensors the script fetches in calls of its own between steps (an accuracy on the training and
@@ -70,6 +71,8 @@ READ_ONLY_STATEFUL = frozenset(
 )
 #: The op types of an optimizer's update of one variable start so (``ApplyGradientDescent``...).
 UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
+#: The sums grappler's constant push-down regroups: ``(x + y) - c`` becomes ``(y - c) + x``.
+SUMS = frozenset({"Add", "AddV2", "Sub"})
 #: The label of a curve evaluated on the last step's own feeds (``tf1repro.record.STEP_FEEDS``).
 STEP_FEEDS = "step"
 
@@ -465,6 +468,11 @@ class Recorder:
             "train": [self.where(op) for op in ops],
             "updates": updates,
             "random": random,
+            "regrouped": {
+                name: {**(self.where(op) or {}), "op": op.name}
+                for name, tensor in recording.fetches
+                if (op := regrouped(tensor.op)) is not None
+            },
         }
 
     def elements(self, graph: Any, fetches: Any) -> tuple[list[Any], list[tuple[str, Any, int]]]:
@@ -634,6 +642,42 @@ def training_ops(graph: Any) -> list[Any]:
         if op.type.startswith(UPDATE_PREFIXES) or any(s.name in training for s in sources):
             training.add(op.name)
     return [op for op in graph.get_operations() if op.name in training and op.name not in used]
+
+
+def regrouped(fetch: Any) -> Any:
+    """The sum of a variable, a computed tensor and a constant in ``fetch``'s computation that
+    grappler may regroup otherwise in TF2, or None.
+
+    Computing ``fetch`` alone, grappler's constant push-down rewrites ``(x + y) - c`` as
+    ``(y - c) + x``, taking for ``y`` the second input of the inner sum once a commutative op's
+    inputs are sorted by node name. Names decide which term meets the constant, and a variable's
+    read is named ``<variable>/read`` in TF1 but ``<op>/ReadVariableOp`` in a ``tf.function``:
+    where one term is a variable, the two graphs may round the sum differently.
+    """
+    ops = closure([fetch], controls=False)
+    consumers: dict[str, int] = {}
+    for op in ops:
+        for tensor in op.inputs:
+            consumers[tensor.op.name] = consumers.get(tensor.op.name, 0) + 1
+    for op in ops:
+        if op.type not in SUMS or not op.outputs[0].dtype.is_floating:
+            continue
+        kinds = [tensor.op.type for tensor in op.inputs]
+        inner = [tensor.op for tensor in op.inputs if tensor.op.type in SUMS]
+        if "Const" not in kinds or len(inner) != 1 or consumers[inner[0].name] != 1:
+            continue
+        leaves = [tensor.op for tensor in inner[0].inputs]
+        if all(leaf.type != "Const" for leaf in leaves) and any(map(reads_variable, leaves)):
+            return op
+    return None
+
+
+def reads_variable(op: Any) -> bool:
+    """Whether ``op`` reads a variable: a ref variable's ``<name>/read``, a resource read."""
+    source: str = op.inputs[0].op.type if op.inputs else ""
+    return op.type == "ReadVariableOp" or (
+        op.type == "Identity" and source in ("VariableV2", "Variable")
+    )
 
 
 def tensor_name(tensor: Any) -> str:

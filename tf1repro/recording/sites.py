@@ -2,10 +2,10 @@
 
 The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
 placeholder and recorded fetch, of the training call's ops and of each training op of the graph,
-the optimizer's update op types, the graph seed, each summary's tag, and each seeded random op's
-``seed``/``seed2`` attributes (JSON text in the record's ``source``, key ``sites``).
-``graph_sites`` turns that into one ``GraphSites`` per record, keeping the lines of the script
-itself (not of a helper module beside it).
+the optimizer's update op types, the graph seed, each summary's tag, each seeded random op's
+``seed``/``seed2`` attributes, and the sums grappler may regroup otherwise in TF2 (JSON text in
+the record's ``source``, key ``sites``). ``graph_sites`` turns that into one ``GraphSites`` per
+record, keeping the lines of the script itself (not of a helper module beside it).
 """
 
 from __future__ import annotations
@@ -63,6 +63,9 @@ class GraphSites:
     trainers: tuple[int, ...] = ()
     """The line of each of the graph's training ops, in the record's order of them (its
     ``trainers`` index them); empty in a recording made before it said."""
+    regrouped: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    """Recorded fetch -> the sum in its computation that grappler may regroup otherwise in
+    TF2 (TF1 op name, script line; see ``recorder.regrouped``)."""
 
     def trainer_at(self, line: int) -> int:
         """The index of the training op ``line`` built (0 when the recording lists none)."""
@@ -116,4 +119,7 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         shapes={name: tuple(value.shape) for name, value in record.initial.items()},
         summaries=summaries,
         trainers=trainers,
+        regrouped={
+            name: (site["op"], line(site)) for name, site in data.get("regrouped", {}).items()
+        },
     )

@@ -1,5 +1,5 @@
-# A TF1 softmax classifier trained on tf.nn losses, written for the tests of `tf1repro port`
-# (tests/test_port_constructs.py).
+# A TF1 softmax classifier trained on tf.nn losses and an L2 penalty, written for the tests of
+# `tf1repro port` (tests/test_port_constructs.py).
 import numpy as np
 import tensorflow as tf
 
@@ -16,7 +16,7 @@ xent = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logit
 sparse = tf.reduce_mean(
     tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y_index, logits=logits)
 )
-loss = xent + sparse
+loss = xent + sparse + 0.01 * tf.nn.l2_loss(W)
 train = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
 sess = tf.Session()
 sess.run(tf.global_variables_initializer())
