@@ -24,13 +24,13 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, default_signals
-from test_legacy_compat import write_mnist
 
 from tf1repro import files
 from tf1repro.cli import main
 from tf1repro.legacy import data_cache
 from tf1repro.legacy.script_run import ScriptRun
 from tf1repro.legacy.standins import input_data
+from tf1repro.testing import write_mnist
 
 LOCK = data_cache.LOCK_FILE
 #: A URL no server answers (the discard port): only the cache can serve it.

@@ -16,11 +16,11 @@ import matplotlib.image
 import numpy as np
 import pytest
 from conftest import ROOT, RUNNER_FOLDER, alive, run_python
-from test_legacy_compat import write_mnist
 
 from tf1repro import Reproduction, runtime
 from tf1repro.cli import main
 from tf1repro.legacy import ScriptRun, check_folder, run_script, scripts_in
+from tf1repro.testing import write_mnist
 
 CORPUS = ROOT / "tests" / "legacy_corpus"
 ARTICLE = CORPUS / "article_batch_stochastic.py"

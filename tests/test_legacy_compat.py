@@ -8,9 +8,7 @@ is downloaded. The stand-in's arithmetic is tested in this process; the rest thr
 from __future__ import annotations
 
 import gzip
-import struct
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -18,25 +16,7 @@ from conftest import run_python
 
 from tf1repro.legacy import run_script
 from tf1repro.legacy.standins import input_data
-
-IMAGE_SIDE = 28
-
-
-def write_mnist(folder: Path, *, train: int, test: int, seed: int = 0) -> dict[str, Any]:
-    """The four MNIST files with ``train`` and ``test`` random examples; returns the arrays."""
-    rng = np.random.RandomState(seed)
-    folder.mkdir(parents=True, exist_ok=True)
-    arrays: dict[str, Any] = {}
-    for prefix, count in (("train", train), ("t10k", test)):
-        images = rng.randint(0, 256, size=(count, IMAGE_SIDE, IMAGE_SIDE)).astype(np.uint8)
-        labels = rng.randint(0, 10, size=count).astype(np.uint8)
-        header = struct.pack(">IIII", input_data.IMAGES_MAGIC, count, IMAGE_SIDE, IMAGE_SIDE)
-        with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz", "wb") as file:
-            file.write(header + images.tobytes())
-        with gzip.open(folder / f"{prefix}-labels-idx1-ubyte.gz", "wb") as file:
-            file.write(struct.pack(">II", input_data.LABELS_MAGIC, count) + labels.tobytes())
-        arrays[prefix] = (images, labels)
-    return arrays
+from tf1repro.testing import write_mnist
 
 
 @pytest.fixture

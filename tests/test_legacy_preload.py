@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
-from test_legacy_compat import write_mnist
 
 from tf1repro.legacy.folder import check_folder, scripts_in
 from tf1repro.legacy.preload import refusal
 from tf1repro.legacy.settings import RunSettings
+from tf1repro.testing import write_mnist
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "legacy_corpus"

@@ -209,7 +209,7 @@ def test_what_is_fetched_with_the_training_op_besides_its_loss_is_refused() -> N
         ("import tensorflow as tf\nq = tf.FIFOQueue(3, tf.float32)\n", "line 2: queues"),
         ("import tensorflow as tf\nf = tf.train.string_input_producer(n)\n", "line 2: input"),
         ("import tensorflow as tf\ne = tf.estimator.LinearRegressor(c)\n", "line 2: Estimators"),
-        ("import tensorflow as tf\ns = tf.summary.scalar('a', b)\n", "line 2: tf.summary.scalar"),
+        ("import tensorflow as tf\ns = tf.summary.image('a', b)\n", "line 2: tf.summary.image"),
         (
             "import tensorflow as tf\na = tf.Session()\nb = tf.Session()\n",
             "line 3: a second session",

@@ -130,23 +130,6 @@ def test_saver_calls_and_writers_become_tf2_calls(v1: str, v2: str) -> None:
     assert code(made) == v2
 
 
-def test_summary_ops_and_add_summary_are_refused_with_their_line() -> None:
-    source = SAVER_WRITER.read_text()
-    loss = line_of(source, "loss = tf.")
-    scalar = source.replace(
-        "saver = tf.train.Saver(max_to_keep=3)\n", "summary = tf.summary.scalar('loss', loss)\n"
-    )
-    assert unportable(cst.parse_module(scalar)) == [
-        f"line {loss + 2}: tf.summary.scalar (a TF1 summary op: TF2 writes a summary where its "
-        "value is computed; not ported yet)"
-    ]
-    added = source.replace("writer.close()", "writer.add_summary(s, 1)")
-    with pytest.raises(Unportable) as refused:
-        rewrite(added, [saver_writer_sites(added)], seed=0)
-    (problem,) = refused.value.problems
-    assert problem.startswith(f"line {line_of(added, 'add_summary')}: writer.add_summary() of")
-
-
 @pytest.mark.slow
 def test_a_saver_script_ports_at_0_ulp_and_its_checkpoints_restore(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]

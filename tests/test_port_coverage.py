@@ -4,7 +4,10 @@ a checkout does not hold, so the results here are made by hand; nothing runs Ten
 
 from __future__ import annotations
 
+import gzip
 import json
+import struct
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,12 +16,13 @@ from tools.port_coverage import (
     LONGEST_REASON,
     Row,
     check_row,
+    cli,
     constructs,
     port_row,
     render,
     summarise,
 )
-from tools.port_coverage.cli import main
+from tools.port_coverage.cli import main, mnist_note
 
 SAVER = "line 9: tf.summary.scalar (a TF1 summary op)"
 
@@ -102,4 +106,61 @@ def test_a_corpus_that_is_not_a_folder_is_one_line(
     assert main([str(tmp_path / "missing"), "--out", str(tmp_path / "page.md")]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert line.endswith("missing is not a folder")
+    assert not (tmp_path / "page.md").exists()
+
+
+def test_the_page_says_when_its_mnist_was_fake() -> None:
+    note = mnist_note(200)
+    assert "`--fake-mnist 200`" in note and "200 training examples after the 5000" in note
+    assert mnist_note(None) == ""
+    page = render(ROWS, "python -m tools.port_coverage c --fake-mnist 200", "2026-01-02", {}, note)
+    assert f"```\n\n{note}\n\n9 scripts;" in page
+
+
+def test_every_run_is_given_the_mnist_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With --fake-mnist, the files are written before the first run and each run is given
+    them; the page names the option."""
+    (tmp_path / "corpus").mkdir()
+    given: list[list[str]] = []
+
+    def child(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+        given.append(arguments)
+        folder = Path(arguments[arguments.index("--data-dir") + 1])
+        counts = []
+        for prefix in ("train", "t10k"):
+            with gzip.open(folder / f"{prefix}-images-idx3-ubyte.gz") as images:
+                counts.append(struct.unpack(">IIII", images.read(16))[1])
+        assert counts == [5003, 3]  # 5000 for validation, then 3 in mnist.train
+        script = str(tmp_path / "corpus" / "m.py")
+        if arguments[:2] == ["legacy", "check"]:
+            return subprocess.CompletedProcess(
+                arguments, 0, json.dumps([{"script": script, "status": "ok"}]), ""
+            )
+        return subprocess.CompletedProcess(arguments, 0, ported("exact", 0, "1 graph(s)"), "")
+
+    monkeypatch.setattr(cli, "tf1repro", child)
+    page = tmp_path / "page.md"
+    assert main([str(tmp_path / "corpus"), "--fake-mnist", "3", "--out", str(page)]) == 0
+    assert [arguments[0] for arguments in given] == ["legacy", "port"]
+    assert f"python -m tools.port_coverage {tmp_path / 'corpus'} --seed 0 --fake-mnist 3\n" in (
+        page.read_text()
+    )
+    assert "| `corpus/m.py` | exact | 0 | 1 graph(s) |" in page.read_text()
+
+
+@pytest.mark.parametrize(
+    ("options", "line"),
+    [
+        (["--fake-mnist", "0"], "--fake-mnist: 0 examples; give 1 or more"),
+        (["--data-dir", "missing"], "--data-dir: missing is not a folder"),
+    ],
+)
+def test_bad_mnist_options_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], line: str
+) -> None:
+    assert main([str(tmp_path), *options, "--out", str(tmp_path / "page.md")]) == 2
+    (printed,) = capsys.readouterr().err.splitlines()
+    assert printed.endswith(line)
     assert not (tmp_path / "page.md").exists()

@@ -287,6 +287,7 @@ def run_program(
         "parent": os.getpid(),
         "steps": [step.to_dict() for step in steps],
         "probe": probe,
+        "data_dir": None if settings.data_dir is None else str(settings.data_dir.resolve()),
     }
     (staging / "port.json").write_text(json.dumps(config))
     (staging / "stdin.txt").write_bytes(settings.stdin or b"")

@@ -23,14 +23,16 @@ class Binding:
     """What a name of the script holds at a point of it."""
 
     kind: str
-    """placeholder, variable, tensor, train, optimizer, session, init, feed or factory."""
+    """placeholder, variable, tensor, train, optimizer, session, init, feed, factory; writer,
+    saver; summary_op, summaries (a merged summary), summary (its value a run fetched)."""
     params: tuple[str, ...] = ()
     dtype: str = ""
     keys: tuple[str, ...] = ()
-    """A feed dict's placeholders."""
+    """A feed dict's placeholders; the merged summary a training function also returns."""
     label: str = ""
     """An optimizer's full name; the loss a training op minimises; a placeholder's spec; the
-    traced twin that runs call in place of a tensor's function."""
+    traced twin that runs call in place of a tensor's function; a merged summary's writing
+    function; the merged summary a fetched summary is of."""
     exact: bool = False
     """Whether an optimizer computes the v1 update bit for bit."""
     block: int = 0
@@ -46,6 +48,12 @@ class SessionRuns(cst.CSTTransformer):
         self.tf = tf
         self.env: dict[str, Binding] = {}
         self.problems: list[str] = []
+        self.targets: list[str] = []
+        """The names ``a, b = sess.run(...)`` (the statement being read) assigns, in order."""
+        self.unpacked: dict[str, str] = {}
+        """For ``_, l, summary = sess.run([train, loss, merged])``: the targets of the training
+        function's loss (``_`` when not fetched) and summary, and ``numpy`` when the loss was
+        fetched (``leave_SimpleStatementLine`` writes the statements)."""
 
     def line(self, node: cst.CSTNode) -> int:
         return self.get_metadata(PositionProvider, node).start.line
@@ -158,6 +166,10 @@ class SessionRuns(cst.CSTTransformer):
             return fetch.with_changes(elements=elements)
         if isinstance(fetch, cst.Name):
             kind = self.kind(fetch.value)
+            if kind == "summaries":
+                raise ValueError(
+                    f"fetches the summary {fetch.value} without a training op of minimize()"
+                )
             params = self.env[fetch.value].params if kind in ("tensor", "train") else ()
             if spread and kind in ("tensor", "train") and set(params) == set(given):
                 twin = self.env[fetch.value].label if kind == "tensor" else ""
@@ -200,17 +212,49 @@ class SessionRuns(cst.CSTTransformer):
             raise ValueError("fetches two training ops in one sess.run")
         train = trains[0]
         loss = self.env[train].label
+        names = [e.value.value if isinstance(e.value, cst.Name) else "" for e in fetch.elements]
+        summaries = self.env[train].keys
+        if summaries and summaries[0] in names:
+            return self.summarised_run(train, loss, summaries[0], names, given, spread)
         elements = []
-        for element in fetch.elements:
-            name = element.value.value if isinstance(element.value, cst.Name) else ""
+        for element, name in zip(fetch.elements, names, strict=True):
             if name == train:
                 value: cst.BaseExpression = cst.Name("None")
             elif name == loss:
-                value = with_numpy(self.fetched(cst.Name(train), given, spread))
+                value = self.fetched(cst.Name(train), given, spread)
+                # A training function that computes summaries returns them after the loss.
+                value = with_numpy(
+                    cst.parse_expression(f"{self.code(value)}[0]") if summaries else value
+                )
             else:
                 code = self.code(element.value)
                 raise ValueError(f"fetches {code} with the training op (port it by hand)")
             elements.append(element.with_changes(value=value))
-        if loss not in [getattr(e.value, "value", None) for e in fetch.elements]:
+        if loss not in names:
             raise ValueError(f"fetches the training op {train} in a list without its loss")
         return fetch.with_changes(elements=elements)
+
+    def summarised_run(
+        self,
+        train: str,
+        loss: str,
+        summary: str,
+        names: list[str],
+        given: dict[str, cst.BaseExpression],
+        spread: str,
+    ) -> cst.BaseExpression:
+        """``_, l, summary = sess.run([train, loss, merged])`` as the call of the training
+        function, which returns the loss and the summary (``unpacked`` says where they go)."""
+        if len(self.targets) != len(names) or set(names) - {train, loss, summary}:
+            raise ValueError(
+                f"fetches the summary {summary} with the training op other than in "
+                "`_, l, summary = sess.run([train, loss, summary])` (port it by hand)"
+            )
+        targets = dict(zip(names, self.targets, strict=True))
+        if targets[train] != "_":
+            raise ValueError(f"keeps the None that sess.run gave for {train} (port it by hand)")
+        self.unpacked = {"loss": targets.get(loss, "_"), "summary": targets[summary]}
+        if loss in targets:
+            self.unpacked["numpy"] = targets[loss]
+        self.env[targets[summary]] = Binding("summary", label=summary)
+        return self.fetched(cst.Name(train), given, spread)

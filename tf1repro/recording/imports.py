@@ -1,11 +1,17 @@
-"""The top of a ported program: TensorFlow imported as TF2, imports the port no longer uses
-gone, and the seeding ``tf1repro legacy run --seed N`` did before the script started."""
+"""The top of a ported program: TensorFlow imported as TF2 (and ``input_data``, gone from TF 2,
+from tf1repro), imports the port no longer uses gone, and the seeding ``tf1repro legacy run
+--seed N`` did before the script started."""
 
 from __future__ import annotations
 
 import libcst as cst
 
 from tf1repro.recording.constructs import dotted
+
+#: TF 1.x's MNIST reader, gone from TF 2, and tf1repro's: it reads the same four files (never
+#: downloading) and draws the same batches as TF 1.x did (``legacy run`` serves it in its place).
+MNIST_TF1 = "tensorflow.examples.tutorials.mnist"
+MNIST_TF2 = "tf1repro.legacy.standins"
 
 
 def seed_lines(module: cst.Module, tf: str, seed: int, why: str) -> list[str]:
@@ -68,8 +74,23 @@ def imports_ported(module: cst.Module, seeding: list[str]) -> cst.Module:
     seeds[0] = seeds[0].with_changes(
         leading_lines=[cst.EmptyLine(indent=False), *seeds[0].leading_lines]
     )
+    # TensorFlow imported below other code (after ``mnist = input_data.read_data_sets(...)``)
+    # joins the imports at the top: the seeding needs it, and ``read_data_sets`` seeds NumPy
+    # from TensorFlow's global seed, which ``legacy run`` had set before the script started.
+    late = [s for i, s in enumerate(body) if i > last_import and _imports_tensorflow(s)]
+    body = [s for s in body if all(s is not moved for moved in late)]
+    body[last_import + 1 : last_import + 1] = late
+    last_import += len(late)
     body[last_import + 1 : last_import + 1] = seeds
     return module.with_changes(body=body)
+
+
+def _imports_tensorflow(statement: cst.BaseStatement) -> bool:
+    return _is_import(statement) and any(
+        isinstance(small, cst.Import)
+        and any(dotted(alias.name).split(".")[0] == "tensorflow" for alias in small.names)
+        for small in getattr(statement, "body", ())
+    )
 
 
 def _is_docstring(statement: cst.BaseStatement) -> bool:
@@ -97,6 +118,8 @@ def _v2_import(small: cst.BaseSmallStatement, used: set[str]) -> cst.BaseSmallSt
         return small.with_changes(names=names)
     if isinstance(small, cst.ImportFrom) and isinstance(small.names, (list, tuple)):
         module = dotted(small.module) if small.module is not None else ""
+        if module == MNIST_TF1:
+            return small.with_changes(module=cst.parse_expression(MNIST_TF2))
         if module.startswith("tensorflow"):
             kept = [
                 alias

@@ -18,14 +18,15 @@ every call:
   it adds no op to the graph (op-level seeds depend on the number of ops), and a fetch whose
   computation holds a stateful op (a random draw such as dropout, a queue, an iterator, an
   assignment) is not read at all, so the script's own draws and numbers are untouched; such a
-  fetch is named in the recording's notes instead.
+  fetch is named in the recording's notes instead. So is a string fetch (a serialized summary
+  of ``merge_all()``): the values it summarises are in the event files the script writes.
 
 For ``tf1repro port``, each graph's entry also says where the script built what the record
 names (``sites``): the script line of each variable, placeholder and recorded fetch, of the
-training call's ops, the optimizer's update op type, the graph seed, and the ``seed``/``seed2``
-attributes of every seeded random op by line (TF2 draws the same numbers from those, see
-``tf1repro.recording.autoport``). A line is the innermost frame of the op's Python traceback
-that lies in the script's folder.
+training call's ops, the optimizer's update op type, the graph seed, the tag of each scalar and
+histogram summary, and the ``seed``/``seed2`` attributes of every seeded random op by line (TF2
+draws the same numbers from those, see ``tf1repro.recording.autoport``). A line is the innermost
+frame of the op's Python traceback that lies in the script's folder.
 
 Tensors the script fetches in calls of its own between steps (an accuracy on the training and
 on the test set after every step, a test loss) are evaluation curves: after step N, each such
@@ -35,8 +36,9 @@ each curve refers to it by that number; a call on exactly the last step's feeds 
 step's own feeds (``step``) and stores nothing more, and the recorded fetches on those are the
 step's fetches already. Variables read by such a call are the recorded variables. A tensor with
 a stateful op in its computation is named in the notes instead: the script's own draw cannot be
-replayed; so is a tensor the script built after the graph first trained (an op made anew for
-every evaluation has a new name each time, and no port or tutorial builds it so).
+replayed; so is a string (a serialized summary), and a tensor the script built after the graph
+first trained (an op made anew for every evaluation has a new name each time, and no port or
+tutorial builds it so).
 
 A recording stops at ``max_steps`` steps or ``max_bytes`` of arrays per graph, the curves' and
 their feed sets' included (the cut is said in its notes); evaluations after the last recorded
@@ -65,6 +67,10 @@ READ_ONLY_STATEFUL = frozenset(
 UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
 #: The label of a curve evaluated on the last step's own feeds (``tf1repro.record.STEP_FEEDS``).
 STEP_FEEDS = "step"
+
+#: Why a string fetch is not recorded: a record holds numbers, and a string fetched in a
+#: training script is most often a serialized summary, whose values are in its event files.
+STRING_NOTE = "a string (a serialized summary?)"
 
 
 class GraphRecording:
@@ -323,6 +329,9 @@ class Recorder:
                     if name not in late:
                         late.append(name)
                     continue
+                if tensor.dtype.name == "string":
+                    recording.notes[f"not recorded: {name}"] = STRING_NOTE
+                    continue
                 if name not in recording.stateful:
                     recording.stateful[name] = self.stateful_op(tensor.op)
                 stateful = recording.stateful[name]
@@ -406,7 +415,9 @@ class Recorder:
         candidates = {**self.minimised(graph, ops), **{name: t for name, t, _ in tensors}}
         for name, tensor in candidates.items():
             stateful = self.stateful_op(tensor.op)
-            if stateful is None:
+            if tensor.dtype.name == "string":
+                recording.notes[f"not recorded: {name}"] = STRING_NOTE
+            elif stateful is None:
                 recording.fetches.append((name, tensor))
             else:
                 recording.notes[f"not recorded: {name}"] = (
@@ -451,8 +462,18 @@ class Recorder:
             if "seed2" in op.node_def.attr and self.where(op) is not None:
                 seeds = {"seed": op.get_attr("seed"), "seed2": op.get_attr("seed2")}
                 random.append({**(self.where(op) or {}), "op": op.type, **seeds})
+        # A summary's tag is its op's name scope, made unique in the graph ("w_1" beside a
+        # variable "w"): the port writes what TF1 wrote.
+        import tensorflow as tf
+
+        summaries = [
+            {**(self.where(op) or {}), "tag": tf.get_static_value(op.inputs[0]).item().decode()}
+            for op in graph.get_operations()
+            if op.type in ("ScalarSummary", "HistogramSummary") and self.where(op) is not None
+        ]
         return {
             "seed": graph.seed,
+            "summaries": summaries,
             "variables": {name: self.where(t.op) for name, t in recording.variables},
             "fetches": {name: self.where(t.op) for name, t in recording.fetches},
             "placeholders": placeholders,

@@ -52,15 +52,17 @@ from tf1repro.recording.layers import (
 )
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
-from tf1repro.recording.training import Definitions
+from tf1repro.recording.summaries import SUMMARY_CALLS, Summaries, fetch_lists, merged_names
 from tf1repro.recording.translate import (
     INITIALIZERS,
+    KEYWORDS,
     RANDOM_FUNCTIONS,
     Unportable,
     contains,
     names_read,
     optimizer_call,
     renamed,
+    renamed_keyword,
 )
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
@@ -69,7 +71,7 @@ TENSOR_KINDS = frozenset({"placeholder", "variable", "tensor"})
 #: What a graph holds (the names of a graph's parts, forgotten when a new graph starts).
 GRAPH_KINDS = frozenset({"placeholder", "variable", "tensor", "train", "init", "feed"})
 #: The marks whose statement is the original one changed (its comments are still on it).
-DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer"})
+DERIVED = frozenset({"keep", "call", "feed", "optimizer", "saver", "writer", "add_summary"})
 #: ``tf.<name>()`` statements that a port drops (a reset becomes the seeding legacy run did).
 DROPPED_CALLS = ("disable_v2_behavior", "disable_eager_execution", "reset_default_graph")
 
@@ -100,7 +102,7 @@ class _Mark:
     binding: Binding | None = None
 
 
-class _Porter(Definitions):
+class _Porter(Summaries):
     """The transformer of ``rewrite`` (see the module docstring)."""
 
     def __init__(self, tf: str, graphs: list[GraphSites], exact: bool, seeding: list[str]) -> None:
@@ -200,12 +202,21 @@ class _Porter(Definitions):
     def new_graph(self) -> None:
         """Forget the names of the last graph's parts: they may name a new graph's."""
         self.env = {n: b for n, b in self.env.items() if b.kind not in GRAPH_KINDS}
+        self.summary_ops, self.named_summaries = {}, {}
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         if len(node.body) != 1:
             return
         small = node.body[0]
         mark = None
+        self.targets = []
+        if (
+            isinstance(small, cst.Assign)
+            and isinstance(small.targets[0].target, cst.Tuple)
+            and self.is_run(small.value)
+        ):
+            elements = small.targets[0].target.elements
+            self.targets = [e.value.value for e in elements if isinstance(e.value, cst.Name)]
         if isinstance(small, cst.Assign) and len(small.targets) == 1:
             target = small.targets[0].target
             if isinstance(target, cst.Name):
@@ -225,6 +236,8 @@ class _Porter(Definitions):
 
     def classify(self, name: str, value: cst.BaseExpression, node: cst.CSTNode) -> _Mark:
         call = self.tf_call(value)
+        if self.variable_dict(name, value):
+            return _Mark("keep", name, Binding("variables"))
         for line in self.lines(node):
             self.names_at.setdefault(line, name)
         if call == "placeholder":
@@ -243,9 +256,10 @@ class _Porter(Definitions):
             return _Mark("saver", name, Binding("saver"))
         if call == "summary.FileWriter":
             return _Mark("writer", name, Binding("writer"))
-        if call == "summary.merge_all":
-            # None in a graph with no summary ops (summary ops are refused, see constructs).
-            return _Mark("remove", name, Binding("summaries"))
+        if call in SUMMARY_CALLS:
+            return _Mark("summary_op", name, Binding("summary_op"))
+        if call in ("summary.merge_all", "summary.merge"):
+            return _Mark("merged", name, Binding("summaries"))
         func = value.func if isinstance(value, cst.Call) else None
         if isinstance(func, cst.Attribute) and func.attr.value == "minimize":
             assert isinstance(value, cst.Call)
@@ -262,6 +276,11 @@ class _Porter(Definitions):
         used = names_read(value)
         graph_names = [n for n in used if self.kind(n) in TENSOR_KINDS]
         calls_tf = contains(value, lambda n: isinstance(n, cst.Call) and bool(self.tf_call(n)))
+        if self.functions and not graph_names:
+            # In a function of the script (``def neural_net(x)``), a computation on its
+            # arguments and dicts of variables is TF2 code as it is: the function is called
+            # by the tensor functions that read what it returns.
+            return _Mark("keep", name)
         if graph_names or calls_tf:
             earlier = self.env.get(name)
             # Named twice in one block, the functions of the first would call the second (in
@@ -272,6 +291,30 @@ class _Porter(Definitions):
             params = self.params_of(used)
             return _Mark("tensor", name, Binding("tensor", params=params, block=self.block))
         return _Mark("keep", name)
+
+    def variable_dict(self, name: str, value: cst.BaseExpression) -> bool:
+        """Whether ``name = {'h1': tf.Variable(...), ...}``, a dict of variables: each is then
+        known by its item, ``name['h1']``, which the training step differentiates."""
+        if not isinstance(value, cst.Dict) or not value.elements:
+            return False
+        items = []
+        for element in value.elements:
+            key = getattr(element, "key", None)
+            if not isinstance(key, (cst.SimpleString, cst.Integer)):
+                return False
+            if self.tf_call(element.value) != "Variable":
+                return False
+            items.append((f"{name}[{key.value}]", element))
+        starts = [self.line(element) for _, element in items]
+        if len(set(starts)) < len(starts):
+            # The recording knows each variable by the line that made it.
+            line = min(s for s in starts if starts.count(s) > 1)
+            self.problems.append(f"line {line}: two variables of {name} on one line")
+        for item, element in items:
+            self.env[item] = Binding("variable")
+            for line in self.lines(element):
+                self.names_at.setdefault(line, item)
+        return True
 
     def params_of(self, used: list[str]) -> tuple[str, ...]:
         """The placeholders a computation needs, in the order the script made them."""
@@ -301,6 +344,8 @@ class _Porter(Definitions):
     def classify_expression(self, value: cst.BaseExpression) -> _Mark | None:
         rest = self.tf_call(value)
         head = dotted(value.func) if isinstance(value, cst.Call) else ""
+        if rest in SUMMARY_CALLS:
+            return _Mark("summary_op")
         if rest in DROPPED_CALLS or head.endswith(".reset_default_graph"):
             return _Mark("reseed" if head.endswith("reset_default_graph") else "remove")
         if self.is_run(value):
@@ -317,10 +362,7 @@ class _Porter(Definitions):
             if (kind, method) in (("session", "close"), ("writer", "add_graph")):
                 return _Mark("remove")
             if (kind, method) == ("writer", "add_summary"):
-                self.problems.append(
-                    f"line {self.line(value)}: {dotted(value.func)}() of a TF1 summary (TF2 "
-                    "writes a summary where its value is computed; not ported yet)"
-                )
+                return _Mark("add_summary")
         return None
 
     # -- rewriting (leave: the statement's parts are rewritten already) ---------------------
@@ -336,6 +378,10 @@ class _Porter(Definitions):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.FlattenSentinel[cst.BaseStatement] | cst.RemovalSentinel:
         mark = self.marks.get(id(original))
+        if self.unpacked:
+            run, *converted = self.unpacked_run(updated)
+            assert isinstance(run, cst.SimpleStatementLine)
+            return cst.FlattenSentinel([self.with_comments(self.spaced(run)), *converted])
         if mark is None:
             return self.with_comments(self.spaced(updated))
         if mark.action in ("reseed", "call"):
@@ -355,7 +401,7 @@ class _Porter(Definitions):
             # A statement made anew takes the comments above the one it replaces.
             lines = [*updated.leading_lines, *first.leading_lines]
             first = first.with_changes(leading_lines=lines)
-        first = self.with_comments(self.spaced(first))
+        first = self.spaced(self.with_comments(first))
         spaced = [self.spaced(statement) for statement in rest]
         defined = any(isinstance(statement, cst.FunctionDef) for statement in made)
         self.after_def = len(self.blocks) if defined else None
@@ -379,6 +425,10 @@ class _Porter(Definitions):
             return None
         if mark.action == "reseed":
             return self.parse(*self.seeding)
+        if mark.action in ("summary_op", "merged", "add_summary"):
+            value = small.value if isinstance(small, (cst.Assign, cst.Expr)) else None
+            assert isinstance(value, cst.Call)
+            return self.summary_statement(mark.action, mark.name, value, original, updated)
         if mark.action == "spec":
             assert isinstance(small, cst.Assign) and mark.binding is not None
             shape = self.argument(small.value, 1, "shape")
@@ -458,6 +508,16 @@ class _Porter(Definitions):
         value = dense_value(self.tf, layer, names[0], names[1])
         return [*self.parse(*made), *self.tensor_function(name, value, line)]
 
+    def is_eval(self, node: cst.Call) -> bool:
+        """``t.eval(...)`` of a tensor ``t`` (in the session a ``with`` block made default)."""
+        func = node.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "eval"
+            and isinstance(func.value, cst.Name)
+            and self.kind(func.value.value) == "tensor"
+        )
+
     def is_saver_call(self, node: cst.Call) -> bool:
         """``saver.save(...)`` or ``saver.restore(...)`` of a ported ``tf.train.Saver``."""
         func = node.func
@@ -478,6 +538,13 @@ class _Porter(Definitions):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.is_run(original):
             return self.run_call(original, updated)
+        if self.is_eval(original):
+            # ``t.eval(feed)`` was ``sess.run(t, feed)`` in the default session.
+            assert isinstance(updated.func, cst.Attribute)
+            run = cst.Call(updated.func.with_changes(attr=cst.Name("run")), updated.args)
+            return self.run_call(
+                original, run.with_changes(args=[cst.Arg(updated.func.value), *run.args])
+            )
         if self.is_saver_call(original):
             try:
                 return saver_call(updated)
@@ -486,6 +553,8 @@ class _Porter(Definitions):
                 return updated
         name = dotted(updated.func)
         head, _, rest = name.partition(".")
+        if head == self.tf and any(a.keyword and a.keyword.value in KEYWORDS for a in updated.args):
+            updated = updated.with_changes(args=[renamed_keyword(a) for a in updated.args])
         seeded = any(a.keyword is not None and a.keyword.value == "seed" for a in updated.args)
         if head == self.tf and rest.rpartition(".")[2] in RANDOM_FUNCTIONS and not seeded:
             return self.seeded(original, updated)
@@ -493,13 +562,16 @@ class _Porter(Definitions):
 
 
 def run_fetches(module: cst.Module) -> set[str]:
-    """The names read by what any ``X.run(...)`` of ``module`` fetches (its first argument)."""
+    """The names read by what any ``X.run(...)`` of ``module`` fetches (its first argument), or
+    any ``X.eval(...)`` evaluates."""
     found: set[str] = set()
 
     class Runs(cst.CSTVisitor):
         def visit_Call(self, node: cst.Call) -> None:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value == "run" and node.args:
                 found.update(names_read(node.args[0].value))
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "eval":
+                found.update(names_read(node.func.value))
 
     module.visit(Runs())
     return found
@@ -518,6 +590,8 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     porter = _Porter(tf, graphs, exact, seeding)
     porter.taken = {n for n in all_names(module)}
     porter.evaluated = run_fetches(module)
+    porter.fetch_lists = fetch_lists(module)
+    porter.merged_names = merged_names(module)
     ported = MetadataWrapper(module).visit(porter)
     if porter.problems:
         raise Unportable(porter.problems)

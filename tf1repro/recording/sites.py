@@ -2,9 +2,10 @@
 
 The recorder (``recorder.py``) keeps, per graph that trained, the script line of every variable,
 placeholder and recorded fetch, of the training call's ops, the optimizer's update op types, the
-graph seed, and each seeded random op's ``seed``/``seed2`` attributes (JSON text in the record's
-``source``, key ``sites``). ``graph_sites`` turns that into one ``GraphSites`` per record, keeping
-the lines of the script itself (not of a helper module beside it).
+graph seed, each summary's tag, and each seeded random op's ``seed``/``seed2`` attributes (JSON
+text in the record's ``source``, key ``sites``). ``graph_sites`` turns that into one
+``GraphSites`` per record, keeping the lines of the script itself (not of a helper module
+beside it).
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ class GraphSites:
     """Seeded random ops, in the order the graph made them."""
     shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
     """TF1 variable name -> its shape (a layer's variables are made to that shape)."""
+    summaries: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    """Script line -> the tags of the scalar and histogram summaries it made, in order."""
 
     def sites_by_name(self) -> tuple[dict[str, int], dict[str, int], dict[str, tuple[int, str]]]:
         """Its variables', fetches' and placeholders' names and lines: two graphs that the
@@ -83,6 +86,10 @@ def graph_sites(record: Record, script: str) -> GraphSites:
         for name, site in data["placeholders"].items()
         if (found := line(site)) is not None
     }
+    summaries: dict[int, tuple[str, ...]] = {}
+    for site in data.get("summaries", []):  # recordings made before tags were kept have none
+        if (found := line(site)) is not None:
+            summaries[found] = (*summaries.get(found, ()), site["tag"])
     return GraphSites(
         graph=int(record.source["graph"]),
         steps=record.steps,
@@ -98,4 +105,5 @@ def graph_sites(record: Record, script: str) -> GraphSites:
             if (found := line(site)) is not None
         ),
         shapes={name: tuple(value.shape) for name, value in record.initial.items()},
+        summaries=summaries,
     )

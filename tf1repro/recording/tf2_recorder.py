@@ -24,6 +24,7 @@ recorded fetch computed again on the step's feeds, the ``forward`` pass. Both ar
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import runpy
@@ -117,7 +118,7 @@ class StepRecorder:
     def assign(self, step: dict[str, Any], names: dict[str, Any], values: dict[str, Any]) -> None:
         """Set the program's variables to ``values`` (by TF1 name, in the record's JSON form)."""
         for name, tf1 in step["variables"].items():
-            names[name].assign(decode_array(values[tf1], f"probe.{tf1}"))
+            variable(names, name).assign(decode_array(values[tf1], f"probe.{tf1}"))
 
     def after(self, step: dict[str, Any], names: dict[str, Any], given: dict[str, Any]) -> None:
         graph = self.graphs[step["graphs"][0]]
@@ -185,7 +186,9 @@ class StepRecorder:
         os._exit(0)
 
     def variables(self, step: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
-        return {tf1: np.array(names[name].numpy()) for name, tf1 in step["variables"].items()}
+        return {
+            tf1: np.array(variable(names, name).numpy()) for name, tf1 in step["variables"].items()
+        }
 
     def write(self, path: Path) -> None:
         graphs = []
@@ -202,6 +205,15 @@ class StepRecorder:
         path.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
 
 
+def variable(names: dict[str, Any], name: str) -> Any:
+    """The program's variable ``name``: a global, or an item of a global dict of variables
+    (``weights['h1']``, as ``rewrite`` names the variables of ``weights = {'h1': ...}``)."""
+    base, bracket, key = name.partition("[")
+    if not bracket:
+        return names[name]
+    return names[base][ast.literal_eval(key.removesuffix("]"))]
+
+
 def main(argv: list[str]) -> int:
     staging = Path(argv[0])
     config = json.loads((staging / CONFIG_FILE).read_text())
@@ -210,6 +222,11 @@ def main(argv: list[str]) -> int:
     program = config["program"]
     sys.argv = [program, *config["args"]]
     sys.path[0] = os.path.dirname(program)
+    if config.get("data_dir"):
+        # The MNIST files of ``--data-dir``, for the ``input_data`` the program imports.
+        from tf1repro.legacy.standins import input_data
+
+        input_data.DATA_DIR = config["data_dir"]
     recorder = StepRecorder(program, config["steps"], config.get("probe"))
     recorder.path = staging / RECORDING_FILE
     code = 0

@@ -49,6 +49,13 @@ class Definitions(SessionRuns):
         """The names the script's runs fetch (their tensors get a traced twin)."""
         self.random_used: dict[int, int] = {}
         """Script line -> how many of its random calls have been seeded."""
+        self.fetch_lists: list[frozenset[str]] = []
+        """The names in each list a run of the script fetches."""
+        self.merged_names: set[str] = set()
+        """The names the script gives its merged summaries."""
+        self.summary_params: dict[str, tuple[str, ...]] = {}
+        """A merged summary that a training function computes before its ``def`` -> the
+        parameters that function calls it with."""
         self.layer_variables: dict[tuple[str, int], str] = {}
         """(TF1 variable name, script line) -> the program's variable, for the variables a
         layer made (``tf.layers.dense``'s kernel and bias)."""
@@ -74,6 +81,18 @@ class Definitions(SessionRuns):
             statement = cst.parse_statement(f"{twin} = {traced}\n")
             made.append(statement.with_changes(leading_lines=[cst.EmptyLine(indent=False)]))
         return made
+
+    def params_of(self, used: list[str]) -> tuple[str, ...]:
+        """The placeholders a computation needs, in the order the script made them."""
+        needed: set[str] = set()
+        for name in used:
+            binding = self.env.get(name)
+            if binding is not None and binding.kind == "placeholder":
+                needed.add(name)
+            elif binding is not None and binding.kind == "tensor":
+                needed.update(binding.params)
+        order = [n for n, b in self.env.items() if b.kind == "placeholder"]
+        return tuple(n for n in order if n in needed)
 
     def new_name(self, *choices: str) -> str:
         """The first of ``choices`` that the script does not use (else the last, numbered)."""
@@ -142,6 +161,11 @@ class Definitions(SessionRuns):
         params = ", ".join(placeholders)
         names = ", ".join(variables)
         value = f"{loss.value}_value"
+        summary, computed, returned = self.summarised(name, line, placeholders), "", value
+        if summary:
+            # As the one Session.run that fetched them computed them: before the update.
+            summary_value = f"{summary.partition('(')[0]}_value"
+            computed, returned = f"    {summary_value} = {summary}\n", f"{value}, {summary_value}"
         made.append(
             cst.parse_statement(
                 f"@{self.tf}.function({self.signature(placeholders)})\n"
@@ -149,13 +173,35 @@ class Definitions(SessionRuns):
                 f"    with {self.tf}.GradientTape() as tape:\n"
                 f"        {value} = {loss.value}({params})\n"
                 f"    gradients = tape.gradient({value}, [{names}])\n"
+                f"{computed}"
                 f"    {optimizer}.apply_gradients(zip(gradients, [{names}]))\n"
-                f"    return {value}\n"
+                f"    return {returned}\n"
             )
         )
         self.optimizers.append((label, exact))
         self.steps.append(self.step(graphs, name, variables))
         return made
+
+    def summarised(self, name: str, line: int, placeholders: tuple[str, ...]) -> str:
+        """The merged summary a run fetches with the training op ``name`` (empty: none),
+        noting the training op's binding returns it; the summary, if not defined yet, is then
+        defined with the training op's parameters."""
+        merged = sorted(
+            m for m in self.merged_names if any({name, m} <= f for f in self.fetch_lists)
+        )
+        if len(merged) > 1:
+            self.problems.append(f"line {line}: {name} is fetched with several merged summaries")
+        if len(merged) != 1:
+            return ""
+        self.env[name].keys = (merged[0],)
+        if self.kind(merged[0]) == "summaries":
+            params = self.env[merged[0]].params
+            if not set(params) <= set(placeholders):
+                self.problems.append(f"line {line}: {merged[0]} needs more feeds than {name}")
+            placeholders = params
+        else:
+            self.summary_params[merged[0]] = placeholders
+        return f"{merged[0]}({', '.join(placeholders)})"
 
     def step(self, graphs: list[GraphSites], name: str, variables: dict[str, str]) -> TrainStep:
         """What the TF2 recorder needs to record this training step under TF1's names."""

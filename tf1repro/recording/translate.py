@@ -49,6 +49,9 @@ RENAMES = {
     "nn.softmax_cross_entropy_with_logits_v2": "nn.softmax_cross_entropy_with_logits",
 }
 
+#: TF1 keyword arguments of ``tf.`` functions (``reduce_sum``'s...) and their TF2 names.
+KEYWORDS = {"reduction_indices": "axis", "keep_dims": "keepdims"}
+
 #: v1 optimizer -> (the Keras optimizer a person picks today, its positional parameters as v1
 #: orders them, v1 keyword -> Keras keyword, Keras arguments that make it the v1 algorithm).
 KERAS_OPTIMIZERS: dict[str, tuple[str, tuple[str, ...], dict[str, str], dict[str, str]]] = {
@@ -157,6 +160,13 @@ def renamed(node: cst.Attribute, tf: str) -> cst.BaseExpression | None:
     if head != tf or rest not in RENAMES:
         return None
     return cst.parse_expression(f"{tf}.{RENAMES[rest]}")
+
+
+def renamed_keyword(arg: cst.Arg) -> cst.Arg:
+    """``arg`` with its TF2 keyword (``reduction_indices=1`` is ``axis=1``)."""
+    if arg.keyword is None or arg.keyword.value not in KEYWORDS:
+        return arg
+    return arg.with_changes(keyword=cst.Name(KEYWORDS[arg.keyword.value]))
 
 
 def optimizer_call(call: cst.Call, tf: str, exact: bool) -> tuple[cst.Call, str, bool]:

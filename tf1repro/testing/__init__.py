@@ -43,6 +43,9 @@ Example, in a test file of your own::
         record = train("tutorials/line.py:Line", seed=3)
         assert_records_close(replay(record, "eager"), record, ulps=0)
 
+``write_mnist(folder, train=N, test=M)`` writes fake MNIST files (random images in the real
+format) for running a script that reads MNIST offline (``legacy run --data-dir folder``).
+
 Importing this module does not import TensorFlow; training does, when a check runs.
 """
 
@@ -52,6 +55,7 @@ from tf1repro.testing.conformance import (
     check_tutorial,
     check_tutorials,
 )
+from tf1repro.testing.mnist import write_mnist
 from tf1repro.testing.records import assert_records_close
 from tf1repro.testing.report import CHECKS, Check, TutorialCheckError, TutorialReport
 
@@ -66,4 +70,5 @@ __all__ = [  # noqa: RUF022
     "TutorialCheckError",
     "check_tutorial",
     "check_tutorials",
+    "write_mnist",
 ]

@@ -137,8 +137,11 @@ def ulps_cell(ulps: float | None) -> str:
     return "inf" if math.isinf(ulps) else f"{ulps:g}"
 
 
-def render(rows: Sequence[Row], command: str, date: str, versions: dict[str, str]) -> str:
-    """The page: what made it, the summary, the commonest refusals and the table."""
+def render(
+    rows: Sequence[Row], command: str, date: str, versions: dict[str, str], note: str = ""
+) -> str:
+    """The page: what made it (and ``note``, a paragraph on its data when given), the summary,
+    the commonest refusals and the table."""
     summary = summarise(rows)
     made = ", ".join(f"{name} {version}" for name, version in sorted(versions.items()))
     lines = [
@@ -148,6 +151,7 @@ def render(rows: Sequence[Row], command: str, date: str, versions: dict[str, str
         command,
         "```",
         "",
+        *([note, ""] if note else []),
         f"{summary.scripts} scripts; `legacy check` runs {summary.ran} `ok`; "
         f"{summary.trainers} of those train with core ops, and {summary.ported} of them "
         f"({summary.share:.0%}) port `exact` or `within`.",
