@@ -1,6 +1,6 @@
-"""``tf1repro port``'s own cost beyond running the original once and its program once, in one run.
+"""``tf1repro port``'s own cost beyond running the original once and its program once, by phase.
 
-    python benchmarks/bench_port.py [SCRIPT] [--rounds N] [-- ARGS]
+    python benchmarks/bench_port.py [--rounds N] [SCRIPT] [--rounds N] [-- ARGS]
 
 SCRIPT (default: the cookbook's linear regression oracle, run with ``0``) is, in each of N rounds
 (default 3): ported (``port_script``: the original recorded, the program written, then run and
@@ -8,6 +8,11 @@ recorded for the proof); run plainly as ``tf1repro legacy run SCRIPT --seed 0`` 
 (``run_script``, no recording); and its generated program run plainly (``python PROGRAM ARGS``
 from the script's folder). Prints the median of each, port's own cost (port - legacy run -
 program) and the ratio port / (legacy run + program). Goal: port's own cost at most 1 s.
+
+The own cost is then split by phase (``autoport.PHASES``, medians): recording the original is
+its recorded run minus the plain legacy run, recording the program its recorded run minus the
+program run alone; reading the recordings, rewriting, the verdict and writing are measured as
+they are. The script's arguments go after ``--``; options may come before or after SCRIPT.
 
 The load average is printed before and after: the machine may be shared, so compare the ratios
 of one run rather than absolute times across runs.
@@ -22,31 +27,43 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tf1repro.legacy.runner import run_script  # noqa: E402
-from tf1repro.recording.autoport import port_script  # noqa: E402
+from tf1repro.recording.autoport import PHASES, port_script  # noqa: E402
 
 DEFAULT_SCRIPT = ROOT / "tests" / "oracle" / "cookbook03_lin_reg.py"
 DEFAULT_ARGS = ("0",)
 GOAL_SECONDS = 1.0
+#: The own cost's parts: a label and how it is computed from one round's seconds.
+PARTS: tuple[tuple[str, Callable[[dict[str, float]], float]], ...] = (
+    ("recording the original", lambda t: t["original"] - t["legacy"]),
+    ("reading the recordings", lambda t: t["read"]),
+    ("parsing and rewriting", lambda t: t["rewrite"]),
+    ("recording the program", lambda t: t["program"] - t["alone"]),
+    ("comparing (verdict)", lambda t: t["verdict"]),
+    ("writing the program", lambda t: t["write"]),
+)
 
 
-def timed(action: object) -> float:
+def timed(action: Callable[[], object]) -> float:
     start = time.perf_counter()
-    action()  # type: ignore[operator]
+    action()
     return time.perf_counter() - start
 
 
-def one_round(script: Path, args: list[str], scratch: Path) -> tuple[float, float, float]:
-    """Seconds of the port, of the plain legacy run and of the plain program run."""
+def one_round(script: Path, args: list[str], scratch: Path) -> dict[str, float]:
+    """Seconds of the port (in all, ``port``, and by phase), of the plain legacy run
+    (``legacy``) and of the plain program run (``alone``)."""
     out = scratch / "ported"
+    phases: dict[str, float] = {}
 
     def port() -> None:
-        result = port_script(script, out, seed=0, args=args)
+        result = port_script(script, out, seed=0, args=args, timings=phases)
         assert result.status == "exact", result.reason
 
     def legacy() -> None:
@@ -60,17 +77,30 @@ def one_round(script: Path, args: list[str], scratch: Path) -> tuple[float, floa
         env = {**os.environ, "MPLBACKEND": "Agg"}
         subprocess.run(command, cwd=script.parent, env=env, check=True, capture_output=True)
 
-    return timed(port), timed(legacy), timed(alone)
+    seconds = {"port": timed(port), "legacy": timed(legacy), "alone": timed(alone)}
+    return {**seconds, **{phase: phases.get(phase, 0.0) for phase in PHASES}}
 
 
-def main() -> int:
+def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The options and the script's arguments (those after ``--``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("script", nargs="?", default=str(DEFAULT_SCRIPT))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("args", nargs=argparse.REMAINDER)
-    options = parser.parse_args()
+    split = argv.index("--") if "--" in argv else len(argv)
+    own, args = argv[:split], argv[split + 1 :]
+    options, unknown = parser.parse_known_args(own)
+    if unknown:
+        parser.error(
+            f"unrecognized arguments: {' '.join(unknown)} (the script's arguments go after --)"
+        )
+    if options.rounds < 1:
+        parser.error(f"--rounds: {options.rounds} is not allowed; give an int >= 1")
+    return options, args
+
+
+def main(argv: list[str]) -> int:
+    options, given = parse(argv)
     script = Path(options.script).resolve()
-    given = [arg for arg in options.args if arg != "--"]
     args = given or (list(DEFAULT_ARGS) if script == DEFAULT_SCRIPT else [])
     print(f"load average before: {os.getloadavg()}")
     rounds = []
@@ -78,11 +108,12 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="bench_port.") as scratch:
             seconds = one_round(script, args, Path(scratch))
         rounds.append(seconds)
-        port, legacy, alone = seconds
         print(
-            f"round {number}: port {port:.2f} s, legacy run {legacy:.2f} s, program {alone:.2f} s"
+            f"round {number}: port {seconds['port']:.2f} s, legacy run {seconds['legacy']:.2f} s, "
+            f"program {seconds['alone']:.2f} s"
         )
-    port, legacy, alone = (statistics.median(column) for column in zip(*rounds, strict=True))
+    median = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
+    port, legacy, alone = median["port"], median["legacy"], median["alone"]
     own = port - legacy - alone
     print(f"script: {script.name} {' '.join(args)}; {options.rounds} rounds, medians:")
     print(f"  port:                      {port:.2f} s")
@@ -90,9 +121,12 @@ def main() -> int:
     print(f"  the program run alone      {alone:.2f} s")
     print(f"  port's own cost:           {own:.2f} s (goal <= {GOAL_SECONDS:g} s)")
     print(f"  ratio port / (legacy run + program): {port / (legacy + alone):.2f}")
+    print("port's own cost by phase (medians; a recorded run minus its plain run can be < 0):")
+    for label, part in PARTS:
+        print(f"  {label + ':':<27}{statistics.median(part(r) for r in rounds):.2f} s")
     print(f"load average after: {os.getloadavg()}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

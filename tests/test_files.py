@@ -175,6 +175,9 @@ def test_reader_refuses_invalid_utf8(tmp_path: Path) -> None:
         ('{"a":\n Infinity}', "not strict JSON: Infinity is not a JSON number at line 2 column 2"),
         ("[-Infinity]", "not strict JSON: -Infinity is not a JSON number at line 1 column 2"),
         ("[1e999]", "not strict JSON: 1e999 is too large for a float"),
+        # No exponent of 3 digits: 210 digits before the point overflow with e99.
+        ("[" + "9" * 210 + "e99]", "not strict JSON: " + "9" * 210 + "e99 is too large"),
+        ("[" + "1" * 400 + ".5]", "not strict JSON: " + "1" * 400 + ".5 is too large"),
         ('{"a": 1, "a": 2}', "not strict JSON: duplicate key 'a'"),
         ('{"a": [1, 2', "not valid JSON: Expecting ',' delimiter at line 1 column 12"),
         ("", "empty, not JSON"),
@@ -190,6 +193,15 @@ def test_strict_json_refusals(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(InputError) as caught:
         files.read_json(path)
     assert one_line(caught.value).startswith(f"{path}: {message}")
+
+
+def test_strict_json_reads_the_largest_numbers_and_underflow_as_python_does() -> None:
+    # Just under the float range without a 3-digit exponent (the reader's fast path), and
+    # with one (its checked path); an underflow is 0.0 as in Python.
+    text = "[" + "9" * 209 + "e99, 1.7976931348623157e308, 1e-400, -0.0, 0.1]"
+    read = files.loads_json(text, source="t")
+    assert read == json.loads(text) == [1e308, 1.7976931348623157e308, 0.0, 0.0, 0.1]
+    assert str(read[3]) == "-0.0"
 
 
 def test_strict_json_accepts_lookalikes_inside_strings() -> None:

@@ -18,6 +18,7 @@ from tf1repro.files import InputError, read_json
 from tf1repro.kernel_path import measured_platform
 from tf1repro.record import BACKENDS as RECORD_BACKENDS
 from tf1repro.record import RecordError, load_record
+from tf1repro.record.json_form import decode_array, encode_array, values_array
 from tf1repro.tutorial import load_tutorial
 
 pytestmark = pytest.mark.quick
@@ -251,3 +252,31 @@ def test_rejects_malformed_records(
 
 def test_a_tutorial_name_is_looked_up_on_load(batch: Record) -> None:
     assert load_tutorial(batch.tutorial).name == "batch"
+
+
+@pytest.mark.parametrize(
+    ("values", "dtype", "problem"),
+    [
+        ([1.5, 2, True], "float32", "holds True, not a float32 value"),
+        ([1, 0], "bool", "holds 1, not a bool value"),
+        ([1, 2.0], "int32", "holds 2.0, not a int32 value"),
+        ([1, False], "int64", "holds False, not a int64 value"),
+        ([0.5, "nan!"], "float64", "holds 'nan!', not a float64 value"),
+    ],
+)
+def test_a_values_list_is_read_whole_only_when_every_value_is_plain(
+    values: list[object], dtype: str, problem: str
+) -> None:
+    # A list of plain values is taken whole; any other is checked value by value.
+    with pytest.raises(RecordError, match=problem):
+        values_array(values, dtype, "v")
+
+
+def test_non_finite_floats_round_trip_by_name() -> None:
+    array = np.array([1.5, np.nan, -np.inf, np.inf, -0.0], dtype=np.float32)
+    encoded = encode_array(array)
+    assert encoded["values"][1:4] == ["nan", "-inf", "inf"]
+    back = decode_array(json.loads(json.dumps(encoded)), "a")
+    assert back.dtype == array.dtype and back.tobytes() == array.tobytes()
+    assert values_array([1, 2.5], "float32", "v").tolist() == [1.0, 2.5]
+    assert values_array([True, False], "bool", "v").tolist() == [True, False]

@@ -27,6 +27,11 @@ DTYPES = frozenset(
 #: One dimension of a recorded array (bounded so that a corrupt file cannot ask for exabytes).
 DIMENSION = Int(0, 10**9)
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+#: Per dtype kind, the exact Python types of JSON values that are its values as they are: a list
+#: holding only these is taken whole (a record holds 10^5-10^6 of them); any other list is
+#: checked value by value.
+_PLAIN_TYPES = {"f": frozenset({int, float}), "i": frozenset({int}), "u": frozenset({int})}
+_PLAIN_TYPES["b"] = frozenset({bool})
 
 Array = npt.NDArray[Any]
 
@@ -72,7 +77,7 @@ def encode_array(values: Array) -> dict[str, Any]:
     """The JSON form of ``values``; every bit is kept."""
     array = np.asarray(values)
     flat = array.reshape(-1)
-    if array.dtype.kind == "f":
+    if array.dtype.kind == "f" and not np.isfinite(flat).all():
         items: list[Any] = [
             float(v) if math.isfinite(v) else _non_finite_name(float(v)) for v in flat.tolist()
         ]
@@ -99,6 +104,24 @@ def values_array(values: list[Any], dtype: str, where: str) -> Array:
     """A flat array of ``dtype`` holding exactly ``values`` (JSON scalars), or a
     ``RecordError`` at ``where`` naming the first value that is not exactly a ``dtype``."""
     kind = np.dtype(dtype).kind
+    checked_values: list[Any]
+    if set(map(type, values)) <= _PLAIN_TYPES.get(kind, frozenset()):
+        checked_values = values
+    else:
+        checked_values = _checked_values(values, kind, dtype, where)
+    try:
+        with np.errstate(over="raise"):
+            array = np.array(checked_values, dtype=dtype)
+    except (OverflowError, FloatingPointError):
+        raise RecordError(where, f"holds a value outside {dtype}") from None
+    if kind == "f" and not _bits_equal_float64(array, checked_values):
+        raise RecordError(where, f"holds a value that is not exactly a {dtype}")
+    return array
+
+
+def _checked_values(values: list[Any], kind: str, dtype: str, where: str) -> list[Any]:
+    """``values`` with the names of the non-finite floats replaced by their values, or a
+    ``RecordError`` at ``where`` naming the first value that is not a ``dtype`` value."""
     checked_values: list[Any] = []
     for value in values:
         if kind == "f" and isinstance(value, str) and value in _NON_FINITE:
@@ -111,14 +134,7 @@ def values_array(values: list[Any], dtype: str, where: str) -> Array:
             checked_values.append(value)
         else:
             raise RecordError(where, f"holds {value!r}, not a {dtype} value")
-    try:
-        with np.errstate(over="raise"):
-            array = np.array(checked_values, dtype=dtype)
-    except (OverflowError, FloatingPointError):
-        raise RecordError(where, f"holds a value outside {dtype}") from None
-    if kind == "f" and not _bits_equal_float64(array, checked_values):
-        raise RecordError(where, f"holds a value that is not exactly a {dtype}")
-    return array
+    return checked_values
 
 
 def json_kind(value: object) -> str:

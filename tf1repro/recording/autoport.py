@@ -23,7 +23,8 @@ import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,12 +117,14 @@ def port_script(
     data_dir: str | os.PathLike[str] | None = None,
     stdin: bytes | None = None,
     record: str | os.PathLike[str] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> PortResult:
     """Port ``script`` (an unmodified TF1 script run with ``args`` and ``--seed seed``) to a
     TF2 program in ``out``, proven against the original's recording. ``data_dir`` and
     ``stdin`` are ``legacy run``'s (``RunSettings``): both runs read ``stdin``. With
     ``record``, the original's recording is kept in that run folder with what
     ``tf1repro diagnose --record RUN --program PROGRAM`` needs to check an edited program.
+    ``timings``, if given, receives the seconds of each phase (``PHASES``), for benchmarks.
 
     Raises ``files.InputError`` for a script that is missing, not Python or trains nothing,
     ``Unportable`` naming each construct not ported (with its line), ``ScriptFailed`` when the
@@ -132,6 +135,7 @@ def port_script(
     from tf1repro.recording.reader import Recording, load_recordings
     from tf1repro.recording.rewrite import rewrite
 
+    lap = _laps({} if timings is None else timings)
     seed = validate_seed(seed)
     folder = None if data_dir is None else Path(data_dir)
     settings = RunSettings(seed=seed, timeout=timeout, data_dir=folder, stdin=stdin)
@@ -145,21 +149,27 @@ def port_script(
     target = files.check_output_file(Path(out) / f"{path.stem}_tf2.py", option="--out")
     if record is not None:
         files.check_output_folder(record, option="--record")
+    lap("rewrite")
     with files.scratch_dir("port") as scratch:
         run = run_script(path, scratch / "original", settings, args=args, record=Recording())
         if run.status != "ok":
             raise ScriptFailed(f"{path.name} {run.status} ({run.kind}): {run.reason}")
         if not run.records:
             raise files.InputError(path, "trains nothing: no Session.run updated a variable")
+        lap("original")
         records = load_recordings(scratch / "original")
         graphs = [graph_sites(record, path.name) for record in records.values()]
+        lap("read")
         made = rewrite(source, graphs, seed=seed, exact=exact)
         header = {"script": path.name, "version": __version__, "seed": seed, "recording": ""}
         header["args"] = f" -- {' '.join(args)}" if args else ""
         program = HEADER.format(**header, proof="pending") + made.code
         steps = with_lines(made.code, made.steps, HEADER.count("\n"))
+        lap("rewrite")
         staging = run_program(path, program, steps, args, settings, scratch)
+        lap("program")
         ported, printed = program_records(staging, path, seed)
+        lap("read")
         original = (scratch / "original" / "stdout.txt").read_text().splitlines()
         optimizers = {
             graph: optimizer
@@ -167,6 +177,7 @@ def port_script(
             for graph in step.graphs
         }
         result = _verdict(path, target, records, ported, optimizers, original, printed)
+        lap("verdict")
         proof = "\n#   ".join(textwrap.wrap(result.reason, width=88))
         if record is not None:
             kept = _keep_recording(scratch / "original", record, made.steps, optimizers, stdin)
@@ -175,7 +186,28 @@ def port_script(
             header["recording"] = RECORDING_LINE.format(run=record, program=program_path)
         written = HEADER.format(**header, proof=proof) + made.code
         files.write_file(target, written.encode(), option="--out")
+    lap("write")
     return result
+
+
+#: The phases of ``port_script`` as ``timings`` names them: the original run and recorded
+#: (``legacy run --record``, its run folder written too), the recordings read (the original's
+#: records, then the program's), the source parsed and rewritten, the program run and recorded,
+#: the comparison, the program written (and the scratch folder removed).
+PHASES = ("original", "read", "rewrite", "program", "verdict", "write")
+
+
+def _laps(timings: dict[str, float]) -> Callable[[str], None]:
+    """A clock: ``lap(phase)`` adds the seconds since the previous lap to ``timings[phase]``."""
+    previous = time.perf_counter()
+
+    def lap(phase: str) -> None:
+        nonlocal previous
+        now = time.perf_counter()
+        timings[phase] = timings.get(phase, 0.0) + now - previous
+        previous = now
+
+    return lap
 
 
 def _keep_recording(

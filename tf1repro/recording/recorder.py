@@ -119,6 +119,8 @@ class GraphRecording:
         """The fetched ops of a training call -> the index of the training op it runs."""
         self.ran: list[int] = []
         """Per recorded step, the index of the training op it ran."""
+        self.reader: Any = None
+        """How the variables and fetches are read after a step (``Recorder.read``)."""
 
     def stop(self, key: str, why: str) -> None:
         self.done = True
@@ -238,8 +240,7 @@ class Recorder:
     def after(self, session: Any, run: Any, step: Step, feed_dict: Any) -> None:
         recording, feeds, trainer = step
         try:
-            tensors = [tensor for _, tensor in recording.variables + recording.fetches]
-            values = run(session, tensors, feed_dict) if tensors else []
+            values = self.read(session, run, recording, feeds, feed_dict)
             arrays = {f"feed:{name}": value for name, value in feeds.items()}
             kinds = ["variable"] * len(recording.variables) + ["fetch"] * len(recording.fetches)
             held = recording.variables + recording.fetches
@@ -260,6 +261,56 @@ class Recorder:
                 self.cut_at_cap(recording)
         except Exception as error:
             recording.stop("error", f"{type(error).__name__}: {error}")
+
+    def read(
+        self,
+        session: Any,
+        run: Any,
+        recording: GraphRecording,
+        feeds: dict[str, Any],
+        feed_dict: Any,
+    ) -> list[Any]:
+        """The variables and fetches, in that order, on the step's feeds.
+
+        ``Session.run`` spends more time in Python on its arguments than the graph takes to
+        read a few variables; the step's own call has just checked the same feeds, and the
+        tensors to read never change. So the read is the one ``TF_SessionRun`` call that
+        ``Session.run`` would make (``BaseSession._do_run``): the tensors to read and the
+        placeholders are turned into the runtime's outputs once, each tensor read once, the
+        feeds as converted by ``feeds`` (``np.asarray`` to the placeholder's dtype, as
+        ``Session.run`` converts them). A TensorFlow without these internals is read by
+        ``Session.run``.
+        """
+        held = [tensor for _, tensor in recording.variables + recording.fetches]
+        if not held:
+            return []
+        if recording.reader is None:
+            recording.reader = self.reader(session, recording.graph, held, feeds)
+        if recording.reader is False:
+            values: list[Any] = run(session, held, feed_dict)
+            return values
+        outputs, feed_outputs, positions = recording.reader
+        session._extend_graph()
+        fed = {output: feeds[name] for name, output in feed_outputs.items()}
+        read = session._call_tf_sessionrun(None, fed, outputs, [], None)
+        return [read[position] for position in positions]
+
+    def reader(self, session: Any, graph: Any, held: list[Any], feeds: dict[str, Any]) -> Any:
+        """What ``read`` runs: the runtime's outputs of the distinct tensors, of the fed
+        placeholders by name, and each held tensor's position among the outputs; or False."""
+        internals = ("_call_tf_sessionrun", "_extend_graph")
+        if not all(hasattr(session, name) for name in internals):
+            return False
+        distinct = list({tensor.name: tensor for tensor in held}.values())
+        position = {tensor.name: index for index, tensor in enumerate(distinct)}
+        placeholders = {
+            name: graph.get_tensor_by_name(name if ":" in name else f"{name}:0") for name in feeds
+        }
+        return (
+            [tensor._as_tf_output() for tensor in distinct],
+            {name: tensor._as_tf_output() for name, tensor in placeholders.items()},
+            [position[tensor.name] for tensor in held],
+        )
 
     def cut_at_cap(self, recording: GraphRecording) -> None:
         recording.stop(
@@ -689,7 +740,7 @@ def tensor_name(tensor: Any) -> str:
 def encode(array: Any) -> dict[str, Any]:
     """An array in the record's JSON form (shortest float64 text keeps every float32 bit)."""
     flat = array.reshape(-1).tolist()
-    if array.dtype.kind == "f":
+    if array.dtype.kind == "f" and not all(map(math.isfinite, flat)):
         flat = [v if math.isfinite(v) else non_finite(v) for v in flat]
     return {"dtype": array.dtype.name, "shape": list(array.shape), "values": flat}
 

@@ -60,6 +60,9 @@ class StepRecorder:
         self.probe = probe
         self.path: Path | None = None
         """Where ``write`` writes (set by ``main``): the probe writes there and ends."""
+        self.concrete: dict[int, tuple[Any, Any, list[tuple[str, Any]]]] = {}
+        """Per traced fetch function (by id): it, its one concrete function and its
+        parameters' specs by name (see ``fetch``)."""
 
     def install(self) -> Callable[[], None]:
         """Wrap ``tf.function``'s ``__call__`` so that each call of one of the program's
@@ -131,7 +134,7 @@ class StepRecorder:
         for tf1, value in self.variables(step, names).items():
             arrays[f"variables:{tf1}"] = value
         for tf1, (function, params) in step["fetches"].items():
-            value = names[function](**{name: given[name] for name in params})
+            value = self.fetch(names[function], {name: given[name] for name in params})
             arrays[f"fetches:{tf1}"] = np.array(value.numpy())
         if self.probing(step, graph):
             self.end_probe(step, names, given, arrays)
@@ -139,6 +142,26 @@ class StepRecorder:
             graph["arrays"].setdefault(key, []).append(value)
         graph["trainers"].append(step["trainer"])
         graph["steps"] += 1
+
+    def fetch(self, function: Any, arguments: dict[str, Any]) -> Any:
+        """``function(**arguments)``. A traced function with an input signature has one
+        concrete function: it is run directly, on the arguments converted to their specs as the
+        traced function's own call converts them (``TensorSpec.cast``), which takes half the
+        time of the call (a recorded fetch is a third of a program's calls)."""
+        import tensorflow as tf
+
+        held = self.concrete.get(id(function))
+        if held is None or held[0] is not function:
+            specs = getattr(function, "input_signature", None)
+            if specs is None or not all(isinstance(s, tf.TensorSpec) for s in specs):
+                return function(**arguments)
+            named = list(zip(signature(function.python_function).parameters, specs, strict=True))
+            held = (function, function.get_concrete_function(), named)
+            self.concrete[id(function)] = held
+        _, concrete, named = held
+        return concrete(
+            **{name: tf.convert_to_tensor(arguments[name], spec.dtype) for name, spec in named}
+        )
 
     def end_probe(
         self,
