@@ -320,18 +320,6 @@ class _Porter(Summaries):
                 self.names_at.setdefault(line, item)
         return True
 
-    def params_of(self, used: list[str]) -> tuple[str, ...]:
-        """The placeholders a computation needs, in the order the script made them."""
-        needed: set[str] = set()
-        for name in used:
-            binding = self.env.get(name)
-            if binding is not None and binding.kind == "placeholder":
-                needed.add(name)
-            elif binding is not None and binding.kind == "tensor":
-                needed.update(binding.params)
-        order = [n for n, b in self.env.items() if b.kind == "placeholder"]
-        return tuple(n for n in order if n in needed)
-
     def classify_train(self, name: str, call: cst.Call, node: cst.CSTNode) -> _Mark:
         line = self.line(node)
         loss = call.args[0].value if call.args else None
