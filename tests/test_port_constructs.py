@@ -432,7 +432,7 @@ def test_the_recorder_notes_a_sum_grappler_regroups_by_node_names(
     """Slow: it imports TensorFlow (15 s under load)."""
     import tensorflow as tf
 
-    from tf1repro.recording.recorder import regrouped
+    from tf1repro.recording.graph_structure import regrouped
 
     with tf.Graph().as_default():
         a = tf.compat.v1.Variable(1.0, use_resource=False)

@@ -410,7 +410,7 @@ def _verdict(
 
 def regrouped(comparison: Comparison, sites: GraphSites) -> str | None:
     """Why a graph differs, when what differs first is a recorded fetch that holds a sum
-    grappler may regroup otherwise in TF2 (``recorder.regrouped``): the op, its line and the
+    grappler may regroup otherwise in TF2 (``graph_structure.regrouped``): the op, its line and the
     cause; then the worst of what differs later, which the training step, computing that sum
     too, may explain (``; then ...``). None when anything else differs first."""
     differing = [d for d in comparison.deviations if not d.identical]

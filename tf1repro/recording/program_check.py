@@ -38,7 +38,7 @@ from tf1repro.recording.autoport import (
     with_lines,
 )
 from tf1repro.recording.reader import load_recordings
-from tf1repro.recording.recorder import encode
+from tf1repro.recording.recorded_json import encode
 from tf1repro.recording.restatement import quantity_label
 from tf1repro.recording.steps import TrainStep
 

@@ -59,20 +59,34 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
-import math
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any, NamedTuple
 
-#: Ops that are stateful but only read state: reading them again changes nothing.
-READ_ONLY_STATEFUL = frozenset(
-    {"VariableV2", "Variable", "VarHandleOp", "ReadVariableOp", "VarIsInitializedOp"}
-)
-#: The op types of an optimizer's update of one variable start so (``ApplyGradientDescent``...).
-UPDATE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply")
-#: The sums grappler's constant push-down regroups: ``(x + y) - c`` becomes ``(y - c) + x``.
-SUMS = frozenset({"Add", "AddV2", "Sub"})
+
+def _beside(name: str) -> ModuleType:
+    """The module ``name`` of this file's folder, loaded from its file: the legacy child loads
+    this file so (``tf1repro/legacy/bootstrap.py``), without importing tf1repro, and its parts
+    must come the same way."""
+    key = f"tf1repro_legacy_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).with_name(f"{name}.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+#: Training ops, updates, losses and dependencies of a TF1 graph (``graph_structure.py``).
+structure: Any = _beside("graph_structure")
+#: A graph's recording in the record's JSON form (``recorded_json.py``).
+written: Any = _beside("recorded_json")
+
 #: The label of a curve evaluated on the last step's own feeds (``tf1repro.record.STEP_FEEDS``).
 STEP_FEEDS = "step"
 
@@ -359,7 +373,7 @@ class Recorder:
                     recording.notes[f"not recorded: {name}"] = STRING_NOTE
                     continue
                 if name not in recording.stateful:
-                    recording.stateful[name] = self.stateful_op(tensor.op)
+                    recording.stateful[name] = structure.stateful_op(tensor.op)
                 stateful = recording.stateful[name]
                 if stateful is not None:
                     recording.notes[f"not recorded: {name}"] = (
@@ -438,9 +452,9 @@ class Recorder:
         recording.variables = [
             (variable.op.name, graph.as_graph_element(variable)) for variable in variables
         ]
-        roots = training_ops(graph)
-        recording.trainers = [updates_of([root]) for root in roots]
-        losses = [self.minimised(graph, [root]) for root in roots]
+        roots = structure.training_ops(graph)
+        recording.trainers = [structure.updates_of([root]) for root in roots]
+        losses = [structure.minimised(graph, [root]) for root in roots]
         first = self.trainer(recording, ops)
         # The first call's losses first (a graph of one training op records as it always did).
         ordered = [losses[first]] if first is not None else []
@@ -449,7 +463,7 @@ class Recorder:
             **{name: t for name, t, _ in tensors},
         }
         for name, tensor in candidates.items():
-            stateful = self.stateful_op(tensor.op)
+            stateful = structure.stateful_op(tensor.op)
             if tensor.dtype.name == "string":
                 recording.notes[f"not recorded: {name}"] = STRING_NOTE
             elif stateful is None:
@@ -494,7 +508,11 @@ class Recorder:
                     "shape": shape,
                 }
         updates = sorted(
-            {op.type for op in closure(ops, controls=True) if op.type.startswith(UPDATE_PREFIXES)}
+            {
+                op.type
+                for op in structure.closure(ops, controls=True)
+                if op.type.startswith(structure.UPDATE_PREFIXES)
+            }
         )
         random = []
         for op in graph.get_operations():
@@ -522,7 +540,7 @@ class Recorder:
             "regrouped": {
                 name: {**(self.where(op) or {}), "op": op.name}
                 for name, tensor in recording.fetches
-                if (op := regrouped(tensor.op)) is not None
+                if (op := structure.regrouped(tensor.op)) is not None
             },
         }
 
@@ -537,7 +555,7 @@ class Recorder:
                 continue
             if hasattr(element, "op"):
                 ops.append(element.op)
-                tensors.append((tensor_name(element), element, position))
+                tensors.append((structure.tensor_name(element), element, position))
             else:
                 ops.append(element)
         return ops, tensors
@@ -547,7 +565,7 @@ class Recorder:
         updates (else the first that runs them all); None when none does."""
         key = frozenset(op.name for op in ops)
         if key not in recording.trainer_of:
-            updates = updates_of(ops)
+            updates = structure.updates_of(ops)
             found = [i for i, ran in enumerate(recording.trainers) if ran == updates]
             found = found or [i for i, ran in enumerate(recording.trainers) if ran >= updates]
             recording.trainer_of[key] = found[0] if found else None
@@ -557,97 +575,29 @@ class Recorder:
         key = (id(graph), frozenset(op.name for op in ops))
         if key not in self.training:
             self.training[key] = any(
-                op.type.startswith(UPDATE_PREFIXES) for op in closure(ops, controls=True)
+                op.type.startswith(structure.UPDATE_PREFIXES)
+                for op in structure.closure(ops, controls=True)
             )
         return self.training[key]
-
-    def minimised(self, graph: Any, ops: list[Any]) -> dict[str, Any]:
-        """The losses the update's gradients were taken of, by name.
-
-        ``tf.gradients`` seeds the backward pass with ``<scope>/grad_ys_<i>`` (ones of the
-        loss's shape), consumed by the gradient ops of the loss's op, named
-        ``<scope>/<loss op>_grad/...``.
-        """
-        found: dict[str, Any] = {}
-        for op in closure(ops, controls=True):
-            scope, _, last = op.name.rpartition("/")
-            if op.type != "Fill" or not last.startswith("grad_ys_") or not scope:
-                continue
-            for consumer in op.outputs[0].consumers():
-                inner = consumer.name[len(scope) + 1 :]
-                if consumer.name.startswith(scope + "/") and "_grad/" in inner:
-                    loss_op = graph.get_operation_by_name(inner.rpartition("_grad/")[0])
-                    if loss_op.outputs:
-                        found[tensor_name(loss_op.outputs[0])] = loss_op.outputs[0]
-                    break
-        return found
-
-    def stateful_op(self, op: Any) -> Any:
-        """A stateful op (other than a read) that computing ``op`` runs, or None."""
-        for found in closure([op], controls=True):
-            if found.op_def.is_stateful and found.type not in READ_ONLY_STATEFUL:
-                return found
-        return None
 
     def feeds(self, graph: Any, feed_dict: Any) -> dict[str, Any]:
         """The fed values by tensor name, as arrays of the tensors' dtypes."""
         feeds = {}
         for key, value in (feed_dict or {}).items():
             tensor = graph.as_graph_element(key, allow_tensor=True, allow_operation=False)
-            feeds[tensor_name(tensor)] = self.np.array(value, dtype=tensor.dtype.as_numpy_dtype)
+            feeds[structure.tensor_name(tensor)] = self.np.array(
+                value, dtype=tensor.dtype.as_numpy_dtype
+            )
         return dict(sorted(feeds.items()))
 
     # -- output --------------------------------------------------------------------------
 
     def write(self) -> None:
         """The recording file (written once, at the end of the run)."""
-        graphs = []
-        for recording in self.graphs.values():
-            if recording.count == 0:
-                continue
-            groups: dict[str, dict[str, Any]] = {"feeds": {}, "variables": {}, "fetches": {}}
-            group_of = {"feed": "feeds", "variable": "variables", "fetch": "fetches"}
-            for key, arrays in recording.steps.items():
-                kind, _, name = key.partition(":")
-                groups[group_of[kind]][name] = encode(self.np.stack(arrays))
-            notes = dict(recording.notes)
-            for line, names in recording.late.items():
-                more = f" and {len(names) - 1} more" if len(names) > 1 else ""
-                notes[f"not recorded: {names[0]}{more}"] = (
-                    f"evaluated by the script between steps, built by {line} after the graph "
-                    "first trained: a curve is of a tensor the training graph has"
-                )
-            entry = {
-                "graph": recording.index,
-                "steps": recording.count,
-                "initial": {name: encode(a) for name, a in recording.initial.items()},
-                **groups,
-                "notes": notes,
-                "sites": recording.sites,
-                "trainers": recording.ran,
-            }
-            if recording.curves:
-                entry["curves"] = self.curves(recording)
-            graphs.append(entry)
+        graphs = [written.graph_entry(r) for r in self.graphs.values() if r.count]
         temporary = self.path.with_name(f".{self.path.name}.tmp")
         temporary.write_text(json.dumps({"graphs": graphs}, allow_nan=False))
         os.replace(temporary, self.path)
-
-    def curves(self, recording: GraphRecording) -> dict[str, Any]:
-        """A graph's curves in the record's JSON form (``tf1repro.record``'s ``curves``)."""
-        return {
-            "feeds": {
-                label: {name: encode(array) for name, array in feeds.items()}
-                for label, feeds in recording.curve_feeds.items()
-            },
-            "fetches": {
-                name: {
-                    label: {"steps": steps, "values": encode(self.np.stack(arrays))}
-                    for label, (steps, arrays) in by_label.items()
-                }
-                for name, by_label in recording.curves.items()
-            },
-        }
 
 
 def same_array(first: Any, second: Any) -> bool:
@@ -657,94 +607,3 @@ def same_array(first: Any, second: Any) -> bool:
         and first.shape == second.shape
         and first.tobytes() == second.tobytes()
     )
-
-
-def closure(ops: list[Any], *, controls: bool) -> list[Any]:
-    """``ops`` and every op they depend on (inputs, and control inputs if ``controls``)."""
-    seen: dict[str, Any] = {}
-    pending = list(ops)
-    while pending:
-        op = pending.pop()
-        if op.name in seen:
-            continue
-        seen[op.name] = op
-        pending.extend(tensor.op for tensor in op.inputs)
-        if controls:
-            pending.extend(op.control_inputs)
-    return list(seen.values())
-
-
-def updates_of(ops: list[Any]) -> frozenset[str]:
-    """The names of the optimizer updates that running ``ops`` runs."""
-    return frozenset(
-        op.name for op in closure(ops, controls=True) if op.type.startswith(UPDATE_PREFIXES)
-    )
-
-
-def training_ops(graph: Any) -> list[Any]:
-    """The graph's training ops, in the order they were built: the ops that run an update and
-    that no other op uses (through an input or a control input)."""
-    training: set[str] = set()
-    used: set[str] = set()
-    # Ops are listed in the order they were built: an op's inputs before the op.
-    for op in graph.get_operations():
-        sources = [tensor.op for tensor in op.inputs] + list(op.control_inputs)
-        used.update(source.name for source in sources)
-        if op.type.startswith(UPDATE_PREFIXES) or any(s.name in training for s in sources):
-            training.add(op.name)
-    return [op for op in graph.get_operations() if op.name in training and op.name not in used]
-
-
-def regrouped(fetch: Any) -> Any:
-    """The sum of a variable, a computed tensor and a constant in ``fetch``'s computation that
-    grappler may regroup otherwise in TF2, or None.
-
-    Computing ``fetch`` alone, grappler's constant push-down rewrites ``(x + y) - c`` as
-    ``(y - c) + x``, taking for ``y`` the second input of the inner sum once a commutative op's
-    inputs are sorted by node name. Names decide which term meets the constant, and a variable's
-    read is named ``<variable>/read`` in TF1 but ``<op>/ReadVariableOp`` in a ``tf.function``:
-    where one term is a variable, the two graphs may round the sum differently.
-    """
-    ops = closure([fetch], controls=False)
-    consumers: dict[str, int] = {}
-    for op in ops:
-        for tensor in op.inputs:
-            consumers[tensor.op.name] = consumers.get(tensor.op.name, 0) + 1
-    for op in ops:
-        if op.type not in SUMS or not op.outputs[0].dtype.is_floating:
-            continue
-        kinds = [tensor.op.type for tensor in op.inputs]
-        inner = [tensor.op for tensor in op.inputs if tensor.op.type in SUMS]
-        if "Const" not in kinds or len(inner) != 1 or consumers[inner[0].name] != 1:
-            continue
-        leaves = [tensor.op for tensor in inner[0].inputs]
-        if all(leaf.type != "Const" for leaf in leaves) and any(map(reads_variable, leaves)):
-            return op
-    return None
-
-
-def reads_variable(op: Any) -> bool:
-    """Whether ``op`` reads a variable: a ref variable's ``<name>/read``, a resource read."""
-    source: str = op.inputs[0].op.type if op.inputs else ""
-    return op.type == "ReadVariableOp" or (
-        op.type == "Identity" and source in ("VariableV2", "Variable")
-    )
-
-
-def tensor_name(tensor: Any) -> str:
-    """A tensor's op name, with ``:N`` only when it is not the op's first output."""
-    name: str = tensor.op.name if tensor.value_index == 0 else tensor.name
-    return name
-
-
-def encode(array: Any) -> dict[str, Any]:
-    """An array in the record's JSON form (shortest float64 text keeps every float32 bit)."""
-    flat = array.reshape(-1).tolist()
-    if array.dtype.kind == "f" and not all(map(math.isfinite, flat)):
-        flat = [v if math.isfinite(v) else non_finite(v) for v in flat]
-    return {"dtype": array.dtype.name, "shape": list(array.shape), "values": flat}
-
-
-def non_finite(value: float) -> str:
-    """How strict JSON holds NaN and the infinities (as ``tf1repro.record`` reads them)."""
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")

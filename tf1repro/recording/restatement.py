@@ -38,8 +38,8 @@ from tf1repro.config import Config, validate_seed
 from tf1repro.equivalence import Report, Row
 from tf1repro.errors import ParameterError
 from tf1repro.record import STEP_FEEDS, Record
+from tf1repro.recording.graph_structure import tensor_name
 from tf1repro.recording.reader import RECORD_PATTERN, load_recordings
-from tf1repro.recording.recorder import tensor_name
 from tf1repro.tutorial import Tutorial, V1Graph, get_script, script_names
 
 #: The two sides of every comparison: the script's recording, the tutorial's graph.

@@ -65,7 +65,7 @@ class GraphSites:
     ``trainers`` index them); empty in a recording made before it said."""
     regrouped: dict[str, tuple[str, int | None]] = field(default_factory=dict)
     """Recorded fetch -> the sum in its computation that grappler may regroup otherwise in
-    TF2 (TF1 op name, script line; see ``recorder.regrouped``)."""
+    TF2 (TF1 op name, script line; see ``graph_structure.regrouped``)."""
 
     def trainer_at(self, line: int) -> int:
         """The index of the training op ``line`` built (0 when the recording lists none)."""

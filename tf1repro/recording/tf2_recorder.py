@@ -41,7 +41,7 @@ import numpy as np
 from tf1repro.legacy.child.lifeline import die_with_parent
 from tf1repro.legacy.child.outcome import exit_code
 from tf1repro.record import decode_array
-from tf1repro.recording.recorder import encode
+from tf1repro.recording.recorded_json import encode
 
 CONFIG_FILE = "port.json"
 RECORDING_FILE = "recording.json"
