@@ -73,9 +73,10 @@ def test_an_mnist_script_is_rewritten_with_its_data_code_dicts_and_model_functio
     # The dicts stay, seeded as TF1 seeded them; the step differentiates their items.
     assert "tf.random.normal([784, 16], stddev=0.05, seed=3)" in made.code
     assert (
-        'tape.gradient(cost_value, [weights["hidden"], weights["out"], biases["hidden"], '
-        'biases["out"]])' in made.code
-    )
+        "gradients = tape.gradient(\n"
+        '        cost_value, [weights["hidden"], weights["out"], biases["hidden"], biases["out"]]\n'
+        "    )\n"
+    ) in made.code
     assert made.steps[0].variables == {
         'weights["hidden"]': "Variable",
         'weights["out"]': "Variable_1",
