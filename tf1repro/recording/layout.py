@@ -8,14 +8,18 @@ columns. So each statement of the program that is not the script's own, characte
 character, is laid out again at the column where it stands: on one line if it fits in
 ``WIDTH``, else split as black splits (``right_hand_split``, then ``delimiter_split``): the
 contents of its last brackets on lines of their own, one level deeper, the closing bracket back
-at the statement's column; contents still too long split after each comma (with a trailing
-comma) or before each operator of the loosest kind; ``return`` and assignments wrap a value
-that has several such operators in brackets of their own. The script's own statements (its data
-code, loops, prints and comments, its quotes and spacing) are left as the author wrote them; so
-is any statement with a comment or a multi-line string inside it.
+at the statement's column (earlier brackets when the line up to the last ones' does not fit);
+contents still too long split after each comma (adding a trailing comma) or before each
+operator of the loosest kind, a list, tuple or dict split one element a line; ``return`` and
+assignments put a tuple, or a value with several operators of its loosest kind, in brackets of
+their own. The script's own statements (its data code, loops, prints and comments, its quotes
+and the spacing between its tokens) are left as the author wrote them; so is any statement with
+a comment or a multi-line string inside it.
 
-This is black's algorithm for the code a port writes (calls, arithmetic, lists), not all of it:
-it has no ``# fmt:`` comments, no string splitting, no preference among ways to split a head.
+This is black's algorithm for the code a port writes (calls, arithmetic, lists), not all of
+it: no ``# fmt:`` comments, no joining or splitting of strings, no spacing of operators, and
+only black's main rules for choosing between brackets (``tests/test_port_layout.py`` compares
+the statements a port writes with what ``ruff format`` makes of them).
 """
 
 from __future__ import annotations
