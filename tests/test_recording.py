@@ -17,7 +17,7 @@ from conftest import LINE_SCRIPT, ROOT
 
 from tf1repro.backends import train
 from tf1repro.cli import main
-from tf1repro.legacy import run_script
+from tf1repro.legacy import run_recorded, run_script
 from tf1repro.record import Record, RecordError
 from tf1repro.recording.reader import Recording, load_recordings
 
@@ -207,6 +207,25 @@ def test_a_variable_the_training_call_fetches_is_read_once_under_each_name(
     for step in range(5):
         error = x[step] * w[step] + np.float32(b[step].sum()) - np.float32(1.0)
         assert record.fetches["Mean"][step] == pytest.approx(np.mean(np.square(error)), rel=1e-5)
+
+
+@pytest.mark.slow
+def test_records_kept_in_memory_are_the_written_ones(
+    runs: dict[str, Path], tmp_path: Path
+) -> None:
+    # What `tf1repro port` compares: the records, not written in the run folder.
+    script = runs["scripts"] / "line.py"
+    out = tmp_path / "run"
+    made, records = run_recorded(
+        script, out, seed=0, timeout=TIMEOUT, record=Recording(files=False)
+    )
+    assert made.status == "ok" and made.records == []
+    assert not list(out.glob("record_*.json"))
+    assert json.loads((out / "run.json").read_text())["records"] == []
+    written = load_recordings(runs["line"])
+    assert dict(enumerate(records, start=1)) == written
+    for number, record in written.items():
+        assert records[number - 1].to_json() == record.to_json()
 
 
 @pytest.mark.slow

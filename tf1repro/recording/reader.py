@@ -34,10 +34,13 @@ RECORDING_LIMIT = 1024 * 1024 * 1024
 @dataclass(frozen=True)
 class Recording:
     """What ``--record`` keeps: at most ``steps`` steps (None: all) and ``max_bytes`` of arrays
-    per graph; the record says where it was cut."""
+    per graph; the record says where it was cut. With ``files`` False the records are not
+    written in the run folder, only returned (``runner.run_recorded``): ``tf1repro port``
+    compares them and keeps them only when asked to."""
 
     steps: int | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    files: bool = True
 
     def to_child(self) -> dict[str, Any]:
         return {"steps": self.steps, "bytes": self.max_bytes}
