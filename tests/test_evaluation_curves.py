@@ -213,7 +213,7 @@ def test_a_fetch_evaluated_every_step_is_recorded_with_its_feeds(runs: dict[str,
 
 @pytest.mark.slow
 def test_the_summary_lists_the_curves_by_recorded_name(runs: dict[str, Path]) -> None:
-    lines = summary(runs["svm"], ["record_1.json"])
+    lines = summary({"record_1.json": load_recordings(runs["svm"])[1]})
     assert lines[4:] == [
         "  evaluated:    Mean_1 float32 [] on feeds 1 after 20 step(s), "
         "Mean_1 float32 [] on feeds 2 after 20 step(s)",

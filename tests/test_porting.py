@@ -17,7 +17,7 @@ from conftest import ROOT
 
 from tf1repro.backends import train
 from tf1repro.cli import main
-from tf1repro.record import Record
+from tf1repro.record import Record, load_record
 from tf1repro.recording.reader import summary
 from tf1repro.tutorial import load_tutorial
 
@@ -153,7 +153,7 @@ def test_the_port_only_table_names_the_port_s_names_too(
 def test_the_recording_summary_names_what_a_port_maps(tmp_path: Path) -> None:
     """What ``legacy run --record`` prints per graph, so Port.names need not be read from JSON."""
     folder = recorded_line(tmp_path / "run", weight="weight")
-    assert summary(folder, ["record_1.json"]) == [
+    assert summary({"record_1.json": load_record(folder / "record_1.json")}) == [
         "record_1.json (graph 1): 3 steps",
         "  placeholders: Placeholder float32 [8, 3], Placeholder_1 float32 [8, 1]",
         "  variables:    weight float32 [3, 1], Variable_1 float32 [1]",

@@ -19,6 +19,7 @@ from tf1repro.kernel_path import measured_platform
 from tf1repro.record import BACKENDS as RECORD_BACKENDS
 from tf1repro.record import RecordError, load_record
 from tf1repro.record.json_form import decode_array, encode_array, values_array
+from tf1repro.recording.recorded_json import encode
 from tf1repro.tutorial import load_tutorial
 
 pytestmark = pytest.mark.quick
@@ -280,3 +281,53 @@ def test_non_finite_floats_round_trip_by_name() -> None:
     assert back.dtype == array.dtype and back.tobytes() == array.tobytes()
     assert values_array([1, 2.5], "float32", "v").tolist() == [1.0, 2.5]
     assert values_array([True, False], "bool", "v").tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    "array",
+    [
+        np.array([[1.5, np.nan], [-np.inf, -0.0]], dtype=np.float32),
+        np.array([np.finfo(np.float64).tiny, 1e308], dtype=np.float64),
+        np.arange(-3, 3, dtype=np.int64).reshape(2, 3),
+        np.array([True, False, True]),
+        np.zeros((0, 4), dtype=np.uint8),
+        np.float16(0.1) * np.ones(3, dtype=np.float16),
+        np.array(2.5, dtype=np.float32),
+        np.arange(12, dtype=np.int32).reshape(3, 4).T,
+    ],
+)
+def test_a_packed_array_reads_back_bit_for_bit(array: np.ndarray) -> None:
+    # The recorders' packed form (their bytes in base64) keeps every bit, as values do.
+    packed = encode(array)
+    assert set(packed) == {"dtype", "shape", "packed"}
+    back = decode_array(json.loads(json.dumps(packed)), "a")
+    assert back.dtype == array.dtype and back.shape == array.shape
+    assert back.tobytes() == array.tobytes()
+    assert decode_array(encode_array(array), "a").tobytes() == array.tobytes()
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "problem"),
+    [
+        ({"dtype": "float32", "shape": [2], "packed": 7}, "a.packed", "must be a base64 string"),
+        ({"dtype": "float32", "shape": [2], "packed": "AAAA*AAA"}, "a.packed", "is not base64"),
+        (
+            {"dtype": "float32", "shape": [3], "packed": "AAAAAAAAAAA="},
+            "a.packed",
+            r"must hold 3 float32 values \(12 bytes\), not 8 bytes",
+        ),
+        ({"dtype": "bool", "shape": [2], "packed": "AQI="}, "a.packed", "other than 0 or 1"),
+        (
+            {"dtype": "float32", "shape": [1], "packed": "AAAAAA==", "values": [0.0]},
+            "a",
+            "exactly 'dtype', 'shape' and 'values' \\(or 'packed'\\)",
+        ),
+        ({"dtype": "complex64", "shape": [1], "packed": "AAAAAA=="}, "a.dtype", "must be one of"),
+    ],
+)
+def test_a_bad_packed_array_is_refused_naming_its_field(
+    data: dict[str, Any], field: str, problem: str
+) -> None:
+    with pytest.raises(RecordError, match=problem) as raised:
+        decode_array(data, "a")
+    assert raised.value.field == field

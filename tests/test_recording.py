@@ -17,7 +17,7 @@ from conftest import LINE_SCRIPT, ROOT
 
 from tf1repro.backends import train
 from tf1repro.cli import main
-from tf1repro.legacy import run_script
+from tf1repro.legacy import run_recorded, run_script
 from tf1repro.record import Record, RecordError
 from tf1repro.recording.reader import Recording, load_recordings
 
@@ -207,6 +207,39 @@ def test_a_variable_the_training_call_fetches_is_read_once_under_each_name(
     for step in range(5):
         error = x[step] * w[step] + np.float32(b[step].sum()) - np.float32(1.0)
         assert record.fetches["Mean"][step] == pytest.approx(np.mean(np.square(error)), rel=1e-5)
+
+
+@pytest.mark.slow
+def test_records_kept_in_memory_are_the_written_ones(runs: dict[str, Path], tmp_path: Path) -> None:
+    # What `tf1repro port` compares: the records, not written in the run folder.
+    script = runs["scripts"] / "line.py"
+    out = tmp_path / "run"
+    made, records = run_recorded(
+        script, out, seed=0, timeout=TIMEOUT, record=Recording(files=False)
+    )
+    assert made.status == "ok" and made.records == []
+    assert not list(out.glob("record_*.json"))
+    assert json.loads((out / "run.json").read_text())["records"] == []
+    written = load_recordings(runs["line"])
+    assert dict(enumerate(records, start=1)) == written
+    for number, record in written.items():
+        assert records[number - 1].to_json() == record.to_json()
+
+
+@pytest.mark.slow
+def test_legacy_run_record_prints_what_it_recorded(
+    runs: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = runs["scripts"] / "line.py"
+    argv = ["legacy", "run", str(script), "--seed", "0", "--out", str(tmp_path), "--record"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert "1 graph(s) recorded" in lines[-5]
+    (record,) = load_recordings(tmp_path).values()
+    assert record.to_json() == load_recordings(runs["line"])[1].to_json()
+    assert lines[-4] == "record_1.json (graph 1): 40 steps"
+    labels = [line.split(":")[0].strip() for line in lines[-3:]]
+    assert labels == ["placeholders", "variables", "fetches"]
 
 
 @pytest.mark.slow

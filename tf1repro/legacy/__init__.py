@@ -4,6 +4,7 @@
   one frozen object, checked once;
 * ``run_script(script, out, seed=..., timeout=...)``: run one script (see ``bootstrap`` for what
   the child changes so that TF1 code runs), write its run folder, return a ``ScriptRun``;
+  ``run_recorded``, the same and its records;
 * ``check_folder(scripts, out, ...)``: the same for every script of a folder;
 * ``releases``: a folder of scripts on several TensorFlow releases, compared number by number;
 * ``shards``: a folder cut into ``--shard I/N`` slices, one per machine, and their merge;
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from tf1repro.legacy.classify import Outcome, classify
     from tf1repro.legacy.folder import check_folder, scripts_in
     from tf1repro.legacy.logdiff import LogDiff, diff_logs
-    from tf1repro.legacy.runner import run_script
+    from tf1repro.legacy.runner import run_recorded, run_script
     from tf1repro.legacy.script_run import ScriptRun
     from tf1repro.legacy.settings import RunSettings
 
@@ -34,6 +35,7 @@ _MODULES = {
     "scripts_in": "folder",
     "LogDiff": "logdiff",
     "diff_logs": "logdiff",
+    "run_recorded": "runner",
     "run_script": "runner",
     "ScriptRun": "script_run",
     "RunSettings": "settings",
@@ -54,6 +56,7 @@ __all__ = [
     "check_folder",
     "classify",
     "diff_logs",
+    "run_recorded",
     "run_script",
     "scripts_in",
 ]

@@ -34,7 +34,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tf1repro.legacy.data_cache as data_cache
 import tf1repro.legacy.preload as preload
@@ -53,6 +53,9 @@ from tf1repro.legacy.script_run import (
 )
 from tf1repro.legacy.settings import RunSettings, settings_of
 from tf1repro.recording.reader import RECORD_PATTERN, records_of
+
+if TYPE_CHECKING:
+    from tf1repro.record import Record
 
 #: How long a stopped child gets to dump its stack before the process group is killed.
 STACK_GRACE_SECONDS = 3.0
@@ -102,6 +105,21 @@ def run_script(
     record of every graph that trained (``record_N.json``). ``exclude`` lists folders inside the
     script's folder that its working copy leaves out (``out`` always is).
     """
+    return run_recorded(script, out, settings, args=args, exclude=exclude, **options)[0]
+
+
+def run_recorded(
+    script: Path,
+    out: Path,
+    settings: RunSettings | None = None,
+    *,
+    args: Sequence[str] = (),
+    exclude: Sequence[Path] = (),
+    **options: Any,
+) -> tuple[ScriptRun, list[Record]]:
+    """``run_script``, and the records of the graphs that trained (with ``settings.record``;
+    in the order they first trained), as written in the run folder, or kept in memory only
+    when the recording says so (``Recording(files=False)``)."""
     settings = settings_of(settings, options)
     if _cancelled.is_set():
         raise Cancelled(str(script))
@@ -372,9 +390,10 @@ def _record(
     args: Sequence[str],
     ended: tuple[int | None, bool, float],
     service: data_cache.Service | None,
-) -> ScriptRun:
+) -> tuple[ScriptRun, list[Record]]:
     """Classify the run and write its folder in one step; ``ended`` is (exit code, timed out,
-    seconds); ``service`` what the data cache served and refused."""
+    seconds); ``service`` what the data cache served and refused. Returns the run and its
+    records (see ``run_recorded``)."""
     exit_code, timed_out, seconds = ended
     info = _read_info(staging)
     versions = info.get("versions", {})
@@ -382,7 +401,8 @@ def _record(
     records = (
         [] if settings.record is None else records_of(recording, script, settings.seed, versions)
     )
-    record_files = [RECORD_PATTERN.format(number) for number in range(1, len(records) + 1)]
+    written_records = records if settings.record is not None and settings.record.files else []
+    record_files = [RECORD_PATTERN.format(n) for n in range(1, len(written_records) + 1)]
     # Programs the script starts (git, curl...) write their errors to fd 2, the TensorFlow log.
     printed = "".join(_tail(staging / name) for name in (STDOUT_FILE, STDERR_FILE, TF_LOG_FILE))
     outcome = classify(
@@ -428,12 +448,12 @@ def _record(
     }
     for relative in written:
         outputs[f"{FILES_FOLDER}/{relative}"] = (copy.work / relative).read_bytes()
-    for name, made in zip(record_files, records, strict=True):
+    for name, made in zip(record_files, written_records, strict=True):
         outputs[name] = made.to_json().encode()
     outputs[RECORD_FILE] = run.to_json().encode()
     # One set: figures, files and records of an earlier run into this folder go with it.
     files.publish(out, outputs, option="--out")
-    return run
+    return run, records
 
 
 def _child_environment(seed: int | None, staging: Path) -> dict[str, str]:

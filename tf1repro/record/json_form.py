@@ -9,6 +9,7 @@ allow) are the strings ``"nan"``, ``"inf"``, ``"-inf"``.
 
 from __future__ import annotations
 
+import binascii
 import math
 from collections.abc import Collection
 from typing import Any
@@ -87,17 +88,45 @@ def encode_array(values: Array) -> dict[str, Any]:
 
 
 def decode_array(data: object, where: str) -> Array:
-    """An array from its JSON form; ``RecordError`` at ``where`` if it is not one."""
-    if not isinstance(data, dict) or set(data) != {"dtype", "shape", "values"}:
-        raise RecordError(where, "must be an object with exactly 'dtype', 'shape' and 'values'")
-    dtype, shape, values = data["dtype"], data["shape"], data["values"]
+    """An array from its JSON form, values or packed; ``RecordError`` at ``where`` if it is
+    not one."""
+    forms = ({"dtype", "shape", "values"}, {"dtype", "shape", "packed"})
+    if not isinstance(data, dict) or set(data) not in forms:
+        raise RecordError(
+            where, "must be an object with exactly 'dtype', 'shape' and 'values' (or 'packed')"
+        )
+    dtype, shape = data["dtype"], data["shape"]
     if dtype not in DTYPES:
         raise RecordError(f"{where}.dtype", f"must be one of {', '.join(sorted(DTYPES))}")
     if not isinstance(shape, list) or not all(DIMENSION.allows(d) for d in shape):
         raise RecordError(f"{where}.shape", f"must be a list, each {DIMENSION.describe()}")
+    if "packed" in data:
+        return unpacked(data["packed"], dtype, math.prod(shape), f"{where}.packed").reshape(shape)
+    values = data["values"]
     if not isinstance(values, list) or len(values) != math.prod(shape):
         raise RecordError(f"{where}.values", f"must be a list of {math.prod(shape)} values")
     return values_array(values, dtype, f"{where}.values").reshape(shape)
+
+
+def unpacked(packed: object, dtype: str, size: int, where: str) -> Array:
+    """The flat array of ``size`` values of ``dtype`` whose little-endian bytes ``packed``
+    holds in base64; a ``RecordError`` at ``where`` when it holds anything else."""
+    if not isinstance(packed, str):
+        raise RecordError(where, f"must be a base64 string, not {json_kind(packed)}")
+    try:
+        raw = binascii.a2b_base64(packed, strict_mode=True)
+    except binascii.Error as error:
+        raise RecordError(where, f"is not base64: {error}") from None
+    kind = np.dtype(dtype).newbyteorder("<")
+    if len(raw) != size * kind.itemsize:
+        raise RecordError(
+            where,
+            f"must hold {size} {dtype} values ({size * kind.itemsize} bytes), not {len(raw)} bytes",
+        )
+    array = np.frombuffer(raw, dtype=kind).astype(dtype)
+    if kind.kind == "b" and not np.isin(np.frombuffer(raw, dtype=np.uint8), (0, 1)).all():
+        raise RecordError(where, "holds a byte other than 0 or 1 in a bool array")
+    return array
 
 
 def values_array(values: list[Any], dtype: str, where: str) -> Array:

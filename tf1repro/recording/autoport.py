@@ -131,8 +131,8 @@ def port_script(
     original or the program fails; nothing is written then.
     """
     from tf1repro.config import validate_seed
-    from tf1repro.legacy import run_script
-    from tf1repro.recording.reader import Recording, load_recordings
+    from tf1repro.legacy import run_recorded
+    from tf1repro.recording.reader import Recording
     from tf1repro.recording.rewrite import rewrite
 
     lap = _laps({} if timings is None else timings)
@@ -151,13 +151,17 @@ def port_script(
         files.check_output_folder(record, option="--record")
     lap("rewrite")
     with files.scratch_dir("port") as scratch:
-        run = run_script(path, scratch / "original", settings, args=args, record=Recording())
+        # The records are compared in memory; written only to be kept (``record``).
+        recording = Recording(files=record is not None)
+        run, made_records = run_recorded(
+            path, scratch / "original", settings, args=args, record=recording
+        )
         if run.status != "ok":
             raise ScriptFailed(f"{path.name} {run.status} ({run.kind}): {run.reason}")
-        if not run.records:
+        if not made_records:
             raise files.InputError(path, "trains nothing: no Session.run updated a variable")
         lap("original")
-        records = load_recordings(scratch / "original")
+        records = dict(enumerate(made_records, start=1))
         graphs = [graph_sites(record, path.name) for record in records.values()]
         lap("read")
         made = rewrite(source, graphs, seed=seed, exact=exact)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,10 +34,13 @@ RECORDING_LIMIT = 1024 * 1024 * 1024
 @dataclass(frozen=True)
 class Recording:
     """What ``--record`` keeps: at most ``steps`` steps (None: all) and ``max_bytes`` of arrays
-    per graph; the record says where it was cut."""
+    per graph; the record says where it was cut. With ``files`` False the records are not
+    written in the run folder, only returned (``runner.run_recorded``): ``tf1repro port``
+    compares them and keeps them only when asked to."""
 
     steps: int | None = None
     max_bytes: int = DEFAULT_MAX_BYTES
+    files: bool = True
 
     def to_child(self) -> dict[str, Any]:
         return {"steps": self.steps, "bytes": self.max_bytes}
@@ -115,14 +118,12 @@ def load_recordings(folder: str | os.PathLike[str]) -> dict[int, Record]:
     return records
 
 
-def summary(folder: str | os.PathLike[str], names: Sequence[str]) -> list[str]:
-    """What ``--record`` kept, per graph: its steps, placeholders, variables and fetches by the
-    recorded names (what a ``Port``'s ``names`` map), and what was not recorded and why."""
-    from tf1repro.record import load_record
-
+def summary(named: Mapping[str, Record]) -> list[str]:
+    """What ``--record`` kept, per record file name and its record: its steps, placeholders,
+    variables and fetches by the recorded names (what a ``Port``'s ``names`` map), and what was
+    not recorded and why."""
     lines = []
-    for name in names:
-        record = load_record(Path(folder) / name)
+    for name, record in named.items():
         lines.append(f"{name} (graph {record.source.get('graph', '?')}): {record.steps} steps")
         for label, arrays in (
             ("placeholders", record.feeds),

@@ -7,7 +7,7 @@ script has imported TensorFlow, hence NumPy.
 
 from __future__ import annotations
 
-import math
+import base64
 from typing import Any
 
 import numpy
@@ -59,13 +59,9 @@ def curves(recording: Any) -> dict[str, Any]:
 
 
 def encode(array: Any) -> dict[str, Any]:
-    """An array in the record's JSON form (shortest float64 text keeps every float32 bit)."""
-    flat = array.reshape(-1).tolist()
-    if array.dtype.kind == "f" and not all(map(math.isfinite, flat)):
-        flat = [v if math.isfinite(v) else non_finite(v) for v in flat]
-    return {"dtype": array.dtype.name, "shape": list(array.shape), "values": flat}
-
-
-def non_finite(value: float) -> str:
-    """How strict JSON holds NaN and the infinities (as ``tf1repro.record`` reads them)."""
-    return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    """An array in the record's packed JSON form: its little-endian bytes in base64, every
+    bit kept (NaN and infinities too), as ``tf1repro.record.decode_array`` reads it."""
+    values = numpy.asarray(array)
+    raw = values.astype(values.dtype.newbyteorder("<"), copy=False).tobytes(order="C")
+    packed = base64.b64encode(raw).decode("ascii")
+    return {"dtype": values.dtype.name, "shape": list(values.shape), "packed": packed}

@@ -91,7 +91,7 @@ def _recording(args: argparse.Namespace) -> Recording | None:
 
 def handle(args: argparse.Namespace) -> int:
     from tf1repro.files import read_bytes
-    from tf1repro.legacy.runner import check_run_folder, run_script
+    from tf1repro.legacy.runner import check_run_folder, run_recorded
 
     script_args = _split_script_args(args)
     script = Path(args.script)
@@ -107,10 +107,10 @@ def handle(args: argparse.Namespace) -> int:
     for made in options.environments(args, releases):
         settings = settings.replace(python=made.python)
 
-    result = stoppable(lambda: run_script(script, out, settings, args=script_args), out)
+    result = stoppable(lambda: run_recorded(script, out, settings, args=script_args), out)
     if isinstance(result, int):
         return result
-    run = result
+    run, records = result
     # The script's own output, echoed as it was (undecodable bytes and all).
     sys.stdout.flush()
     sys.stdout.buffer.write(read_bytes(out / "stdout.txt"))
@@ -133,7 +133,8 @@ def handle(args: argparse.Namespace) -> int:
         if settings.record is not None:
             from tf1repro.recording.reader import summary
 
-            print("\n".join(summary(out, run.records)), file=sys.stderr)
+            named = dict(zip(run.records, records, strict=True))
+            print("\n".join(summary(named)), file=sys.stderr)
         return 0
     kind = "" if run.kind == run.status else f" ({run.kind})"
     print(
