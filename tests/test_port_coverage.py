@@ -87,6 +87,15 @@ def test_the_summary_counts_the_scripts_that_train_with_core_ops() -> None:
     }
 
 
+def test_a_refusal_whose_reason_holds_a_semicolon_is_one_construct() -> None:
+    dropout = "tf.nn.dropout (one stream in training and evaluation; not ported yet)"
+    rows = [
+        Row("c/1.py", "unportable", None, f"line 73: {dropout}", True),
+        Row("c/2.py", "unportable", None, f"line 5: {dropout}; line 9: tf.contrib is gone", True),
+    ]
+    assert constructs(rows) == {dropout: 2, "tf.contrib is gone": 1}
+
+
 def test_the_page_says_how_it_was_made_and_lists_every_script() -> None:
     page = render(
         ROWS, "python -m tools.port_coverage corpus", "2026-01-02", {"tensorflow": "2.21"}
@@ -150,11 +159,36 @@ def test_every_run_is_given_the_mnist_files(
     assert "| `corpus/m.py` | exact | 0 | 1 graph(s) |" in page.read_text()
 
 
+def test_the_page_names_a_timeout_it_was_not_made_with_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command on the page remakes the page: every run was given --timeout 150, so the
+    command says so (the default, 600, it leaves out)."""
+    (tmp_path / "corpus").mkdir()
+    given: list[list[str]] = []
+
+    def child(arguments: list[str]) -> subprocess.CompletedProcess[str]:
+        given.append(arguments)
+        runs = [{"script": str(tmp_path / "corpus" / "m.py"), "status": "ok"}]
+        if arguments[:2] == ["legacy", "check"]:
+            return subprocess.CompletedProcess(arguments, 0, json.dumps(runs), "")
+        return subprocess.CompletedProcess(arguments, 0, ported("exact", 0, "1 graph(s)"), "")
+
+    monkeypatch.setattr(cli, "tf1repro", child)
+    page = tmp_path / "page.md"
+    assert main([str(tmp_path / "corpus"), "--timeout", "150", "--out", str(page)]) == 0
+    assert all(arguments[arguments.index("--timeout") + 1] == "150" for arguments in given)
+    assert f"{tmp_path / 'corpus'} --seed 0 --timeout 150\n" in page.read_text()
+    assert main([str(tmp_path / "corpus"), "--out", str(tmp_path / "default.md")]) == 0
+    assert "--timeout" not in (tmp_path / "default.md").read_text()
+
+
 @pytest.mark.parametrize(
     ("options", "line"),
     [
         (["--fake-mnist", "0"], "--fake-mnist: 0 examples; give 1 or more"),
         (["--data-dir", "missing"], "--data-dir: missing is not a folder"),
+        (["--timeout", "0"], "--timeout: 0 seconds; give more than 0"),
     ],
 )
 def test_bad_mnist_options_are_one_line(

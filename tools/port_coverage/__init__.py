@@ -28,6 +28,9 @@ STATUSES = ("exact", "within", "differs", "unportable", "failed", "trains nothin
 PORTED = frozenset({"exact", "within"})
 #: ``line 12: why`` in a refusal: the construct is ``why``.
 _CONSTRUCT = re.compile(r"^line \d+: ")
+#: Between two refusals (``line 3: a; line 9: b``); a ``;`` inside one refusal's ``why`` (``tf.nn
+#: .dropout (one stream ...; not ported yet)``) is not followed by ``line N:``.
+_NEXT_REFUSAL = re.compile(r"; (?=line \d+: )")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,8 @@ def constructs(rows: Sequence[Row]) -> Counter[str]:
     found: Counter[str] = Counter()
     for row in rows:
         if row.status == "unportable":
-            found.update({_CONSTRUCT.sub("", part) for part in row.reason.split("; ")})
+            parts = _NEXT_REFUSAL.split(row.reason)
+            found.update({_CONSTRUCT.sub("", part) for part in parts})
     return found
 
 

@@ -1,5 +1,5 @@
-"""``python -m tools.port_coverage CORPUS... [--data-dir DIR | --fake-mnist N] [--out PAGE]``:
-the coverage table of ``port``.
+"""``python -m tools.port_coverage CORPUS... [--data-dir DIR | --fake-mnist N] [--timeout S]
+[--out PAGE]``: the coverage table of ``port``.
 
 Offline, the scripts that read MNIST (``input_data.read_data_sets``) do not run unless given
 local MNIST files: ``--data-dir DIR`` passes DIR on to every ``legacy check``, ``legacy run``
@@ -32,6 +32,8 @@ from tf1repro.testing.mnist import VALIDATION_SIZE, write_mnist
 from tools.port_coverage import Row, check_row, port_row, render
 
 PROG = "python -m tools.port_coverage"
+#: The seconds each run may take unless ``--timeout`` says otherwise (``tf1repro``'s own).
+DEFAULT_TIMEOUT = 600.0
 
 
 def build_parser() -> Parser:
@@ -46,7 +48,10 @@ def build_parser() -> Parser:
     parser.add_argument("corpus", nargs="+", metavar="CORPUS", help="a folder of TF1 scripts")
     parser.add_argument("--seed", type=int, default=0, help="the seed of every run (default 0)")
     parser.add_argument(
-        "--timeout", type=float, default=600.0, help="seconds each run may take (default 600)"
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds each run may take (default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument("--out", help="write the page to this file (default: print it)")
     mnist = parser.add_mutually_exclusive_group()
@@ -201,12 +206,16 @@ def handle(args: Any) -> int:
         raise UsageError(f"--data-dir: {args.data_dir} is not a folder")
     if args.fake_mnist is not None and args.fake_mnist < 1:
         raise UsageError(f"--fake-mnist: {args.fake_mnist} examples; give 1 or more")
+    if not args.timeout > 0:
+        raise UsageError(f"--timeout: {args.timeout:g} seconds; give more than 0")
     if args.out is not None:
         files.check_output_file(args.out, option="--out")
     settings = Settings(args.seed, args.timeout, data_dir)
     rows, versions = coverage(corpora, settings, args.fake_mnist)
     shown = [shlex.quote(corpus) for corpus in args.corpus]
     command = f"{PROG} {' '.join(shown)} --seed {args.seed}"
+    if args.timeout != DEFAULT_TIMEOUT:
+        command += f" --timeout {args.timeout:g}"
     if args.data_dir is not None:
         command += f" --data-dir {shlex.quote(args.data_dir)}"
     if args.fake_mnist is not None:
