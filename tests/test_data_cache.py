@@ -29,7 +29,7 @@ from tf1repro import files
 from tf1repro.cli import main
 from tf1repro.legacy import data_cache
 from tf1repro.legacy.script_run import ScriptRun
-from tf1repro.legacy.standins import input_data
+from tf1repro.mnist import input_data
 from tf1repro.testing import write_mnist
 
 LOCK = data_cache.LOCK_FILE

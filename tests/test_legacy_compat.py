@@ -15,7 +15,7 @@ import pytest
 from conftest import run_python
 
 from tf1repro.legacy import run_script
-from tf1repro.legacy.standins import input_data
+from tf1repro.mnist import input_data
 from tf1repro.testing import write_mnist
 
 

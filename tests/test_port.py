@@ -65,6 +65,47 @@ def line_of(source: str, text: str, nth: int = 1) -> int:
     return found[nth - 1]
 
 
+def layout_problems(program: str, script: str) -> list[str]:
+    """What is wrong with the layout of ``program``, the TF2 program of ``script``: a line the
+    port wrote (not one of the script's) longer than 100 columns, a continuation line of a
+    statement not deeper than the statement, or a closing bracket that starts a line elsewhere
+    than at the indentation of the line that opened it."""
+    own = {line.strip() for line in script.splitlines()}
+    lines = program.splitlines()
+    problems = [
+        f"line {number}: {len(line)} columns"
+        for number, line in enumerate(lines, start=1)
+        if len(line) > 100 and line.strip() not in own
+    ]
+    layout = {tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER}
+    statement: tuple[int, int] | None = None  # the row and column where a statement starts
+    indents: dict[int, int] = {}  # a row of the statement -> the column of its first token
+    opened: list[int] = []  # the rows of the brackets open at a token
+    last_row = 0
+    for token in tokenize.generate_tokens(io.StringIO(program).readline):
+        if token.type == tokenize.NEWLINE:
+            statement = None
+        if token.type in layout or token.type == tokenize.NEWLINE:
+            continue
+        row, column = token.start
+        first = row > last_row
+        if first:
+            indents[row] = column
+        if statement is None:
+            statement = token.start
+        elif first and token.string in ")]}":
+            if column != indents[opened[-1]]:
+                problems.append(f"line {row}: a closing bracket at column {column}")
+        elif first and column <= statement[1]:
+            problems.append(f"line {row}: continuation at column {column} of line {statement[0]}")
+        if token.string in "([{" and token.type == tokenize.OP:
+            opened.append(row)
+        elif token.string in ")]}" and token.type == tokenize.OP:
+            opened.pop()
+        last_row = token.end[0]
+    return problems
+
+
 def article_sites(source: str) -> list[GraphSites]:
     """The article's two graphs as the recorder describes them (seed 0)."""
     graphs = []
@@ -332,6 +373,7 @@ def port_and_run_alone(
     program = out / f"{oracle.stem}_tf2.py"
     text = program.read_text()
     assert tf1_constructs(text) == []
+    assert layout_problems(text, oracle.read_text()) == []
     header = text.split("\n\n")[0]
     assert f"--seed {seed}" in header and "Proof: " in header and "(0 ulp)" in header
     with ThreadPoolExecutor(2) as pool:

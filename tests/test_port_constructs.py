@@ -57,22 +57,6 @@ def saver_writer_sites(source: str) -> GraphSites:
     )
 
 
-def test_the_program_of_a_formatted_script_passes_ruff(tmp_path: Path) -> None:
-    """Two blank lines around each top-level function the port defines (PEP 8): the program
-    of a script that ``ruff format`` leaves alone passes ``ruff check`` and ``ruff format``."""
-    source = SAVER_WRITER.read_text()
-    program = tmp_path / "saver_writer_tf2.py"
-    program.write_text(rewrite(source, [saver_writer_sites(source)], seed=0).code)
-    assert "\n\n\ndef loss(x, y):" in program.read_text()
-    ruff = [sys.executable, "-m", "ruff"]
-    isolated = ["--isolated", "--no-cache", "--line-length", "100"]
-    for command in (["check", "--select", "E,W"], ["format", "--check"]):
-        done = subprocess.run(
-            [*ruff, *command, *isolated, str(program)], capture_output=True, text=True
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-
-
 def test_saver_and_file_writer_become_checkpoint_and_summary_writer() -> None:
     source = SAVER_WRITER.read_text()
     assert unportable(cst.parse_module(source)) == []
@@ -240,10 +224,12 @@ def test_dense_layers_become_their_variables_and_a_function() -> None:
     made = rewrite(source, [dense_sites(source)], seed=0)
     assert tf1_constructs(made.code) == [] and "layers" not in code_of(made.code)
     limit = repr(math.sqrt(3.0 / 6.0))  # TF1's Glorot bound for a 4 x 8 kernel
+    # Too long for one line (100 columns): laid out as ruff format lays it out.
     assert (
-        f"hidden_kernel = tf.Variable(tf.random.uniform([4, 8], -{limit}, {limit}, seed=0))"
-        in made.code
-    )
+        "hidden_kernel = tf.Variable(\n"
+        f"    tf.random.uniform([4, 8], -{limit}, {limit}, seed=0)\n"
+        ")\n"
+    ) in made.code
     assert "hidden_bias = tf.Variable(tf.zeros([8]))" in made.code
     assert "return tf.nn.relu(tf.nn.bias_add(tf.matmul(x, hidden_kernel), hidden_bias))" in (
         made.code

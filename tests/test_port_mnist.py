@@ -16,7 +16,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_python
 from test_port import code_of, line_of, tf1_constructs
 
 from tf1repro.cli import main
@@ -66,16 +66,17 @@ def test_an_mnist_script_is_rewritten_with_its_data_code_dicts_and_model_functio
     code = code_of(made.code)
     # TF 2 has no input_data: tf1repro's reads the same files and draws the same batches,
     # seeded by TensorFlow's global seed, so TensorFlow is imported and seeded before it.
-    assert "from tf1repro.legacy.standins import input_data" in made.code
+    assert "from tf1repro.mnist import input_data" in made.code
     assert made.code.index("tf.random.set_seed(0)") < made.code.index("mnist = input_data")
     assert made.code.count("import tensorflow as tf") == 1
     assert "batch_x, batch_y = mnist.train.next_batch(10)" in made.code
     # The dicts stay, seeded as TF1 seeded them; the step differentiates their items.
     assert "tf.random.normal([784, 16], stddev=0.05, seed=3)" in made.code
     assert (
-        'tape.gradient(cost_value, [weights["hidden"], weights["out"], biases["hidden"], '
-        'biases["out"]])' in made.code
-    )
+        "gradients = tape.gradient(\n"
+        '        cost_value, [weights["hidden"], weights["out"], biases["hidden"], biases["out"]]\n'
+        "    )\n"
+    ) in made.code
     assert made.steps[0].variables == {
         'weights["hidden"]': "Variable",
         'weights["out"]': "Variable_1",
@@ -89,6 +90,23 @@ def test_an_mnist_script_is_rewritten_with_its_data_code_dicts_and_model_functio
     # accuracy.eval(feed) was sess.run(accuracy, feed): its traced twin is called.
     assert "evaluate_accuracy(x=mnist.test.images, y=mnist.test.labels).numpy()" in made.code
     compile(made.code, "mnist_mlp_tf2.py", "exec")
+
+
+def test_the_public_mnist_reader_is_the_legacy_stand_in_and_imports_no_tensorflow() -> None:
+    """One implementation: ``legacy run`` loads the file of ``tf1repro.mnist.input_data`` (the
+    module a port imports) as ``tensorflow.examples.tutorials.mnist.input_data``."""
+    from tf1repro.legacy import bootstrap
+
+    probe = (
+        "import sys\n"
+        "from tf1repro.mnist import input_data\n"
+        "print(input_data.__file__, 'tensorflow' in sys.modules)"
+    )
+    result = run_python("-c", probe)
+    assert result.returncode == 0, result.stderr
+    path, tensorflow = result.stdout.split()
+    assert Path(path) == bootstrap.MNIST_READER and tensorflow == "False"
+    assert str(bootstrap.MNIST_READER) in bootstrap.RUNNER_FILES
 
 
 def test_two_variables_of_a_dict_on_one_line_are_refused_with_the_line() -> None:

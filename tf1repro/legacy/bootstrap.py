@@ -49,6 +49,9 @@ HERE = Path(__file__).resolve().parent
 PARTS = HERE / "child"
 #: The stand-in modules, loaded from their files under the names of what they replace.
 STANDINS = HERE / "standins"
+#: TF 1.x's MNIST reader, ``tf1repro.mnist.input_data``, the stand-in for
+#: ``tensorflow.examples.tutorials.mnist.input_data`` (a ported program imports it by name).
+MNIST_READER = HERE.parent / "mnist" / "input_data.py"
 #: The Session observer of ``--record``, loaded from its file once TensorFlow is imported.
 RECORDER = HERE.parent / "recording" / "recorder.py"
 
@@ -58,6 +61,7 @@ RUNNER_FILES = (
     __file__,
     str(Path(__file__).with_name("zygote.py")),
     *sorted(str(part) for part in PARTS.glob("*.py")),
+    str(MNIST_READER),
 )
 
 
@@ -118,7 +122,7 @@ class Child:
         self.outcome = outcome.Outcome(folder / staging.INFO_FILE, versions.installed)
         self.output = output.Output(self.work, Path(config["origin"]), RUNNER_FILES, STANDINS)
         self.figures = figures.Figures(folder, staging.FIGURE_PATTERN, self.outcome.figures)
-        self.layer = compat.Layer(config, STANDINS, load_file, self.outcome.report)
+        self.layer = compat.Layer(config, STANDINS, MNIST_READER, load_file, self.outcome.report)
         self.hook = imports.ImportHook(
             self.output.is_user_file, self.layer, self.tensorflow, self.figures.watch
         )

@@ -46,6 +46,8 @@ class SessionRuns(cst.CSTTransformer):
 
     def __init__(self, tf: str) -> None:
         self.tf = tf
+        self.quote = '"'
+        """The quote of the strings the port writes (the script's, see ``layout.script_quote``)."""
         self.env: dict[str, Binding] = {}
         self.problems: list[str] = []
         self.targets: list[str] = []
@@ -136,7 +138,8 @@ class SessionRuns(cst.CSTTransformer):
             elif isinstance(feed, cst.Name) and self.kind(feed.value) == "feed":
                 spread = feed.value
                 for key in self.env[feed.value].keys:
-                    given[key] = cst.parse_expression(f"{feed.value}[{key!r}]")
+                    item = f"{feed.value}[{self.quote}{key}{self.quote}]"
+                    given[key] = cst.parse_expression(item)
             else:
                 self.problems.append(f"line {line}: a feed_dict that is not a dict of placeholders")
                 return updated

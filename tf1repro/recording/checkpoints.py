@@ -69,9 +69,10 @@ def checkpoint(call: cst.Call, tf: str, variables: Sequence[str]) -> cst.Call:
     return cst.Call(cst.parse_expression(f"{tf}.train.Checkpoint"), args)
 
 
-def saver_call(call: cst.Call) -> cst.BaseExpression:
+def saver_call(call: cst.Call, quote: str = '"') -> cst.BaseExpression:
     """``saver.write(...)`` for ``saver.save(sess, path, global_step=n)`` and
-    ``saver.read(path).assert_consumed()`` for ``saver.restore(sess, path)``."""
+    ``saver.read(path).assert_consumed()`` for ``saver.restore(sess, path)`` (``quote``: the
+    script's, for the checkpoint's name it writes)."""
     assert isinstance(call.func, cst.Attribute)
     method = call.func.attr.value
     args = list(call.args)
@@ -91,7 +92,8 @@ def saver_call(call: cst.Call) -> cst.BaseExpression:
         return cst.Call(cst.Attribute(read, cst.Name("assert_consumed")))
     if step is not None:
         # Saver.save names the checkpoint "<path>-<step>".
-        path = cst.parse_expression(f'"{{}}-{{}}".format({_code(path)}, {_code(step)})')
+        named = f"{quote}{{}}-{{}}{quote}.format({_code(path)}, {_code(step)})"
+        path = cst.parse_expression(named)
     write = call.func.with_changes(attr=cst.Name("write"))
     return call.with_changes(func=write, args=[cst.Arg(path)])
 

@@ -11,7 +11,7 @@ from tf1repro.recording.constructs import dotted
 #: TF 1.x's MNIST reader, gone from TF 2, and tf1repro's: it reads the same four files (never
 #: downloading) and draws the same batches as TF 1.x did (``legacy run`` serves it in its place).
 MNIST_TF1 = "tensorflow.examples.tutorials.mnist"
-MNIST_TF2 = "tf1repro.legacy.standins"
+MNIST_TF2 = "tf1repro.mnist"
 
 
 def seed_lines(module: cst.Module, tf: str, seed: int, why: str) -> list[str]:

@@ -50,6 +50,7 @@ from tf1repro.recording.layers import (
     dense_value,
     dense_variables,
 )
+from tf1repro.recording.layout import lay_out, script_quote
 from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.steps import TrainStep
 from tf1repro.recording.summaries import SUMMARY_CALLS, Summaries, fetch_lists, merged_names
@@ -432,7 +433,7 @@ class _Porter(Summaries):
         if mark.action == "feed":
             assert isinstance(small, cst.Assign) and isinstance(small.value, cst.Dict)
             elements = [
-                e.with_changes(key=cst.SimpleString(repr(dotted(e.key))))
+                e.with_changes(key=cst.SimpleString(f"{self.quote}{dotted(e.key)}{self.quote}"))
                 for e in small.value.elements
                 if isinstance(e, cst.DictElement)
             ]
@@ -539,7 +540,7 @@ class _Porter(Summaries):
             )
         if self.is_saver_call(original):
             try:
-                return saver_call(updated)
+                return saver_call(updated, self.quote)
             except ValueError as refused:
                 self.problems.append(f"line {self.line(original)}: {refused}")
                 return updated
@@ -581,6 +582,7 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     seeding = seed_lines(module, tf, seed, f"A new TF1 graph: {command} reseeded here")
     porter = _Porter(tf, graphs, exact, seeding)
     porter.taken = {n for n in all_names(module)}
+    porter.quote = script_quote(module)
     porter.evaluated = run_fetches(module)
     porter.fetch_lists = fetch_lists(module)
     porter.merged_names = merged_names(module)
@@ -588,7 +590,8 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     if porter.problems:
         raise Unportable(porter.problems)
     ported = imports_ported(ported, seed_lines(module, tf, seed, f"{command} seeds these first"))
-    return Rewritten(pep8_spaced(ported).code, tuple(porter.steps), tuple(porter.optimizers))
+    program = lay_out(pep8_spaced(ported), module)
+    return Rewritten(program.code, tuple(porter.steps), tuple(porter.optimizers))
 
 
 def pep8_spaced(module: cst.Module) -> cst.Module:

@@ -228,7 +228,7 @@ def main(argv: list[str]) -> int:
     sys.path[0] = os.path.dirname(program)
     if config.get("data_dir"):
         # The MNIST files of ``--data-dir``, for the ``input_data`` the program imports.
-        from tf1repro.legacy.standins import input_data
+        from tf1repro.mnist import input_data
 
         input_data.DATA_DIR = config["data_dir"]
     recorder = StepRecorder(program, config["steps"], config.get("probe"))

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from tf1repro.legacy.standins.input_data import IMAGES_MAGIC, LABELS_MAGIC
+from tf1repro.mnist.input_data import IMAGES_MAGIC, LABELS_MAGIC
 
 #: MNIST's images are 28 x 28 pixels.
 IMAGE_SIDE = 28

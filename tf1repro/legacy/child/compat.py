@@ -1,6 +1,7 @@
 """The compatibility layer (unless the run is strict), every use reported in ``child.json``.
 
-``tensorflow.examples.tutorials.mnist.input_data`` over local MNIST files (``standins/``);
+``tensorflow.examples.tutorials.mnist.input_data`` over local MNIST files
+(``tf1repro/mnist/input_data.py``, which a ported program imports by its public name);
 the ``tf.contrib`` names with a faithful TensorFlow 2 home (``standins/contrib.py``); Keras 2
 (tf-keras, ``TF_USE_LEGACY_KERAS=1`` before TensorFlow loads) for ``tf.keras``, ``tf.layers``
 and a script's own ``import keras`` on TensorFlow >= 2.16, when the matching tf-keras is
@@ -24,14 +25,16 @@ INPUT_DATA = "tensorflow.examples.tutorials.mnist.input_data"
 class Layer:
     """The layer of one run: what it serves and how it reports each use.
 
-    ``load(name, file)`` loads a stand-in from its file under ``standins`` and registers it as
-    ``name``; ``report(api, stand_in)`` records a use (see ``outcome.Outcome.report``).
+    ``load(name, file)`` loads a stand-in from its file (under ``standins``, or the MNIST reader
+    ``mnist_reader``) and registers it as ``name``; ``report(api, stand_in)`` records a use
+    (see ``outcome.Outcome.report``).
     """
 
     def __init__(
         self,
         config: dict[str, Any],
         standins: Path,
+        mnist_reader: Path,
         load: Callable[[str, Path], ModuleType],
         report: Callable[[str, str], None],
     ) -> None:
@@ -41,6 +44,7 @@ class Layer:
         #: The script's working copy and its real folder (the stand-ins name the latter).
         self.folders = (str(Path(config["work"])), str(Path(config["origin"])))
         self.standins = standins
+        self.mnist_reader = mnist_reader
         self.load = load
         self.report = report
         #: ``"tf-keras X"`` when Keras 2 serves ``tf.keras`` and ``import keras``.
@@ -101,7 +105,7 @@ class Layer:
                 if parent is not None:
                     setattr(parent, package.__name__.rpartition(".")[2], package)
                 parent = package
-            module = self.load(INPUT_DATA, self.standins / "input_data.py")
+            module = self.load(INPUT_DATA, self.mnist_reader)
             settings: Any = module
             settings.DATA_DIR = self.data_dir
             settings.FOLDER_MAP = self.folders

@@ -9,9 +9,12 @@ When a file is missing it raises ``DownloadNeeded``, naming the files and where 
 unless the run has a data cache: then, as TF 1.x downloaded each missing file from
 ``source_url``, the cache serves it by that URL.
 
-The bootstrap sets ``DATA_DIR`` (``--data-dir``, looked in after ``train_dir``), ``FOLDER_MAP``
-(the run's working copy and the script's real folder, for the message) and, with
-``--data-cache``, ``FETCH`` (a URL -> the path of its local copy).
+A ported program imports it as ``from tf1repro.mnist import input_data``; ``tf1repro legacy run``
+loads this file as ``tensorflow.examples.tutorials.mnist.input_data`` (it imports nothing from
+tf1repro). The legacy bootstrap sets ``DATA_DIR`` (``--data-dir``, looked in after
+``train_dir``; the port's recorder sets it too), ``FOLDER_MAP`` (the run's working copy and the
+script's real folder, for the message) and, with ``--data-cache``, ``FETCH`` (a URL -> the path
+of its local copy).
 """
 
 from __future__ import annotations
