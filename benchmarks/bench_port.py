@@ -6,8 +6,11 @@ SCRIPT (default: the cookbook's linear regression oracle, run with ``0``) is, in
 (default 3): ported (``port_script``: the original recorded, the program written, then run and
 recorded for the proof); run plainly as ``tf1repro legacy run SCRIPT --seed 0`` does
 (``run_script``, no recording); and its generated program run plainly (``python PROGRAM ARGS``
-from the script's folder). Prints the median of each, port's own cost (port - legacy run -
-program) and the ratio port / (legacy run + program). Goal: port's own cost at most 1 s.
+from the script's folder). Prints the median of each, port's own cost (the median over the
+rounds of port - legacy run - program, each round's three runs taken one after the other, so
+that a slower minute weighs on all three) and the ratio port / (legacy run + program), in wall
+seconds and in CPU seconds (this process's and its children's, which other jobs on a shared
+machine disturb less). Goal: port's own cost at most 1 s.
 
 The own cost is then split by phase (``autoport.PHASES``, medians): recording the original is
 its recorded run minus the plain legacy run, recording the program its recorded run minus the
@@ -50,15 +53,25 @@ PARTS: tuple[tuple[str, Callable[[dict[str, float]], float]], ...] = (
 )
 
 
-def timed(action: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def cpu_seconds() -> float:
+    """CPU seconds of this process and of its children that have ended (every run's child
+    process is waited for): on a shared machine, less sensitive to other jobs than wall time."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def timed(action: Callable[[], object], cpu: dict[str, float], name: str) -> float:
+    """Wall seconds of ``action``; its CPU seconds go to ``cpu[name]``."""
+    start, used = time.perf_counter(), cpu_seconds()
     action()
+    cpu[name] = cpu_seconds() - used
     return time.perf_counter() - start
 
 
 def one_round(script: Path, args: list[str], scratch: Path) -> dict[str, float]:
     """Seconds of the port (in all, ``port``, and by phase), of the plain legacy run
-    (``legacy``) and of the plain program run (``alone``)."""
+    (``legacy``) and of the plain program run (``alone``); CPU seconds of each as
+    ``cpu_port``, ``cpu_legacy``, ``cpu_alone``."""
     out = scratch / "ported"
     phases: dict[str, float] = {}
 
@@ -77,8 +90,14 @@ def one_round(script: Path, args: list[str], scratch: Path) -> dict[str, float]:
         env = {**os.environ, "MPLBACKEND": "Agg"}
         subprocess.run(command, cwd=script.parent, env=env, check=True, capture_output=True)
 
-    seconds = {"port": timed(port), "legacy": timed(legacy), "alone": timed(alone)}
-    return {**seconds, **{phase: phases.get(phase, 0.0) for phase in PHASES}}
+    cpu: dict[str, float] = {}
+    runs = (("port", port), ("legacy", legacy), ("alone", alone))
+    seconds = {name: timed(action, cpu, name) for name, action in runs}
+    return {
+        **seconds,
+        **{f"cpu_{name}": value for name, value in cpu.items()},
+        **{phase: phases.get(phase, 0.0) for phase in PHASES},
+    }
 
 
 def parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -114,13 +133,18 @@ def main(argv: list[str]) -> int:
         )
     median = {key: statistics.median(r[key] for r in rounds) for key in rounds[0]}
     port, legacy, alone = median["port"], median["legacy"], median["alone"]
-    own = port - legacy - alone
+    own = statistics.median(r["port"] - r["legacy"] - r["alone"] for r in rounds)
     print(f"script: {script.name} {' '.join(args)}; {options.rounds} rounds, medians:")
     print(f"  port:                      {port:.2f} s")
     print(f"  legacy run of the original {legacy:.2f} s")
     print(f"  the program run alone      {alone:.2f} s")
     print(f"  port's own cost:           {own:.2f} s (goal <= {GOAL_SECONDS:g} s)")
     print(f"  ratio port / (legacy run + program): {port / (legacy + alone):.2f}")
+    cpu = statistics.median(r["cpu_port"] - r["cpu_legacy"] - r["cpu_alone"] for r in rounds)
+    cpu_ratio = statistics.median(
+        r["cpu_port"] / (r["cpu_legacy"] + r["cpu_alone"]) for r in rounds
+    )
+    print(f"  in CPU seconds (median): own cost {cpu:.2f} s, ratio {cpu_ratio:.2f}")
     print("port's own cost by phase (medians; a recorded run minus its plain run can be < 0):")
     for label, part in PARTS:
         print(f"  {label + ':':<27}{statistics.median(part(r) for r in rounds):.2f} s")
