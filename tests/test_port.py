@@ -65,6 +65,14 @@ def line_of(source: str, text: str, nth: int = 1) -> int:
     return found[nth - 1]
 
 
+def xy_placeholders(source: str) -> dict[str, tuple[int, str]]:
+    """The sites of a regression script's two float32 placeholders, ``x`` then ``y``."""
+    return {
+        "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
+        "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
+    }
+
+
 def layout_problems(program: str, script: str) -> list[str]:
     """What is wrong with the layout of ``program``, the TF2 program of ``script``: a line the
     port wrote (not one of the script's) longer than 100 columns, a continuation line of a

@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 import pytest
 from conftest import ROOT
-from test_port import code_of, line_of, tf1_constructs
+from test_port import code_of, line_of, tf1_constructs, xy_placeholders
 
 from tf1repro.cli import main
 from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
@@ -47,10 +47,7 @@ def saver_writer_sites(source: str) -> GraphSites:
         seed=0,
         variables={"w": line_of(source, "w = tf.Variable"), "b": line_of(source, "b = tf.V")},
         fetches={"Mean": line_of(source, "loss = tf.")},
-        placeholders={
-            "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
-            "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
-        },
+        placeholders=xy_placeholders(source),
         train=(line_of(source, "train = tf.train"),),
         updates=("ApplyGradientDescent",),
         random=(RandomSite(line_of(source, "w = tf.Variable"), "RandomStandardNormal", 0, 0),),
@@ -204,10 +201,7 @@ def dense_sites(source: str) -> GraphSites:
             "dense_1/bias": output,
         },
         fetches={"Mean": line_of(source, "loss = tf.")},
-        placeholders={
-            "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
-            "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
-        },
+        placeholders=xy_placeholders(source),
         train=(line_of(source, "train = tf.train"),),
         updates=("ApplyGradientDescent",),
         random=(

@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from test_port import ARTICLE, ORACLES, article_sites, layout_problems, line_of
+from test_port import (
+    ARTICLE,
+    ORACLES,
+    article_sites,
+    layout_problems,
+    line_of,
+    xy_placeholders,
+)
 from test_port_constructs import DENSE, SAVER_WRITER, dense_sites, saver_writer_sites
 from test_port_mnist import MNIST_MLP, mlp_sites
 
@@ -40,10 +47,7 @@ def elastic_net_sites(source: str) -> list[GraphSites]:
             seed=13,
             variables={"Variable": a, "Variable_1": b},
             fetches={"ExpandDims": line_of(source, "loss = tf.")},
-            placeholders={
-                "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
-                "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
-            },
+            placeholders=xy_placeholders(source),
             train=(line_of(source, "train = tf.train"),),
             updates=("ApplyGradientDescent",),
             random=(

@@ -17,7 +17,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from conftest import ROOT, run_python
-from test_port import code_of, line_of, tf1_constructs
+from test_port import code_of, line_of, tf1_constructs, xy_placeholders
 
 from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
@@ -45,10 +45,7 @@ def mlp_sites(source: str) -> GraphSites:
             "Variable_3": line_of(source, '"out": tf.Variable', 2),
         },
         fetches={"Mean": line_of(source, "cost = tf.")},
-        placeholders={
-            "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
-            "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
-        },
+        placeholders=xy_placeholders(source),
         train=(line_of(source, "train = tf.train"),),
         updates=("ApplyGradientDescent",),
         random=(

@@ -16,7 +16,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from conftest import ROOT
-from test_port import code_of, line_of, tf1_constructs
+from test_port import code_of, line_of, tf1_constructs, xy_placeholders
 
 from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
@@ -45,10 +45,7 @@ def summaries_sites(source: str, tags: dict[str, tuple[str, ...]] | None = None)
         seed=0,
         variables={"w": line_of(source, "w = tf.Variable"), "b": line_of(source, "b = tf.V")},
         fetches={"Mean": line_of(source, "loss = tf.")},
-        placeholders={
-            "Placeholder": (line_of(source, "x = tf.placeholder"), "float32"),
-            "Placeholder_1": (line_of(source, "y = tf.placeholder"), "float32"),
-        },
+        placeholders=xy_placeholders(source),
         train=(line_of(source, "train = tf.train"),),
         updates=("ApplyGradientDescent",),
         random=(RandomSite(line_of(source, "w = tf.Variable"), "RandomStandardNormal", 0, 0),),
