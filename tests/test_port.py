@@ -18,6 +18,7 @@ import time
 import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import libcst as cst
 import pytest
@@ -63,6 +64,24 @@ def line_of(source: str, text: str, nth: int = 1) -> int:
     """The line (1-based) of the ``nth`` line of ``source`` that contains ``text``."""
     found = [n for n, line in enumerate(source.splitlines(), start=1) if text in line]
     return found[nth - 1]
+
+
+def wb_regression_sites(source: str, steps: int, **more: Any) -> GraphSites:
+    """The one graph, at seed 0, of a small regression script: variables ``w`` (seeded normal)
+    and ``b``, placeholders ``x`` and ``y``, ``loss`` and ``train``; ``more`` adds fields."""
+    w = line_of(source, "w = tf.Variable")
+    return GraphSites(
+        graph=1,
+        steps=steps,
+        seed=0,
+        variables={"w": w, "b": line_of(source, "b = tf.V")},
+        fetches={"Mean": line_of(source, "loss = tf.")},
+        placeholders=xy_placeholders(source),
+        train=(line_of(source, "train = tf.train"),),
+        updates=("ApplyGradientDescent",),
+        random=(RandomSite(w, "RandomStandardNormal", 0, 0),),
+        **more,
+    )
 
 
 def xy_placeholders(source: str) -> dict[str, tuple[int, str]]:

@@ -19,7 +19,7 @@ from typing import Any
 import libcst as cst
 import pytest
 from conftest import ROOT
-from test_port import code_of, line_of, tf1_constructs, xy_placeholders
+from test_port import code_of, line_of, tf1_constructs, wb_regression_sites, xy_placeholders
 
 from tf1repro.cli import main
 from tf1repro.recording.checkpoints import checkpoint, file_writer, saver_call
@@ -41,17 +41,7 @@ SAVER_WRITER = ROOT / "tests" / "data" / "port_constructs" / "saver_writer.py"
 
 def saver_writer_sites(source: str) -> GraphSites:
     """The one graph of ``saver_writer.py`` as the recorder describes it at seed 0."""
-    return GraphSites(
-        graph=1,
-        steps=20,
-        seed=0,
-        variables={"w": line_of(source, "w = tf.Variable"), "b": line_of(source, "b = tf.V")},
-        fetches={"Mean": line_of(source, "loss = tf.")},
-        placeholders=xy_placeholders(source),
-        train=(line_of(source, "train = tf.train"),),
-        updates=("ApplyGradientDescent",),
-        random=(RandomSite(line_of(source, "w = tf.Variable"), "RandomStandardNormal", 0, 0),),
-    )
+    return wb_regression_sites(source, 20)
 
 
 def test_saver_and_file_writer_become_checkpoint_and_summary_writer() -> None:

@@ -16,12 +16,12 @@ from pathlib import Path
 import libcst as cst
 import pytest
 from conftest import ROOT
-from test_port import code_of, line_of, tf1_constructs, xy_placeholders
+from test_port import code_of, line_of, tf1_constructs, wb_regression_sites
 
 from tf1repro.cli import main
 from tf1repro.recording.constructs import unportable
 from tf1repro.recording.rewrite import rewrite
-from tf1repro.recording.sites import GraphSites, RandomSite
+from tf1repro.recording.sites import GraphSites
 from tf1repro.recording.summaries import SummaryOp, values_function
 from tf1repro.recording.translate import Unportable
 
@@ -39,18 +39,8 @@ def summaries_sites(source: str, tags: dict[str, tuple[str, ...]] | None = None)
             'histogram("w"': ("w_1",),
             'histogram("residuals"': ("residuals",),
         }
-    return GraphSites(
-        graph=1,
-        steps=15,
-        seed=0,
-        variables={"w": line_of(source, "w = tf.Variable"), "b": line_of(source, "b = tf.V")},
-        fetches={"Mean": line_of(source, "loss = tf.")},
-        placeholders=xy_placeholders(source),
-        train=(line_of(source, "train = tf.train"),),
-        updates=("ApplyGradientDescent",),
-        random=(RandomSite(line_of(source, "w = tf.Variable"), "RandomStandardNormal", 0, 0),),
-        summaries={line_of(source, text): found for text, found in tags.items()},
-    )
+    summaries = {line_of(source, text): found for text, found in tags.items()}
+    return wb_regression_sites(source, 15, summaries=summaries)
 
 
 def ported(source: str, tags: dict[str, tuple[str, ...]] | None = None) -> str:
