@@ -439,5 +439,25 @@ def script_quote(module: cst.Module) -> str:
 
 
 def lay_out(program: cst.Module, script: cst.Module) -> cst.Module:
-    """``program`` with the statements it does not share with ``script`` laid out."""
-    return program.visit(Layout(script_code(script), program.default_indent))
+    """``program`` with the statements it does not share with ``script`` laid out, and its
+    top-level definitions set apart (``pep8_spaced``)."""
+    return pep8_spaced(program).visit(Layout(script_code(script), program.default_indent))
+
+
+#: The statements PEP 8 sets apart by two blank lines at the top level.
+DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
+
+
+def pep8_spaced(module: cst.Module) -> cst.Module:
+    """``module`` with two blank lines before and after each top-level function or class, as
+    PEP 8 (and ``ruff format``) lays them out; the blank lines go above the comments that
+    lead into a statement."""
+    body = list(module.body)
+    for i in range(1, len(body)):
+        if isinstance(body[i], DEFINITIONS) or isinstance(body[i - 1], DEFINITIONS):
+            lines = list(body[i].leading_lines)
+            while lines and lines[0].comment is None:
+                lines.pop(0)
+            blank = [cst.EmptyLine(indent=False)] * 2
+            body[i] = body[i].with_changes(leading_lines=[*blank, *lines])
+    return module.with_changes(body=body)

@@ -103,10 +103,6 @@ class _Mark:
     binding: Binding | None = None
 
 
-#: The statements PEP 8 sets apart by two blank lines at the top level.
-DEFINITIONS = (cst.FunctionDef, cst.ClassDef)
-
-
 class _Porter(Summaries):
     """The transformer of ``rewrite`` (see the module docstring)."""
 
@@ -590,20 +586,5 @@ def rewrite(source: str, graphs: list[GraphSites], *, seed: int, exact: bool = F
     if porter.problems:
         raise Unportable(porter.problems)
     ported = imports_ported(ported, seed_lines(module, tf, seed, f"{command} seeds these first"))
-    program = lay_out(pep8_spaced(ported), module)
+    program = lay_out(ported, module)
     return Rewritten(program.code, tuple(porter.steps), tuple(porter.optimizers))
-
-
-def pep8_spaced(module: cst.Module) -> cst.Module:
-    """``module`` with two blank lines before and after each top-level function or class, as
-    PEP 8 (and ``ruff format``) lays them out; the blank lines go above the comments that
-    lead into a statement."""
-    body = list(module.body)
-    for i in range(1, len(body)):
-        if isinstance(body[i], DEFINITIONS) or isinstance(body[i - 1], DEFINITIONS):
-            lines = list(body[i].leading_lines)
-            while lines and lines[0].comment is None:
-                lines.pop(0)
-            blank = [cst.EmptyLine(indent=False)] * 2
-            body[i] = body[i].with_changes(leading_lines=[*blank, *lines])
-    return module.with_changes(body=body)
