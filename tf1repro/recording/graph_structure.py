@@ -1,6 +1,6 @@
 """What a TF1 graph's ops say about its training: its training ops and the updates each runs,
-the losses an update minimises, what a tensor's computation depends on, and the sums grappler
-may regroup otherwise in TF2.
+the losses an update minimises, what a tensor's computation depends on, the sums grappler
+may regroup otherwise in TF2, and where the script built each op (``sites``).
 
 Pure functions of TensorFlow's graph objects, for the recorder (``recorder.py``), which the
 legacy child loads from its file: this module imports nothing, not even TensorFlow, so the
@@ -127,3 +127,70 @@ def stateful_op(op: Any) -> Any:
         if found.op_def.is_stateful and found.type not in READ_ONLY_STATEFUL:
             return found
     return None
+
+
+def where(op: Any, folder: str) -> dict[str, Any] | None:
+    """The script file (relative to ``folder``, the script's) and line that built ``op``, or
+    None when no frame of its traceback is in the script's folder."""
+    for frame in reversed(op.traceback):
+        if frame.filename.startswith(folder):
+            return {"file": frame.filename[len(folder) :], "line": frame.lineno}
+    return None
+
+
+def sites(
+    graph: Any,
+    folder: str,
+    variables: list[tuple[str, Any]],
+    fetches: list[tuple[str, Any]],
+    ops: list[Any],
+) -> dict[str, Any]:
+    """Where the script built each recorded quantity (``variables`` and ``fetches`` by recorded
+    name), the training ``ops``, the placeholders and the seeded random ops, with the graph
+    seed, the updates the training runs, the summaries' tags and the regrouped sums."""
+    placeholders = {}
+    for op in graph.get_operations():
+        if op.type == "Placeholder":
+            output = op.outputs[0]
+            shape = output.shape.as_list() if output.shape.rank is not None else None
+            placeholders[op.name] = {
+                **(where(op, folder) or {}),
+                "dtype": output.dtype.name,
+                "shape": shape,
+            }
+    updates = sorted(
+        {op.type for op in closure(ops, controls=True) if op.type.startswith(UPDATE_PREFIXES)}
+    )
+    random = []
+    for op in graph.get_operations():
+        if "seed2" in op.node_def.attr and where(op, folder) is not None:
+            seeds = {"seed": op.get_attr("seed"), "seed2": op.get_attr("seed2")}
+            random.append({**(where(op, folder) or {}), "op": op.type, **seeds})
+    # A summary's tag is its op's name scope, made unique in the graph ("w_1" beside a
+    # variable "w"), held by the constant the op reads: the port writes what TF1 wrote.
+    summaries = [
+        {**(where(op, folder) or {}), "tag": summary_tag(op)}
+        for op in graph.get_operations()
+        if op.type in ("ScalarSummary", "HistogramSummary") and where(op, folder) is not None
+    ]
+    return {
+        "seed": graph.seed,
+        "summaries": summaries,
+        "variables": {name: where(t.op, folder) for name, t in variables},
+        "fetches": {name: where(t.op, folder) for name, t in fetches},
+        "placeholders": placeholders,
+        "train": [where(op, folder) for op in ops],
+        "updates": updates,
+        "random": random,
+        "regrouped": {
+            name: {**(where(op, folder) or {}), "op": op.name}
+            for name, tensor in fetches
+            if (op := regrouped(tensor.op)) is not None
+        },
+    }
+
+
+def summary_tag(op: Any) -> str:
+    """The tag a scalar or histogram summary op writes: the string of the constant it reads."""
+    tag: bytes = op.inputs[0].op.get_attr("value").string_val[0]
+    return tag.decode()

@@ -473,7 +473,9 @@ class Recorder:
                     f"its computation holds the stateful op {stateful.name} "
                     f"({stateful.type}): reading it again would change the script's numbers"
                 )
-        recording.sites = self.sites(recording, ops)
+        recording.sites = structure.sites(
+            recording.graph, self.folder, recording.variables, recording.fetches, ops
+        )
         recording.sites["trainers"] = [
             {"train": [self.where(root)], "losses": list(found)}
             for root, found in zip(roots, losses, strict=True)
@@ -488,61 +490,8 @@ class Recorder:
 
     def where(self, op: Any) -> dict[str, Any] | None:
         """The script file (relative to its folder) and line that built ``op``, or None."""
-        for frame in reversed(op.traceback):
-            if frame.filename.startswith(self.folder):
-                return {"file": frame.filename[len(self.folder) :], "line": frame.lineno}
-        return None
-
-    def sites(self, recording: GraphRecording, ops: list[Any]) -> dict[str, Any]:
-        """Where the script built each recorded quantity, the training ops and the seeded
-        random ops (see the module docstring)."""
-        graph = recording.graph
-        placeholders = {}
-        for op in graph.get_operations():
-            if op.type == "Placeholder":
-                output = op.outputs[0]
-                shape = output.shape.as_list() if output.shape.rank is not None else None
-                placeholders[op.name] = {
-                    **(self.where(op) or {}),
-                    "dtype": output.dtype.name,
-                    "shape": shape,
-                }
-        updates = sorted(
-            {
-                op.type
-                for op in structure.closure(ops, controls=True)
-                if op.type.startswith(structure.UPDATE_PREFIXES)
-            }
-        )
-        random = []
-        for op in graph.get_operations():
-            if "seed2" in op.node_def.attr and self.where(op) is not None:
-                seeds = {"seed": op.get_attr("seed"), "seed2": op.get_attr("seed2")}
-                random.append({**(self.where(op) or {}), "op": op.type, **seeds})
-        # A summary's tag is its op's name scope, made unique in the graph ("w_1" beside a
-        # variable "w"): the port writes what TF1 wrote.
-        import tensorflow as tf
-
-        summaries = [
-            {**(self.where(op) or {}), "tag": tf.get_static_value(op.inputs[0]).item().decode()}
-            for op in graph.get_operations()
-            if op.type in ("ScalarSummary", "HistogramSummary") and self.where(op) is not None
-        ]
-        return {
-            "seed": graph.seed,
-            "summaries": summaries,
-            "variables": {name: self.where(t.op) for name, t in recording.variables},
-            "fetches": {name: self.where(t.op) for name, t in recording.fetches},
-            "placeholders": placeholders,
-            "train": [self.where(op) for op in ops],
-            "updates": updates,
-            "random": random,
-            "regrouped": {
-                name: {**(self.where(op) or {}), "op": op.name}
-                for name, tensor in recording.fetches
-                if (op := structure.regrouped(tensor.op)) is not None
-            },
-        }
+        found: dict[str, Any] | None = structure.where(op, self.folder)
+        return found
 
     def elements(self, graph: Any, fetches: Any) -> tuple[list[Any], list[tuple[str, Any, int]]]:
         """The fetched ops, and the fetched tensors: name, tensor and position among the
